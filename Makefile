@@ -1,0 +1,132 @@
+# sbxrun: a minimal, hardened, rootless OCI container runtime.
+#
+#   make            build build/sbxrun
+#   make demo       build, make a busybox bundle, run it as an unprivileged user
+#   make check      unit tests (Check) + integration tests (root and rootless)
+#   make asan       ASan+UBSan build in build-asan/ (make check SANITIZE=1 tests it)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# Missing build dependencies are installed by scripts/install-deps.sh when
+# `make demo` / `make check` run (as root, on Debian); see README.md.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/sbxrun
+DESTDIR ?=
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+O ?= build-asan
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else
+O ?= build
+SAN_FLAGS =
+endif
+
+CC      ?= cc
+PKGS    := libcap-ng libseccomp libmnl libapparmor jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation \
+	   -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
+	   -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	   -Iinclude $(PKG_CFLAGS) $(SAN_FLAGS) \
+	   -DSBX_VERSION='"$(VERSION)"' -DSBX_GIT_COMMIT='"$(GIT_COMMIT)"' \
+	   -DSBX_DATADIR='"$(DATADIR)"'
+LDFLAGS += -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
+LDLIBS  += $(PKG_LIBS)
+
+LIB_SRCS := $(sort $(wildcard src/*.c))
+CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(O)/obj/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(O)/helpers/%)
+
+SBXRUN := $(O)/sbxrun
+
+.PHONY: all demo check check-unit check-integration check-vm asan install uninstall clean deps \
+	unit helpers bench man
+all: $(SBXRUN)
+
+$(O)/obj/%.o: %.c $(wildcard include/sbx/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/libsbx.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SBXRUN): $(CLI_OBJS) $(O)/libsbx.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libsbx.a $(LDLIBS)
+
+# Unit tests: one Check executable per tests/unit/test_*.c.
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/libsbx.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -DSBX_SRCDIR='"$(CURDIR)"' -o $@ $< $(O)/libsbx.a \
+		$(LDFLAGS) $(LDLIBS) $(CHECK_LIBS)
+
+# Test helpers run inside containers: static, no sanitizer, no libraries.
+$(O)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
+
+unit: $(UNIT_BINS)
+helpers: $(HELPER_BINS)
+
+deps:
+	@scripts/install-deps.sh --check-or-install
+
+check-unit: deps
+	@$(MAKE) --no-print-directory unit
+	@tests/run-unit.sh $(UNIT_BINS)
+
+check-integration: deps
+	@$(MAKE) --no-print-directory all helpers
+	@SBXRUN=$(CURDIR)/$(SBXRUN) HELPERS=$(CURDIR)/$(O)/helpers tests/integration/run.sh
+
+check-vm: deps
+	@$(MAKE) --no-print-directory all helpers
+	@SBXRUN=$(CURDIR)/$(SBXRUN) HELPERS=$(CURDIR)/$(O)/helpers tests/vm/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all unit helpers
+	@tests/run-all.sh $(O)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@SBXRUN=$(CURDIR)/$(SBXRUN) scripts/demo.sh
+
+asan:
+	@$(MAKE) --no-print-directory SANITIZE=1 all unit helpers
+
+bench: all
+	@SBXRUN=$(CURDIR)/$(SBXRUN) scripts/bench.sh
+
+install: all
+	install -D -m 0755 $(SBXRUN) $(DESTDIR)$(BINDIR)/sbxrun
+	install -D -m 0644 configs/seccomp/default.json $(DESTDIR)$(DATADIR)/seccomp/default.json
+	install -D -m 0644 configs/apparmor/sbxrun-default $(DESTDIR)$(DATADIR)/apparmor/sbxrun-default
+	if [ -f docs/sbxrun.1 ]; then install -D -m 0644 docs/sbxrun.1 $(DESTDIR)$(MANDIR)/man1/sbxrun.1; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sbxrun $(DESTDIR)$(MANDIR)/man1/sbxrun.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-asan
+
+# Embedded data files (see src/embedded.c).
+$(O)/obj/src/embedded.o: configs/seccomp/default.json

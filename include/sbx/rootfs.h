@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Root filesystem: mounts, /dev, masked and read-only paths, pivot_root.
+ *
+ * compile (parent, before clone; pure, unit-testable): config -> an ordered
+ * list of mount operations with parsed flags/propagation/data.  Unknown mount
+ * options are an error (fail closed).
+ *
+ * apply (child, inside the new mount namespace, still with full capabilities
+ * in the container's user namespace, before the uid switch):
+ *   sbx_rootfs_apply_child:  make the old root private (or rootfsPropagation),
+ *       bind the rootfs onto itself, do the config mounts, /dev (devices:
+ *       mknod when possible, bind from the host when in a user namespace),
+ *       /dev/pts, /dev/ptmx, /dev/shm, default symlinks, then pivot_root
+ *       (or chroot when opts.no_pivot) and detach the old root.  Returns with
+ *       cwd == "/" of the container.
+ *   sbx_rootfs_finalize_child: read-only paths, masked paths, root.readonly
+ *       remount, rootfsPropagation on "/".  Runs after sysctls are written.
+ *
+ * Every destination is resolved inside the rootfs with openat2(RESOLVE_IN_ROOT)
+ * (see path.h) and mounted through its fd, so a symlink in the bundle cannot
+ * make a mount land outside the rootfs.
+ */
+#ifndef SBX_ROOTFS_H
+#define SBX_ROOTFS_H
+
+#include <stdbool.h>
+#include "sbx/config.h"
+
+struct sbx_rootfs_opts {
+	bool userns;        /* the mount ns belongs to a new user namespace (no mknod) */
+	bool rootless;      /* the caller is not root on the host */
+	bool new_netns;     /* sysfs may be mounted (else rbind /sys) */
+	bool new_pidns;     /* proc may be mounted fresh */
+	bool new_cgroupns;
+	bool no_pivot;      /* --no-pivot: chroot-style MS_MOVE + chroot */
+};
+
+struct sbx_rootfs_plan; /* opaque, defined in rootfs.c */
+
+int sbx_rootfs_compile(const struct sbx_config *cfg, const struct sbx_rootfs_opts *opts,
+		       struct sbx_rootfs_plan **out, struct sbx_err *err);
+void sbx_rootfs_plan_free(struct sbx_rootfs_plan *plan);
+
+int sbx_rootfs_apply_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err);
+int sbx_rootfs_finalize_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err);
+
+#endif

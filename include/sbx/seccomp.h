@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * seccomp (libseccomp).  The filter is compiled to BPF in the parent before
+ * clone, so the child only calls seccomp(2): no allocation, no library code
+ * after privileges are dropped, and a faster start.
+ */
+#ifndef SBX_SECCOMP_H
+#define SBX_SECCOMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/filter.h>
+#include "sbx/config.h"
+
+struct sbx_seccomp_plan {
+	bool present;
+	struct sock_filter *insns;   /* malloc'ed BPF program */
+	size_t n_insns;
+	unsigned int flags;          /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+	bool needs_listener;         /* a NOTIFY action is used */
+	char *listener_path;         /* copied from the config, may be NULL */
+	char *listener_metadata;
+};
+
+int sbx_seccomp_compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out,
+			struct sbx_err *err);
+void sbx_seccomp_plan_free(struct sbx_seccomp_plan *plan);
+
+/* Child: load the filter.  With NOTIFY, *listener_fd receives the new
+ * listener fd (else -1). */
+int sbx_seccomp_apply_child(const struct sbx_seccomp_plan *plan, int *listener_fd,
+			    struct sbx_err *err);
+
+/* Parent: send the listener fd and the container state JSON to listenerPath
+ * (SCM_RIGHTS over a unix stream socket, as runtime-spec describes). */
+int sbx_seccomp_send_listener(const struct sbx_seccomp_plan *plan, int listener_fd,
+			      const char *state_json, struct sbx_err *err);
+
+#endif

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sbx/log.h"
+#include "sbx/error.h"
+#include "sbx/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int log_fd = -1; /* -1: stderr */
+static enum sbx_log_format log_fmt = SBX_LOG_TEXT;
+static enum sbx_log_level log_min = SBX_LOG_WARN;
+
+static const char *level_name(enum sbx_log_level l)
+{
+	switch (l) {
+	case SBX_LOG_DEBUG: return "debug";
+	case SBX_LOG_INFO: return "info";
+	case SBX_LOG_WARN: return "warning";
+	case SBX_LOG_ERROR: return "error";
+	}
+	return "error";
+}
+
+int sbx_log_parse_format(const char *s, enum sbx_log_format *out)
+{
+	if (!strcmp(s, "text"))
+		*out = SBX_LOG_TEXT;
+	else if (!strcmp(s, "json"))
+		*out = SBX_LOG_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+int sbx_log_init(const char *path, enum sbx_log_format fmt, enum sbx_log_level min,
+		 struct sbx_err *err)
+{
+	log_fmt = fmt;
+	log_min = min;
+	if (path && *path) {
+		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd < 0)
+			return sbx_err_set(err, errno, "open log file %s", path);
+		if (log_fd >= 0)
+			close(log_fd);
+		log_fd = fd;
+	}
+	return 0;
+}
+
+void sbx_log_close(void)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+}
+
+bool sbx_log_enabled(enum sbx_log_level lvl)
+{
+	return lvl >= log_min;
+}
+
+int sbx_log_fd(void)
+{
+	return log_fd >= 0 ? log_fd : STDERR_FILENO;
+}
+
+/* JSON string escaping for the msg field (RFC 8259: quote, backslash and
+ * control characters must be escaped). */
+static size_t json_escape(char *out, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 7 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '"': out[o++] = '\\'; out[o++] = '"'; break;
+		case '\\': out[o++] = '\\'; out[o++] = '\\'; break;
+		case '\n': out[o++] = '\\'; out[o++] = 'n'; break;
+		case '\r': out[o++] = '\\'; out[o++] = 'r'; break;
+		case '\t': out[o++] = '\\'; out[o++] = 't'; break;
+		default:
+			if (c < 0x20)
+				o += (size_t)snprintf(out + o, len - o, "\\u%04x", c);
+			else
+				out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+size_t sbx_log_format_record(char *buf, size_t len, enum sbx_log_format fmt,
+			     enum sbx_log_level lvl, long long sec, long nsec, const char *msg)
+{
+	char ts[64], esc[4096];
+	struct tm tm;
+	time_t t = (time_t)sec;
+	int n;
+
+	gmtime_r(&t, &tm);
+	n = (int)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof(ts) - (size_t)n, ".%09ldZ", nsec);
+	if (fmt == SBX_LOG_JSON) {
+		json_escape(esc, sizeof(esc), msg);
+		n = snprintf(buf, len, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
+			     level_name(lvl), esc, ts);
+	} else {
+		n = snprintf(buf, len, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_name(lvl), msg);
+	}
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= len) {
+		/* Truncated: keep the record a single terminated line. */
+		buf[len - 2] = '\n';
+		return len - 1;
+	}
+	return (size_t)n;
+}
+
+void sbx_vlog(enum sbx_log_level lvl, const char *fmt, va_list ap)
+{
+	char msg[2048], rec[8192];
+	struct timespec now;
+	size_t n;
+	int saved = errno;
+
+	if (lvl < log_min)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (log_fd < 0 && log_fmt == SBX_LOG_TEXT) {
+		/* Plain stderr, text: keep it readable for people. */
+		n = (size_t)snprintf(rec, sizeof(rec), "sbxrun: %s%s\n",
+				     lvl == SBX_LOG_ERROR ? "" : level_name(lvl),
+				     lvl == SBX_LOG_ERROR ? msg : "");
+		if (lvl != SBX_LOG_ERROR)
+			n = (size_t)snprintf(rec, sizeof(rec), "sbxrun: %s: %s\n", level_name(lvl), msg);
+		if (n >= sizeof(rec))
+			n = sizeof(rec) - 1;
+	} else {
+		n = sbx_log_format_record(rec, sizeof(rec), log_fmt, lvl, (long long)now.tv_sec,
+					  now.tv_nsec, msg);
+	}
+	(void)sbx_write_all(sbx_log_fd(), rec, n);
+	errno = saved;
+}
+
+void sbx_log(enum sbx_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbx_vlog(lvl, fmt, ap);
+	va_end(ap);
+}

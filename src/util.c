@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sbx/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void sbx_cleanup_close(int *fd)
+{
+	if (fd && *fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		*fd = -1;
+		errno = saved;
+	}
+}
+
+void sbx_cleanup_free(void *p)
+{
+	void **pp = (void **)p;
+	free(*pp);
+	*pp = NULL;
+}
+
+void sbx_cleanup_fclose(FILE **f)
+{
+	if (f && *f) {
+		fclose(*f);
+		*f = NULL;
+	}
+}
+
+void sbx_cleanup_closedir(void *dirp)
+{
+	DIR **d = (DIR **)dirp;
+	if (d && *d) {
+		closedir(*d);
+		*d = NULL;
+	}
+}
+
+int sbx_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t sbx_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int sbx_write_file_at(int dirfd, const char *path, const char *data, size_t len,
+		      struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return sbx_err_set(err, errno, "open %s for writing", path);
+	if (sbx_write_all(fd, data, len) < 0)
+		return sbx_err_set(err, errno, "write %s", path);
+	return 0;
+}
+
+int sbx_read_file_at(int dirfd, const char *path, char **out, size_t *out_len,
+		     struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_sbx_cleanup_free_ char *buf = NULL;
+	size_t cap = 4096, len = 0;
+
+	if (fd < 0)
+		return sbx_err_set(err, errno, "open %s", path);
+	buf = sbx_xmalloc(cap);
+	for (;;) {
+		ssize_t n;
+		if (len + 1 >= cap) {
+			cap *= 2;
+			buf = sbx_xrealloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return sbx_err_set(err, errno, "read %s", path);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (out_len)
+		*out_len = len;
+	*out = sbx_steal_ptr(&buf);
+	return 0;
+}
+
+static void oom(void)
+{
+	static const char m[] = "sbxrun: out of memory\n";
+	(void)!write(2, m, sizeof(m) - 1);
+	abort();
+}
+
+void *sbx_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *sbx_xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *sbx_xrealloc(void *p, size_t n)
+{
+	void *r = realloc(p, n ? n : 1);
+	if (!r)
+		oom();
+	return r;
+}
+
+char *sbx_xstrdup(const char *s)
+{
+	char *r = strdup(s ? s : "");
+	if (!r)
+		oom();
+	return r;
+}
+
+char *sbx_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&r, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	return r;
+}
+
+/* ---- arena ---- */
+
+struct sbx_arena_chunk {
+	struct sbx_arena_chunk *next;
+	size_t used, cap;
+	_Alignas(16) unsigned char data[];
+};
+
+#define SBX_ARENA_CHUNK 16384
+
+void *sbx_arena_alloc(struct sbx_arena *a, size_t n)
+{
+	struct sbx_arena_chunk *c = a->head;
+	size_t need = (n + 15) & ~(size_t)15;
+
+	if (need == 0)
+		need = 16;
+	if (!c || c->cap - c->used < need) {
+		size_t cap = need > SBX_ARENA_CHUNK ? need : SBX_ARENA_CHUNK;
+		c = sbx_xmalloc(sizeof(*c) + cap);
+		c->next = a->head;
+		c->used = 0;
+		c->cap = cap;
+		a->head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += need;
+	memset(p, 0, need);
+	return p;
+}
+
+char *sbx_arena_strdup(struct sbx_arena *a, const char *s)
+{
+	size_t n;
+	char *r;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	r = sbx_arena_alloc(a, n + 1);
+	memcpy(r, s, n + 1);
+	return r;
+}
+
+void sbx_arena_free(struct sbx_arena *a)
+{
+	struct sbx_arena_chunk *c = a->head;
+
+	while (c) {
+		struct sbx_arena_chunk *n = c->next;
+		free(c);
+		c = n;
+	}
+	a->head = NULL;
+}
+
+int sbx_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int sbx_parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || *s == ' ' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared boilerplate for the Check unit tests: each tests/unit/test_X.c
+ * defines `static Suite *make_suite(void)` and ends with SBX_TEST_MAIN().
+ * The runner prints Check's own summary line ("100%: Checks: N, Failures: 0,
+ * Errors: 0"), which CI reads.
+ */
+#ifndef SBX_UNIT_H
+#define SBX_UNIT_H
+
+#include <check.h>
+#include <stdlib.h>
+
+#ifndef SBX_SRCDIR
+#define SBX_SRCDIR "."
+#endif
+/* Absolute path of a fixture under tests/fixtures. */
+#define SBX_FIXTURE(name) SBX_SRCDIR "/tests/fixtures/" name
+
+#define SBX_TEST_MAIN()                                                   \
+	int main(void)                                                    \
+	{                                                                 \
+		SRunner *sr = srunner_create(make_suite());               \
+		int failed;                                               \
+		srunner_run_all(sr, CK_NORMAL);                           \
+		failed = srunner_ntests_failed(sr);                       \
+		srunner_free(sr);                                         \
+		return failed ? EXIT_FAILURE : EXIT_SUCCESS;              \
+	}
+
+#endif
