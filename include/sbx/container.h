@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The launcher: turns a parsed config into a running (or created) container.
+ *
+ * Process tree (see docs/internals.md):
+ *
+ *   sbxrun (parent) --fork--> stage-1 --clone(CLONE_PARENT)--> init
+ *
+ *   stage-1 joins the namespaces given by path, unshares the user namespace,
+ *   waits while the parent writes the id maps and places it in its cgroup,
+ *   unshares the remaining namespaces and clones init, which therefore is
+ *   pid 1 of the new pid namespace and a direct child of the parent.
+ *   stage-1 then exits.
+ *
+ *   init runs the child setup (container.c: child_setup(), one function that
+ *   owns the order of every step) and either execs the process (`run`) or
+ *   blocks on the exec fifo until `sbxrun start` (`create`).
+ *
+ * Parent and children talk over a SOCK_SEQPACKET socketpair (sync.h); the
+ * child reports failures as a `struct sbx_err`, so the parent can print
+ * "sbxrun: <step>: <path>: <errno text>".
+ */
+#ifndef SBX_CONTAINER_H
+#define SBX_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "sbx/config.h"
+
+struct sbx_launch_opts {
+	const char *id;
+	/* `create`: init opens this fifo (created by the caller, mode 0600)
+	 * before pivot_root and blocks on it right before execve until
+	 * `sbxrun start` writes a byte into it.  NULL: exec at once (`run`). */
+	const char *exec_fifo;
+	unsigned preserve_fds;      /* fds 3 .. 3+N-1 are passed to the process */
+	const char *console_socket; /* process.terminal: send the pty master here */
+	bool no_pivot;
+	bool no_new_keyring;
+	bool foreground;            /* `run` in the foreground: init dies with sbxrun (PDEATHSIG) */
+	/* Container state JSON for hooks (built by the caller; pid is filled
+	 * in by the launcher through the callback below). */
+	char *(*state_json)(void *arg, pid_t pid, const char *status);
+	void *state_arg;
+};
+
+struct sbx_container {
+	pid_t pid;                      /* init, as seen from the caller's pid ns */
+	unsigned long long start_time;  /* /proc/<pid>/stat field 22, to detect pid reuse */
+	char *cgroup_path;              /* malloc'ed, NULL when running without a cgroup */
+	int pty_master;                 /* terminal without console socket: the master; else -1 */
+	int seccomp_listener;           /* NOTIFY without listenerPath: the fd; else -1 */
+};
+
+/*
+ * Start the container up to `created` (exec_fifo set) or `running`.
+ * Runs prestart/createRuntime hooks (parent side), createContainer and
+ * startContainer hooks (init side).  poststart is the caller's job.
+ * On error nothing is left running and *out is untouched.
+ */
+int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_opts *opts,
+			struct sbx_container *out, struct sbx_err *err);
+
+/* Release what sbx_container_spawn() returned (not the process). */
+void sbx_container_release(struct sbx_container *c);
+
+/* Exit code convention for a wait status: exit status, or 128+signal. */
+int sbx_container_exit_code(int wstatus);
+
+/* Read field 22 (starttime) of /proc/<pid>/stat; 0 on failure. */
+unsigned long long sbx_proc_start_time(pid_t pid);
+
+#endif

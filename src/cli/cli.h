@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * CLI layer: one file per command (src/cli/cmd_<name>.c).  Only this layer
+ * prints.  Each command returns the process exit code.
+ */
+#ifndef SBX_CLI_H
+#define SBX_CLI_H
+
+#include <stdbool.h>
+#include "sbx/error.h"
+#include "sbx/log.h"
+
+/* Exit codes of sbxrun itself (README "Exit codes"). */
+#define SBX_EXIT_FAILURE 125     /* sbxrun failed (config, setup, usage) */
+#define SBX_EXIT_NOEXEC 126      /* process.args[0] exists but cannot be executed */
+#define SBX_EXIT_NOTFOUND 127    /* process.args[0] not found */
+
+struct sbx_global_opts {
+	const char *root;          /* --root: state directory */
+	const char *log;           /* --log FILE */
+	enum sbx_log_format log_format;
+	bool debug;
+	bool systemd_cgroup;       /* --systemd-cgroup */
+	int rootless;              /* --rootless: -1 auto, 0 false, 1 true */
+};
+
+struct sbx_command {
+	const char *name;
+	int (*fn)(const struct sbx_global_opts *g, int argc, char **argv);
+	const char *summary;
+};
+
+/* Print/log an error (log at error level; to stderr as "sbxrun: <msg>") and
+ * return SBX_EXIT_FAILURE. */
+int sbx_cli_fail(const struct sbx_err *err);
+/* Usage error: "sbxrun <cmd>: <message>" + hint; returns SBX_EXIT_FAILURE. */
+int sbx_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The effective state root (--root, else $XDG_RUNTIME_DIR/sbxrun for
+ * non-root, /run/sbxrun for root).  malloc'ed. */
+char *sbx_cli_state_root(const struct sbx_global_opts *g);
+bool sbx_cli_is_rootless(const struct sbx_global_opts *g);
+
+/* Commands (each in src/cli/cmd_<name>.c). */
+int sbx_cmd_run(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_spec(const struct sbx_global_opts *g, int argc, char **argv);
+/* `sbxrun DIR`: run the bundle DIR with an ID generated from its name. */
+int sbx_cmd_run_bundle_dir(const struct sbx_global_opts *g, const char *dir);
+
+/* Table of all commands, NULL-terminated (src/cli/commands.c). */
+extern const struct sbx_command sbx_commands[];
+
+#endif
