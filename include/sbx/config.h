@@ -29,6 +29,10 @@
 #include "sbx/error.h"
 #include "sbx/util.h"
 
+/* GCC's gnu* modes predefine the macro `linux` (= 1), which would turn the
+ * member `struct sbx_linux linux` below into a syntax error. */
+#undef linux
+
 /* The runtime-spec version this runtime implements (features, state). */
 #define SBX_OCI_VERSION "1.2.0"
 
