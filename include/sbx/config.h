@@ -334,6 +334,14 @@ const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key)
 const char *sbx_ns_type_name(enum sbx_ns_type t);   /* "pid", "network", ... */
 
 /*
+ * Format an id map as the text the kernel expects in /proc/PID/uid_map and
+ * gid_map: one "containerID hostID size\n" line per entry.  Returns the
+ * length written, or -1 (errno ENOSPC, buf set to "") if it does not fit:
+ * a truncated map must never be written.
+ */
+int sbx_config_format_idmap(const struct sbx_idmap *m, size_t n, char *buf, size_t len);
+
+/*
  * `sbxrun spec`: write the hardened default config.json text (malloc'ed) for
  * a rootless (or rootful) bundle whose rootfs is "rootfs".  The args default
  * to ["sh"].

@@ -1,0 +1,752 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config.json parser: the only code that reads the OCI config JSON.  It
+ * turns the text into the typed model of include/sbx/config.h once, and
+ * checks everything that can be checked without a library or the kernel:
+ * JSON types, required fields, absolute paths, numeric ranges, enumerations
+ * and cross-field rules.  The "linux" object lives in config_linux.c.
+ *
+ * Why so strict: every later module trusts the model.  A wrong type that was
+ * silently ignored would turn into a missing restriction (fail open), so a
+ * property we understand but cannot honour is an error, while a property we
+ * do not know at all is ignored because the runtime-spec requires it.
+ */
+#include "config_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "sbx/config.h"
+#include "sbx/error.h"
+#include "sbx/util.h"
+
+/* ------------------------------------------------------------------ */
+/* errors and paths                                                    */
+/* ------------------------------------------------------------------ */
+
+int sbx_cfg_fail(struct cfg_ctx *c, const char *path, const char *fmt, ...)
+{
+	char problem[SBX_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	va_end(ap);
+	/* errnum 0: a config error is not an errno, and sbx_err_str() must
+	 * not append a misleading strerror. */
+	return sbx_err_set(c->err, 0, "%s: %s: %s", c->source, path, problem);
+}
+
+const char *sbx_cfg_jkey(char *buf, const char *parent, const char *key)
+{
+	if (parent && *parent)
+		snprintf(buf, SBX_JPATH_MAX, "%s.%s", parent, key);
+	else
+		snprintf(buf, SBX_JPATH_MAX, "%s", key);
+	return buf;
+}
+
+const char *sbx_cfg_jidx(char *buf, const char *parent, size_t i)
+{
+	snprintf(buf, SBX_JPATH_MAX, "%s[%zu]", parent, i);
+	return buf;
+}
+
+const char *sbx_cfg_jmap(char *buf, const char *parent, const char *key)
+{
+	snprintf(buf, SBX_JPATH_MAX, "%s[\"%s\"]", parent, key);
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* typed getters                                                       */
+/* ------------------------------------------------------------------ */
+
+static json_t *member(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_null(v) ? NULL : v;
+}
+
+static int missing(struct cfg_ctx *c, const char *parent, const char *key)
+{
+	char p[SBX_JPATH_MAX];
+	return sbx_cfg_fail(c, sbx_cfg_jkey(p, parent, key), "is required");
+}
+
+int sbx_cfg_str(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		bool required, bool nonempty, char **out)
+{
+	char p[SBX_JPATH_MAX];
+	json_t *v = member(obj, key);
+
+	*out = NULL;
+	if (!v)
+		return required ? missing(c, parent, key) : 0;
+	if (!json_is_string(v) || (nonempty && json_string_length(v) == 0))
+		return sbx_cfg_fail(c, sbx_cfg_jkey(p, parent, key),
+				    nonempty ? "must be a non-empty string" : "must be a string");
+	*out = sbx_arena_strdup(c->arena, json_string_value(v));
+	return 0;
+}
+
+int sbx_cfg_abspath(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		    bool required, char **out)
+{
+	char p[SBX_JPATH_MAX];
+
+	if (sbx_cfg_str(c, obj, parent, key, required, true, out) < 0)
+		return -1;
+	/* Relative paths inside the container would be resolved against
+	 * whatever the cwd happens to be at apply time; refuse them. */
+	if (*out && (*out)[0] != '/')
+		return sbx_cfg_fail(c, sbx_cfg_jkey(p, parent, key), "must be an absolute path");
+	return 0;
+}
+
+int sbx_cfg_bool(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		 bool *has, bool *out)
+{
+	char p[SBX_JPATH_MAX];
+	json_t *v = member(obj, key);
+
+	if (has)
+		*has = false;
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return sbx_cfg_fail(c, sbx_cfg_jkey(p, parent, key), "must be a boolean");
+	*out = json_is_true(v);
+	if (has)
+		*has = true;
+	return 0;
+}
+
+int sbx_cfg_i64(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		bool required, int64_t min, int64_t max, bool *has, int64_t *out)
+{
+	char p[SBX_JPATH_MAX];
+	json_t *v = member(obj, key);
+	json_int_t x;
+
+	if (has)
+		*has = false;
+	if (!v)
+		return required ? missing(c, parent, key) : 0;
+	if (!json_is_integer(v))
+		return sbx_cfg_fail(c, sbx_cfg_jkey(p, parent, key), "must be an integer");
+	x = json_integer_value(v);
+	if (x < min || x > max) {
+		sbx_cfg_jkey(p, parent, key);
+		if (min == 0 && max == INT64_MAX)
+			return sbx_cfg_fail(c, p, "must be a non-negative integer");
+		return sbx_cfg_fail(c, p, "must be an integer between %lld and %lld",
+				    (long long)min, (long long)max);
+	}
+	*out = x;
+	if (has)
+		*has = true;
+	return 0;
+}
+
+/*
+ * jansson stores integers as long long and rejects larger literals at parse
+ * time ("too big integer"), so unsigned 64-bit fields are limited to
+ * INT64_MAX.  That bound is far above every real limit (bytes, periods).
+ */
+int sbx_cfg_u64(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		bool required, bool *has, uint64_t *out)
+{
+	int64_t x = 0;
+	bool h = false;
+
+	if (sbx_cfg_i64(c, obj, parent, key, required, 0, INT64_MAX, &h, &x) < 0)
+		return -1;
+	if (h)
+		*out = (uint64_t)x;
+	if (has)
+		*has = h;
+	return 0;
+}
+
+int sbx_cfg_u32(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		bool required, bool *has, uint32_t *out)
+{
+	int64_t x = 0;
+	bool h = false;
+
+	if (sbx_cfg_i64(c, obj, parent, key, required, 0, UINT32_MAX, &h, &x) < 0)
+		return -1;
+	if (h)
+		*out = (uint32_t)x;
+	if (has)
+		*has = h;
+	return 0;
+}
+
+int sbx_cfg_obj(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		json_t **out)
+{
+	char p[SBX_JPATH_MAX];
+	json_t *v = member(obj, key);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_object(v))
+		return sbx_cfg_fail(c, sbx_cfg_jkey(p, parent, key), "must be an object");
+	*out = v;
+	return 0;
+}
+
+int sbx_cfg_arr(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		json_t **out)
+{
+	char p[SBX_JPATH_MAX];
+	json_t *v = member(obj, key);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return sbx_cfg_fail(c, sbx_cfg_jkey(p, parent, key), "must be an array");
+	*out = v;
+	return 0;
+}
+
+int sbx_cfg_strv(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		 bool abs, char ***out, size_t *n)
+{
+	char p[SBX_JPATH_MAX], pi[SBX_JPATH_MAX];
+	json_t *v = member(obj, key), *e;
+	size_t i;
+	char **r;
+
+	*n = 0;
+	if (v && !json_is_array(v))
+		return sbx_cfg_fail(c, sbx_cfg_jkey(p, parent, key), "must be an array of strings");
+	/* Always hand out a NULL-terminated array so users can iterate
+	 * without checking for NULL. */
+	r = sbx_arena_alloc(c->arena, ((v ? json_array_size(v) : 0) + 1) * sizeof(*r));
+	*out = r;
+	if (!v)
+		return 0;
+	sbx_cfg_jkey(p, parent, key);
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e))
+			return sbx_cfg_fail(c, sbx_cfg_jidx(pi, p, i), "must be a string");
+		if (abs && json_string_value(e)[0] != '/')
+			return sbx_cfg_fail(c, sbx_cfg_jidx(pi, p, i), "must be an absolute path");
+		r[i] = sbx_arena_strdup(c->arena, json_string_value(e));
+	}
+	*n = json_array_size(v);
+	return 0;
+}
+
+int sbx_cfg_strmap(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		   struct sbx_kv **out, size_t *n)
+{
+	char p[SBX_JPATH_MAX], pk[SBX_JPATH_MAX];
+	json_t *m, *v;
+	const char *k;
+	size_t i = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (sbx_cfg_obj(c, obj, parent, key, &m) < 0)
+		return -1;
+	if (!m)
+		return 0;
+	sbx_cfg_jkey(p, parent, key);
+	*out = sbx_arena_alloc(c->arena, (json_object_size(m) + 1) * sizeof(**out));
+	json_object_foreach(m, k, v) {
+		if (!json_is_string(v))
+			return sbx_cfg_fail(c, sbx_cfg_jmap(pk, p, k), "must be a string");
+		(*out)[i].key = sbx_arena_strdup(c->arena, k);
+		(*out)[i].value = sbx_arena_strdup(c->arena, json_string_value(v));
+		i++;
+	}
+	*n = i;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* top-level sections                                                  */
+/* ------------------------------------------------------------------ */
+
+/* The runtime-spec promises compatibility within a major version, so any
+ * 1.x.y (with an optional "-suffix") is accepted and anything else is not:
+ * a 2.x config may carry semantics we would silently misread. */
+static int parse_oci_version(struct cfg_ctx *c, json_t *root, struct sbx_config *cfg)
+{
+	const char *v;
+
+	if (sbx_cfg_str(c, root, "", "ociVersion", true, true, &cfg->oci_version) < 0)
+		return -1;
+	v = cfg->oci_version;
+	if (v[0] != '1' || v[1] != '.' || v[2] < '0' || v[2] > '9')
+		return sbx_cfg_fail(c, "ociVersion", "unsupported version \"%s\" (sbxrun supports 1.x)",
+				    v);
+	return 0;
+}
+
+static int parse_root(struct cfg_ctx *c, json_t *root, struct sbx_config *cfg)
+{
+	json_t *r;
+
+	if (sbx_cfg_obj(c, root, "", "root", &r) < 0)
+		return -1;
+	if (!r)
+		return 0;
+	if (sbx_cfg_str(c, r, "root", "path", true, true, &cfg->root.path) < 0)
+		return -1;
+	return sbx_cfg_bool(c, r, "root", "readonly", NULL, &cfg->root.readonly);
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{ "RLIMIT_AS", RLIMIT_AS },
+	{ "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU },
+	{ "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },
+	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE },
+	{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC },
+	{ "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+	{ "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int parse_rlimits(struct cfg_ctx *c, json_t *proc, struct sbx_process *p)
+{
+	char pi[SBX_JPATH_MAX], pt[SBX_JPATH_MAX];
+	json_t *arr, *e;
+	size_t i, j;
+
+	if (sbx_cfg_arr(c, proc, "process", "rlimits", &arr) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	p->rlimits = sbx_arena_alloc(c->arena, (json_array_size(arr) + 1) * sizeof(*p->rlimits));
+	json_array_foreach(arr, i, e) {
+		struct sbx_rlimit *rl = &p->rlimits[i];
+		size_t k;
+
+		sbx_cfg_jidx(pi, "process.rlimits", i);
+		if (!json_is_object(e))
+			return sbx_cfg_fail(c, pi, "must be an object");
+		if (sbx_cfg_str(c, e, pi, "type", true, true, &rl->type) < 0)
+			return -1;
+		rl->resource = -1;
+		for (k = 0; k < SBX_ARRAY_SIZE(rlimit_names); k++)
+			if (!strcmp(rl->type, rlimit_names[k].name))
+				rl->resource = rlimit_names[k].resource;
+		if (rl->resource < 0)
+			return sbx_cfg_fail(c, sbx_cfg_jkey(pt, pi, "type"),
+					    "unknown rlimit type \"%s\"", rl->type);
+		/* The runtime-spec requires an error for duplicate types:
+		 * which one wins would otherwise be an accident of ordering. */
+		for (j = 0; j < i; j++)
+			if (p->rlimits[j].resource == rl->resource)
+				return sbx_cfg_fail(c, sbx_cfg_jkey(pt, pi, "type"),
+						    "duplicate rlimit type \"%s\" (also process.rlimits[%zu])",
+						    rl->type, j);
+		if (sbx_cfg_u64(c, e, pi, "soft", true, NULL, &rl->soft) < 0 ||
+		    sbx_cfg_u64(c, e, pi, "hard", true, NULL, &rl->hard) < 0)
+			return -1;
+		/* setrlimit(2) would fail with EINVAL inside the container;
+		 * saying so here names the entry. */
+		if (rl->soft > rl->hard)
+			return sbx_cfg_fail(c, pi, "soft limit %llu exceeds hard limit %llu",
+					    (unsigned long long)rl->soft,
+					    (unsigned long long)rl->hard);
+	}
+	p->n_rlimits = json_array_size(arr);
+	return 0;
+}
+
+static int parse_caps(struct cfg_ctx *c, json_t *proc, struct sbx_caps *caps)
+{
+	static const char pc[] = "process.capabilities";
+	json_t *o;
+
+	if (sbx_cfg_obj(c, proc, "process", "capabilities", &o) < 0)
+		return -1;
+	/* Absent capabilities leave every set empty (the safe reading), and
+	 * `present` lets the caps module tell "none" from "not given". */
+	caps->present = o != NULL;
+	if (sbx_cfg_strv(c, o, pc, "bounding", false, &caps->bounding, &caps->n_bounding) < 0 ||
+	    sbx_cfg_strv(c, o, pc, "effective", false, &caps->effective, &caps->n_effective) < 0 ||
+	    sbx_cfg_strv(c, o, pc, "permitted", false, &caps->permitted, &caps->n_permitted) < 0 ||
+	    sbx_cfg_strv(c, o, pc, "inheritable", false, &caps->inheritable,
+			 &caps->n_inheritable) < 0 ||
+	    sbx_cfg_strv(c, o, pc, "ambient", false, &caps->ambient, &caps->n_ambient) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_user(struct cfg_ctx *c, json_t *proc, struct sbx_user *u)
+{
+	static const char pu[] = "process.user";
+	char pi[SBX_JPATH_MAX], pg[SBX_JPATH_MAX];
+	json_t *o, *arr, *e;
+	size_t i;
+
+	if (sbx_cfg_obj(c, proc, "process", "user", &o) < 0)
+		return -1;
+	if (!o)
+		return 0; /* uid 0, gid 0: inside the container's user namespace */
+	if (sbx_cfg_u32(c, o, pu, "uid", true, NULL, &u->uid) < 0 ||
+	    sbx_cfg_u32(c, o, pu, "gid", true, NULL, &u->gid) < 0 ||
+	    sbx_cfg_u32(c, o, pu, "umask", false, &u->has_umask, &u->umask) < 0 ||
+	    sbx_cfg_str(c, o, pu, "username", false, false, &u->username) < 0)
+		return -1;
+	if (u->has_umask && u->umask > 0777)
+		return sbx_cfg_fail(c, "process.user.umask", "must be an integer between 0 and 0777");
+	if (sbx_cfg_arr(c, o, pu, "additionalGids", &arr) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	sbx_cfg_jkey(pg, pu, "additionalGids");
+	u->additional_gids = sbx_arena_alloc(c->arena, (json_array_size(arr) + 1) * sizeof(uint32_t));
+	json_array_foreach(arr, i, e) {
+		if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+		    json_integer_value(e) > UINT32_MAX)
+			return sbx_cfg_fail(c, sbx_cfg_jidx(pi, pg, i),
+					    "must be an integer between 0 and 4294967295");
+		u->additional_gids[i] = (uint32_t)json_integer_value(e);
+	}
+	u->n_additional_gids = json_array_size(arr);
+	return 0;
+}
+
+static int parse_process(struct cfg_ctx *c, json_t *root, struct sbx_config *cfg)
+{
+	static const char pp[] = "process";
+	char pi[SBX_JPATH_MAX];
+	struct sbx_process *p;
+	json_t *o, *cs, *args;
+	int64_t oom = 0;
+	size_t i;
+
+	if (sbx_cfg_obj(c, root, "", "process", &o) < 0)
+		return -1;
+	if (!o)
+		return 0;
+	p = cfg->process = sbx_arena_alloc(c->arena, sizeof(*p));
+
+	if (sbx_cfg_bool(c, o, pp, "terminal", NULL, &p->terminal) < 0)
+		return -1;
+	if (sbx_cfg_obj(c, o, pp, "consoleSize", &cs) < 0)
+		return -1;
+	if (cs) {
+		uint32_t h = 0, w = 0;
+		if (sbx_cfg_u32(c, cs, "process.consoleSize", "height", true, NULL, &h) < 0 ||
+		    sbx_cfg_u32(c, cs, "process.consoleSize", "width", true, NULL, &w) < 0)
+			return -1;
+		p->console_size.present = true;
+		p->console_size.height = h;
+		p->console_size.width = w;
+	}
+	if (sbx_cfg_abspath(c, o, pp, "cwd", true, &p->cwd) < 0)
+		return -1;
+
+	if (sbx_cfg_strv(c, o, pp, "env", false, &p->env, &p->n_env) < 0)
+		return -1;
+	for (i = 0; i < p->n_env; i++) {
+		const char *eq = strchr(p->env[i], '=');
+		/* A string without '=' (or with an empty name) is not an
+		 * environment entry; execve would pass it through and the
+		 * program would see garbage. */
+		if (!eq || eq == p->env[i])
+			return sbx_cfg_fail(c, sbx_cfg_jidx(pi, "process.env", i),
+					    "must be of the form KEY=VALUE");
+	}
+
+	args = member(o, "args");
+	if (!args)
+		return sbx_cfg_fail(c, "process.args", "is required");
+	if (json_is_array(args) && json_array_size(args) == 0)
+		return sbx_cfg_fail(c, "process.args", "must be a non-empty array of strings");
+	if (sbx_cfg_strv(c, o, pp, "args", false, &p->args, &p->n_args) < 0)
+		return -1;
+	if (p->args[0][0] == '\0')
+		return sbx_cfg_fail(c, "process.args[0]", "must be a non-empty string");
+
+	if (parse_user(c, o, &p->user) < 0 || parse_caps(c, o, &p->caps) < 0 ||
+	    parse_rlimits(c, o, p) < 0)
+		return -1;
+	if (sbx_cfg_bool(c, o, pp, "noNewPrivileges", NULL, &p->no_new_privileges) < 0 ||
+	    sbx_cfg_str(c, o, pp, "apparmorProfile", false, false, &p->apparmor_profile) < 0 ||
+	    sbx_cfg_str(c, o, pp, "selinuxLabel", false, false, &p->selinux_label) < 0)
+		return -1;
+	/* The model documents "" as absent: both mean "no profile/label". */
+	if (p->apparmor_profile && !*p->apparmor_profile)
+		p->apparmor_profile = NULL;
+	if (p->selinux_label && !*p->selinux_label)
+		p->selinux_label = NULL;
+	if (sbx_cfg_i64(c, o, pp, "oomScoreAdj", false, -1000, 1000, &p->has_oom_score_adj,
+			&oom) < 0)
+		return -1;
+	if (p->has_oom_score_adj)
+		p->oom_score_adj = (int)oom;
+	return 0;
+}
+
+static int parse_mounts(struct cfg_ctx *c, json_t *root, struct sbx_config *cfg)
+{
+	char pi[SBX_JPATH_MAX], pk[SBX_JPATH_MAX];
+	json_t *arr, *e;
+	size_t i;
+
+	if (sbx_cfg_arr(c, root, "", "mounts", &arr) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	cfg->mounts = sbx_arena_alloc(c->arena, (json_array_size(arr) + 1) * sizeof(*cfg->mounts));
+	json_array_foreach(arr, i, e) {
+		struct sbx_mount *m = &cfg->mounts[i];
+
+		sbx_cfg_jidx(pi, "mounts", i);
+		if (!json_is_object(e))
+			return sbx_cfg_fail(c, pi, "must be an object");
+		if (sbx_cfg_abspath(c, e, pi, "destination", true, &m->destination) < 0 ||
+		    sbx_cfg_str(c, e, pi, "type", false, false, &m->type) < 0 ||
+		    sbx_cfg_str(c, e, pi, "source", false, false, &m->source) < 0 ||
+		    sbx_cfg_strv(c, e, pi, "options", false, &m->options, &m->n_options) < 0)
+			return -1;
+		if (m->type && !*m->type)
+			m->type = NULL;
+		/* Fail closed: an idmapped mount we silently made without
+		 * the mapping would expose files with the wrong owners. */
+		if (member(e, "uidMappings") || member(e, "gidMappings"))
+			return sbx_cfg_fail(c, sbx_cfg_jkey(pk, pi, member(e, "uidMappings") ?
+							     "uidMappings" : "gidMappings"),
+					    "idmapped mounts are not supported");
+	}
+	cfg->n_mounts = json_array_size(arr);
+	return 0;
+}
+
+static int parse_hook_list(struct cfg_ctx *c, json_t *hooks, const char *key,
+			   struct sbx_hook_list *out)
+{
+	char pl[SBX_JPATH_MAX], pi[SBX_JPATH_MAX];
+	json_t *arr, *e;
+	size_t i;
+
+	if (sbx_cfg_arr(c, hooks, "hooks", key, &arr) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	sbx_cfg_jkey(pl, "hooks", key);
+	out->hooks = sbx_arena_alloc(c->arena, (json_array_size(arr) + 1) * sizeof(*out->hooks));
+	json_array_foreach(arr, i, e) {
+		struct sbx_hook *h = &out->hooks[i];
+		int64_t t = 0;
+
+		sbx_cfg_jidx(pi, pl, i);
+		if (!json_is_object(e))
+			return sbx_cfg_fail(c, pi, "must be an object");
+		if (sbx_cfg_abspath(c, e, pi, "path", true, &h->path) < 0 ||
+		    sbx_cfg_strv(c, e, pi, "args", false, &h->args, &h->n_args) < 0 ||
+		    sbx_cfg_strv(c, e, pi, "env", false, &h->env, &h->n_env) < 0 ||
+		    sbx_cfg_i64(c, e, pi, "timeout", false, 1, INT_MAX, &h->has_timeout, &t) < 0)
+			return -1;
+		if (h->has_timeout)
+			h->timeout = (int)t;
+	}
+	out->n = json_array_size(arr);
+	return 0;
+}
+
+static int parse_hooks(struct cfg_ctx *c, json_t *root, struct sbx_hooks *h)
+{
+	json_t *o;
+
+	if (sbx_cfg_obj(c, root, "", "hooks", &o) < 0)
+		return -1;
+	if (!o)
+		return 0;
+	if (parse_hook_list(c, o, "prestart", &h->prestart) < 0 ||
+	    parse_hook_list(c, o, "createRuntime", &h->create_runtime) < 0 ||
+	    parse_hook_list(c, o, "createContainer", &h->create_container) < 0 ||
+	    parse_hook_list(c, o, "startContainer", &h->start_container) < 0 ||
+	    parse_hook_list(c, o, "poststart", &h->poststart) < 0 ||
+	    parse_hook_list(c, o, "poststop", &h->poststop) < 0)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* public API                                                          */
+/* ------------------------------------------------------------------ */
+
+int sbx_config_parse(const char *text, size_t len, const char *source,
+		     struct sbx_config **out, struct sbx_err *err)
+{
+	struct cfg_ctx c = { .source = source ? source : "config.json", .err = err };
+	struct sbx_config *cfg;
+	json_error_t jerr;
+	json_t *root, *lx;
+	int r = -1;
+
+	*out = NULL;
+	/* Default flags: duplicate keys keep the last value (the spec does
+	 * not forbid them) and embedded NUL in strings is rejected, so a
+	 * C string can never be shorter than the JSON string it came from. */
+	root = json_loadb(text, len, 0, &jerr);
+	if (!root)
+		return sbx_err_set(err, 0, "%s: line %d, column %d: %s", c.source, jerr.line,
+				   jerr.column, jerr.text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return sbx_err_set(err, 0, "%s: the top-level value must be an object", c.source);
+	}
+
+	/* The struct itself lives in its own arena: one free releases all. */
+	{
+		struct sbx_arena a = { 0 };
+		cfg = sbx_arena_alloc(&a, sizeof(*cfg));
+		cfg->arena = a;
+	}
+	c.arena = &cfg->arena;
+
+	if (parse_oci_version(&c, root, cfg) < 0 || parse_root(&c, root, cfg) < 0 ||
+	    parse_process(&c, root, cfg) < 0 ||
+	    sbx_cfg_str(&c, root, "", "hostname", false, false, &cfg->hostname) < 0 ||
+	    sbx_cfg_str(&c, root, "", "domainname", false, false, &cfg->domainname) < 0 ||
+	    parse_mounts(&c, root, cfg) < 0 || parse_hooks(&c, root, &cfg->hooks) < 0 ||
+	    sbx_cfg_strmap(&c, root, "", "annotations", &cfg->annotations,
+			   &cfg->n_annotations) < 0)
+		goto out;
+	if (sbx_cfg_obj(&c, root, "", "linux", &lx) < 0)
+		goto out;
+	cfg->has_linux = lx != NULL;
+	if (sbx_cfg_parse_linux(&c, lx, &cfg->linux) < 0)
+		goto out;
+	*out = cfg;
+	cfg = NULL;
+	r = 0;
+out:
+	json_decref(root);
+	sbx_config_free(cfg);
+	return r;
+}
+
+void sbx_config_free(struct sbx_config *cfg)
+{
+	struct sbx_arena a;
+
+	if (!cfg)
+		return;
+	/* cfg is inside its own arena: copy the handle out before freeing. */
+	a = cfg->arena;
+	sbx_arena_free(&a);
+}
+
+/* Lexical join of the bundle and a relative root.path, without resolving
+ * symlinks: the rootfs directory is opened later and everything under it
+ * is resolved with RESOLVE_IN_ROOT, so nothing here is trusted. */
+static char *join_rootfs(struct sbx_arena *a, const char *bundle, const char *path)
+{
+	size_t bl = strlen(bundle), pl = strlen(path);
+	char *r;
+
+	if (path[0] == '/')
+		return sbx_arena_strdup(a, path);
+	while (pl > 2 && path[0] == '.' && path[1] == '/') {
+		path += 2;
+		pl -= 2;
+	}
+	r = sbx_arena_alloc(a, bl + pl + 2);
+	memcpy(r, bundle, bl);
+	if (!(bl > 0 && bundle[bl - 1] == '/'))
+		r[bl++] = '/';
+	memcpy(r + bl, path, pl + 1);
+	return r;
+}
+
+int sbx_config_load(const char *bundle, struct sbx_config **out, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *abs = NULL, *path = NULL, *text = NULL;
+	struct sbx_config *cfg;
+	size_t len;
+
+	*out = NULL;
+	abs = realpath(bundle, NULL);
+	if (!abs)
+		return sbx_err_set(err, errno, "bundle %s", bundle);
+	path = sbx_xasprintf("%s/config.json", strcmp(abs, "/") ? abs : "");
+	if (sbx_read_file_at(AT_FDCWD, path, &text, &len, err) < 0)
+		return -1;
+	if (sbx_config_parse(text, len, "config.json", &cfg, err) < 0)
+		return -1;
+	cfg->bundle = sbx_arena_strdup(&cfg->arena, abs);
+	if (cfg->root.path)
+		cfg->rootfs = join_rootfs(&cfg->arena, abs, cfg->root.path);
+	*out = cfg;
+	return 0;
+}
+
+const struct sbx_namespace *sbx_config_ns(const struct sbx_config *cfg, enum sbx_ns_type t)
+{
+	size_t i;
+
+	if (!cfg || !cfg->has_linux)
+		return NULL;
+	for (i = 0; i < cfg->linux.n_namespaces; i++)
+		if (cfg->linux.namespaces[i].type == t)
+			return &cfg->linux.namespaces[i];
+	return NULL;
+}
+
+const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key)
+{
+	size_t i;
+
+	if (!cfg || !key)
+		return NULL;
+	for (i = 0; i < cfg->n_annotations; i++)
+		if (!strcmp(cfg->annotations[i].key, key))
+			return cfg->annotations[i].value;
+	return NULL;
+}
+
+int sbx_config_format_idmap(const struct sbx_idmap *m, size_t n, char *buf, size_t len)
+{
+	size_t o = 0, i;
+
+	if (!buf || len == 0)
+		return -1;
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		int w = snprintf(buf + o, len - o, "%u %u %u\n", m[i].container_id, m[i].host_id,
+				 m[i].size);
+		if (w < 0 || (size_t)w >= len - o) {
+			/* A truncated map would be written as a partial (and
+			 * so different) mapping: refuse instead. */
+			buf[0] = '\0';
+			errno = ENOSPC;
+			return -1;
+		}
+		o += (size_t)w;
+	}
+	return (int)o;
+}
