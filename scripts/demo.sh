@@ -1,0 +1,55 @@
+#!/bin/bash
+# make demo: build a busybox bundle in a temp dir and run it rootless.
+# Invoked as root, the demo creates (or reuses) the unprivileged user sbxtest
+# and runs sbxrun as that user via setpriv; invoked as a normal user it runs
+# directly. Either way no privilege is involved in running the container.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+SBXRUN=${SBXRUN:-$here/../build/sbxrun}
+SBXRUN=$(cd "$(dirname "$SBXRUN")" && pwd)/$(basename "$SBXRUN")
+[ -x "$SBXRUN" ] || { echo "demo: $SBXRUN not built (run make)" >&2; exit 1; }
+
+heading() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+if [ "$(id -u)" = 0 ]; then
+	id sbxtest >/dev/null 2>&1 || useradd -m -s /bin/bash sbxtest
+	user=sbxtest
+	uid=$(id -u sbxtest)
+	install -d -m 0700 -o sbxtest -g sbxtest "/run/user/$uid"
+	home=$(getent passwd sbxtest | cut -d: -f6)
+	as_user() {
+		setpriv --reuid=sbxtest --regid=sbxtest --init-groups --reset-env \
+			env HOME="$home" USER=sbxtest XDG_RUNTIME_DIR="/run/user/$uid" \
+			PATH=/usr/local/bin:/usr/bin:/bin "$@"
+	}
+else
+	user=$(id -un)
+	as_user() { "$@"; }
+fi
+
+dir=$(mktemp -d /tmp/sbxrun-demo.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+chmod 0755 "$dir"
+[ "$user" = "$(id -un)" ] || chown "$user:" "$dir"
+
+heading "building a busybox bundle in $dir/bundle (as $user, rootless)"
+as_user env SBXRUN="$SBXRUN" "$here/mkbundle.sh" "$dir/bundle" --rootless -- sh -c '
+	echo "hello from $(hostname) as uid $(id -u), pid $$"
+	echo "--- ls /"; ls /
+	echo "--- id"; id
+	echo "--- processes visible in the container"; ps -o pid,user,comm
+	echo "--- network interfaces"; ip -o link | cut -d: -f2
+	echo "--- try to write to /"; touch /x 2>&1 || true
+	echo "--- /tmp is writable"; echo ok > /tmp/x && cat /tmp/x'
+
+heading "host side: running as $(as_user id -un) (uid $(as_user id -u)): $SBXRUN run"
+rc=0
+as_user "$SBXRUN" run --bundle "$dir/bundle" demo </dev/null || rc=$?
+
+heading "container exited with status $rc"
+if [ "$rc" = 0 ]; then
+	echo "demo OK: pid 1 in its own pid namespace, hostname from config.json,"
+	echo "read-only root, only lo, no privileges on the host."
+fi
+exit "$rc"
