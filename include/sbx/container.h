@@ -28,6 +28,10 @@
 
 #include "sbx/config.h"
 
+/* Exit codes (README "Exit codes"). */
+#define SBX_EXIT_SETUP_FAILED 125   /* sbxrun failed before the process ran */
+#define SBX_EXIT_CODE_UNKNOWN 255
+
 struct sbx_launch_opts {
 	const char *id;
 	/* `create`: init opens this fifo (created by the caller, mode 0600)
@@ -57,6 +61,8 @@ struct sbx_container {
  * Start the container up to `created` (exec_fifo set) or `running`.
  * Runs prestart/createRuntime hooks (parent side), createContainer and
  * startContainer hooks (init side).  poststart is the caller's job.
+ * Returns 0, or minus the exit code sbxrun should exit with on failure:
+ * -125 (setup failed), -126 (args[0] not executable), -127 (not found).
  * On error nothing is left running and *out is untouched.
  */
 int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_opts *opts,

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * User namespace id mappings, written by the parent for the child.
+ *
+ *  - root on the host: write /proc/PID/{uid,gid}_map directly;
+ *  - unprivileged, mapping only its own uid/gid (one line, size 1): write
+ *    directly, with setgroups "deny" first (the kernel's rule for a map
+ *    written without CAP_SETGID);
+ *  - unprivileged, anything else: newuidmap/newgidmap (setuid helpers from
+ *    the uidmap package) which check /etc/subuid and /etc/subgid.
+ * No mappings in the config + rootless: map the caller to root (0 -> euid, 1).
+ */
+#ifndef SBX_IDMAP_H
+#define SBX_IDMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "sbx/config.h"
+
+struct sbx_idmap_plan {
+	struct sbx_idmap uid[64], gid[64];
+	size_t n_uid, n_gid;
+	bool use_helpers;       /* newuidmap/newgidmap */
+	bool deny_setgroups;    /* single-id rootless map: setgroups denied */
+};
+
+int sbx_idmap_compile(const struct sbx_config *cfg, uid_t euid, gid_t egid,
+		      struct sbx_idmap_plan *out, struct sbx_err *err);
+/* "0 1000 1\n1 100000 65536\n" */
+size_t sbx_idmap_format(const struct sbx_idmap *m, size_t n, char *buf, size_t len);
+int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct sbx_err *err);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The container's process: user/group switch, rlimits, oom_score_adj,
+ * executable lookup, fd hygiene and execve.  Shared by `run`/`create` (init)
+ * and `exec`.
+ */
+#ifndef SBX_PROCESS_H
+#define SBX_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "sbx/config.h"
+
+/* setrlimit for every process.rlimits entry ("setrlimit RLIMIT_NOFILE 1024/1024: ..."). */
+int sbx_process_apply_rlimits(const struct sbx_process *p, struct sbx_err *err);
+/* Write /proc/self/oom_score_adj if configured. */
+int sbx_process_apply_oom_score_adj(const struct sbx_process *p, struct sbx_err *err);
+/* setgroups (unless denied and there is nothing to set) + setresgid +
+ * setresuid, keeping capabilities across the switch (PR_SET_KEEPCAPS) so
+ * caps.c can then set exactly the configured sets. */
+int sbx_process_switch_user(const struct sbx_process *p, bool setgroups_allowed,
+			    struct sbx_err *err);
+/* Resolve process.args[0] against PATH from process.env (not sbxrun's own
+ * environment: the container's PATH is what counts).  err->errnum is ENOENT
+ * (-> exit 127) or EACCES (-> exit 126) on failure. */
+int sbx_process_find_executable(const struct sbx_process *p, char *out, size_t len,
+				struct sbx_err *err);
+/* Mark every fd >= 3 + preserve_fds close-on-exec and clear close-on-exec on
+ * 3 .. 3+preserve_fds-1, so nothing but stdio and the preserved fds reaches
+ * the container. */
+int sbx_process_prepare_fds(unsigned preserve_fds, struct sbx_err *err);
+/* Exit code for a failed exec (ENOENT -> 127, EACCES/ENOEXEC/... -> 126). */
+int sbx_process_exec_exit_code(int errnum);
+
+#endif

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * linux.sysctl.  Only namespaced sysctls are accepted (the same rule as
+ * runc): a container must never change a host-wide kernel setting, even as
+ * root.  IPC keys need an IPC namespace, net.* a network namespace,
+ * kernel.hostname/domainname a UTS namespace.
+ */
+#ifndef SBX_SYSCTL_H
+#define SBX_SYSCTL_H
+
+#include "sbx/config.h"
+
+int sbx_sysctl_compile(const struct sbx_config *cfg, struct sbx_err *err);
+/* Child, after the container's /proc is mounted (cwd-independent: uses
+ * /proc/sys of the container's mount namespace). */
+int sbx_sysctl_apply_child(const struct sbx_config *cfg, struct sbx_err *err);
+
+#endif

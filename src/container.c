@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The launcher.  Read include/sbx/container.h for the process tree, and
+ * child_setup() below for the order of every step inside the container.
+ *
+ * Everything that can be decided from the config is compiled in the parent
+ * before the first fork (mount plan, capability sets, the seccomp BPF
+ * program, Landlock paths, id maps, cgroup plan), so a bad config fails
+ * before anything is created, and the child only applies ready plans.
+ */
+#include "sbx/container.h"
+#include "sbx/apparmor.h"
+#include "sbx/caps.h"
+#include "sbx/cgroup.h"
+#include "sbx/hooks.h"
+#include "sbx/idmap.h"
+#include "sbx/landlock.h"
+#include "sbx/log.h"
+#include "sbx/net.h"
+#include "sbx/process.h"
+#include "sbx/rootfs.h"
+#include "sbx/seccomp.h"
+#include "sbx/sync.h"
+#include "sbx/sysctl.h"
+#include "sbx/terminal.h"
+#include "sbx/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/keyctl.h>
+
+/* Everything the children need, compiled by the parent. */
+struct launch_ctx {
+	const struct sbx_config *cfg;
+	const struct sbx_launch_opts *opts;
+	int sock;              /* the child's end of the sync socket */
+	int fifo_fd;           /* exec fifo (read end, O_NONBLOCK) or -1 */
+	int new_flags;         /* CLONE_NEW* of the namespaces to create */
+	bool new_userns;
+	bool init_reaper;      /* annotation run.sbx.init=true */
+	bool container_hooks;  /* createContainer/startContainer hooks exist */
+	struct sbx_idmap_plan idmap;
+	struct sbx_rootfs_plan *rootfs;
+	struct sbx_caps_plan caps;
+	struct sbx_seccomp_plan seccomp;
+	struct sbx_apparmor_plan apparmor;
+	struct sbx_landlock_plan landlock;
+	struct sbx_cgroup_plan *cgroup;
+	char *state_json;      /* init side: state for container hooks */
+};
+
+#define SBX_INIT_ANNOTATION "run.sbx.init"
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                              */
+
+unsigned long long sbx_proc_start_time(pid_t pid)
+{
+	char path[64], *buf = NULL, *p;
+	unsigned long long st = 0;
+	struct sbx_err e;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (sbx_read_file_at(AT_FDCWD, path, &buf, NULL, &e) < 0)
+		return 0;
+	/* comm (field 2) may contain spaces and ')': skip to the last ')'. */
+	p = strrchr(buf, ')');
+	if (p) {
+		int field = 2;
+		for (p++; *p && field < 22; p++)
+			if (*p == ' ')
+				field++;
+		if (field == 22)
+			st = strtoull(p, NULL, 10);
+	}
+	free(buf);
+	return st;
+}
+
+int sbx_container_exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return SBX_EXIT_CODE_UNKNOWN;
+}
+
+void sbx_container_release(struct sbx_container *c)
+{
+	free(c->cgroup_path);
+	c->cgroup_path = NULL;
+	if (c->pty_master >= 0)
+		close(c->pty_master);
+	if (c->seccomp_listener >= 0)
+		close(c->seccomp_listener);
+	c->pty_master = c->seccomp_listener = -1;
+}
+
+/* Move fd above the range the container may receive (stdio + preserved
+ * fds), so it can never be mistaken for a preserved fd. */
+static int move_fd_high(int fd, unsigned preserve_fds)
+{
+	int n;
+
+	if (fd < 0 || (unsigned)fd >= 3 + preserve_fds)
+		return fd;
+	n = fcntl(fd, F_DUPFD_CLOEXEC, (int)(3 + preserve_fds));
+	close(fd);
+	return n;
+}
+
+static bool has_hooks(const struct sbx_hook_list *l)
+{
+	return l->n > 0;
+}
+
+/* The runtime-spec state object, for hooks when the caller gave no
+ * builder (e.g. `run` without a state store). */
+static char *default_state_json(const struct sbx_config *cfg, const char *id, pid_t pid,
+				const char *status)
+{
+	json_t *o = json_object(), *ann = json_object();
+	char *s;
+
+	json_object_set_new(o, "ociVersion", json_string(SBX_OCI_VERSION));
+	json_object_set_new(o, "id", json_string(id ? id : ""));
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "pid", json_integer(pid));
+	json_object_set_new(o, "bundle", json_string(cfg->bundle ? cfg->bundle : ""));
+	for (size_t i = 0; i < cfg->n_annotations; i++)
+		json_object_set_new(ann, cfg->annotations[i].key,
+				    json_string(cfg->annotations[i].value));
+	json_object_set_new(o, "annotations", ann);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static char *state_for(const struct launch_ctx *c, pid_t pid, const char *status)
+{
+	if (c->opts->state_json)
+		return c->opts->state_json(c->opts->state_arg, pid, status);
+	return default_state_json(c->cfg, c->opts->id, pid, status);
+}
+
+/* ------------------------------------------------------------------ */
+/* init (pid 1 of the container)                                        */
+
+/* Optional minimal pid 1 (annotation run.sbx.init=true): reaps every
+ * zombie re-parented to it and forwards signals to the workload, so a
+ * workload that is not written to be pid 1 still gets SIGTERM and does not
+ * leak zombies.  It runs after every confinement step, so it is as
+ * confined as the workload. */
+static __attribute__((noreturn)) void reaper_loop(pid_t child)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(child, sig);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t w = waitpid(-1, &st, WNOHANG);
+			if (w <= 0)
+				break;
+			if (w == child)
+				_exit(sbx_container_exit_code(st));
+		}
+	}
+}
+
+static int wait_exec_fifo(int fd, struct sbx_err *err)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char b;
+
+	/* The fifo was opened O_RDONLY|O_NONBLOCK before any writer existed:
+	 * poll() blocks until `sbxrun start` opens it and writes one byte
+	 * (Linux reports no POLLHUP for a writer that never came). */
+	for (;;) {
+		int r = poll(&pfd, 1, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sbx_err_set(err, errno, "wait for start on the exec fifo");
+		if (read(fd, &b, 1) == 1)
+			break;
+		if (errno != EAGAIN && errno != EINTR && errno != 0)
+			return sbx_err_set(err, errno, "read the exec fifo");
+		/* EOF without data: a writer came and went; keep waiting. */
+		if (pfd.revents & POLLHUP) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The order of the child's setup, in one place.  Each step says why it is
+ * where it is.  On any failure the error goes back to the parent over the
+ * sync socket and init exits: nothing of the user's runs half-configured.
+ */
+static int child_setup(struct launch_ctx *c, struct sbx_err *err)
+{
+	const struct sbx_config *cfg = c->cfg;
+	const struct sbx_process *p = cfg->process;
+	const struct sbx_launch_opts *o = c->opts;
+	struct sbx_sync_msg m;
+	char exe[PATH_MAX];
+	sigset_t empty;
+	int fd;
+
+	/* 0. Wait for the parent: ids are mapped, we are in our cgroup, and
+	 *    the createRuntime hooks have run.  Container hooks get the state. */
+	if (c->container_hooks && sbx_sync_recv_blob(c->sock, &c->state_json, err) < 0)
+		return -1;
+	if (sbx_sync_expect(c->sock, SBX_SYNC_GO, &m, NULL, "wait for the runtime", err) < 0)
+		return -1;
+	if (o->foreground && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
+
+	/* 1. Namespaced identity and plumbing: needs the capabilities that we
+	 *    hold in the new user namespace, so it comes before any drop. */
+	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		return sbx_err_set(err, errno, "sethostname \"%s\"", cfg->hostname);
+	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+		return sbx_err_set(err, errno, "setdomainname \"%s\"", cfg->domainname);
+	if ((c->new_flags & CLONE_NEWNET) && sbx_net_lo_up(err) < 0)
+		return -1;
+	/* A fresh session keyring, so the container cannot read the keys of
+	 * the session sbxrun was started from. */
+	if (!o->no_new_keyring &&
+	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
+		return sbx_err_set(err, errno, "keyctl: join a new session keyring");
+	/* The AppArmor profile is set now and applies at execve: nothing of
+	 * sbxrun's own setup runs under it. */
+	if (sbx_apparmor_apply_child(&c->apparmor, err) < 0)
+		return -1;
+	if (p && sbx_process_apply_oom_score_adj(p, err) < 0)
+		return -1;
+
+	/* 2. The filesystem.  createContainer hooks run in the container's
+	 *    namespaces before pivot_root (runtime-spec). */
+	if (sbx_hooks_run(&cfg->hooks.create_container, "createContainer", c->state_json, err) < 0)
+		return -1;
+	if (sbx_rootfs_apply_child(c->rootfs, err) < 0)
+		return sbx_err_prefix(err, "rootfs");
+	/* sysctls go through the container's own /proc, before readonlyPaths
+	 * makes /proc/sys read-only. */
+	if (sbx_sysctl_apply_child(cfg, err) < 0)
+		return -1;
+	if (sbx_rootfs_finalize_child(c->rootfs, err) < 0)
+		return sbx_err_prefix(err, "rootfs");
+
+	/* 3. The terminal lives in the container's devpts instance. */
+	if (p->terminal) {
+		if (sbx_terminal_setup_child(p, &fd, err) < 0)
+			return sbx_err_prefix(err, "terminal");
+		if (sbx_sync_send(c->sock, SBX_SYNC_PTY, 0, fd, err) < 0)
+			return -1;
+		close(fd);
+	}
+
+	/* 4. Process attributes that need privilege. */
+	if (sbx_process_apply_rlimits(p, err) < 0)
+		return -1;
+	if (sbx_hooks_run(&cfg->hooks.start_container, "startContainer", c->state_json, err) < 0)
+		return -1;
+
+	/* 5. Drop privileges.  Loading seccomp needs no_new_privs or
+	 *    CAP_SYS_ADMIN: without no_new_privs it must be loaded while we
+	 *    still hold CAP_SYS_ADMIN, i.e. before the drop (the filter must
+	 *    then allow the remaining setup syscalls, which the default
+	 *    profile does). */
+	if (!p->no_new_privileges && sbx_seccomp_apply_child(&c->seccomp, &fd, err) < 0)
+		return sbx_err_prefix(err, "seccomp");
+	if (sbx_caps_apply_bounding(&c->caps, err) < 0)
+		return sbx_err_prefix(err, "capabilities");
+	if (sbx_process_switch_user(p, !c->idmap.deny_setgroups, err) < 0)
+		return sbx_err_prefix(err, "switch to uid %u gid %u", p->user.uid, p->user.gid);
+	if (sbx_caps_apply(&c->caps, err) < 0)
+		return sbx_err_prefix(err, "capabilities");
+	/* The uid switch cleared the parent-death signal: set it again. */
+	if (o->foreground && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+	/* cwd as the final user, so permissions are checked as for the
+	 * workload itself. */
+	if (chdir(p->cwd) < 0)
+		return sbx_err_set(err, errno, "chdir to process.cwd %s", p->cwd);
+	if (sbx_landlock_apply_child(&c->landlock, err) < 0)
+		return sbx_err_prefix(err, "landlock");
+	if (sbx_process_find_executable(p, exe, sizeof(exe), err) < 0)
+		return -1;
+	if (sbx_process_prepare_fds(o->preserve_fds, err) < 0)
+		return -1;
+	/* 6. seccomp last: from here on only execve is left to do. */
+	if (p->no_new_privileges && sbx_seccomp_apply_child(&c->seccomp, &fd, err) < 0)
+		return sbx_err_prefix(err, "seccomp");
+	if (c->seccomp.needs_listener && fd >= 0) {
+		if (sbx_sync_send(c->sock, SBX_SYNC_SECCOMP, 0, fd, err) < 0)
+			return -1;
+		close(fd);
+	}
+
+	/* 7. created: wait for `sbxrun start`; running: go. */
+	if (c->fifo_fd >= 0) {
+		if (sbx_sync_send(c->sock, SBX_SYNC_CREATED, 0, -1, err) < 0)
+			return -1;
+		if (wait_exec_fifo(c->fifo_fd, err) < 0)
+			return -1;
+	} else if (sbx_sync_send(c->sock, SBX_SYNC_EXEC, 0, -1, err) < 0) {
+		return -1;
+	}
+
+	if (c->init_reaper) {
+		pid_t child = fork();
+		if (child < 0)
+			return sbx_err_set(err, errno, "fork the workload under run.sbx.init");
+		if (child > 0) {
+			close(c->sock);
+			reaper_loop(child);
+		}
+	}
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, &empty, NULL);
+	execve(exe, p->args, p->env);
+	return sbx_err_set(err, errno, "exec %s", exe);
+}
+
+static __attribute__((noreturn)) void init_main(struct launch_ctx *c)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_sync_msg m = { .type = SBX_SYNC_ERROR };
+
+	child_setup(c, &err);
+	/* Tell the parent which exit code the failure maps to. */
+	m.err = err;
+	m.value = (err.errnum == ENOENT || err.errnum == EACCES || err.errnum == ENOEXEC) &&
+			  !strncmp(err.msg, "exec ", 5)
+		  ? sbx_process_exec_exit_code(err.errnum)
+		  : SBX_EXIT_SETUP_FAILED;
+	(void)send(c->sock, &m, sizeof(m), MSG_NOSIGNAL);
+	_exit((int)m.value);
+}
+
+/* ------------------------------------------------------------------ */
+/* stage-1: namespaces                                                  */
+
+static int join_ns(const struct sbx_namespace *ns, struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sbx_err_set(err, errno, "open %s namespace %s", sbx_ns_type_name(ns->type),
+				   ns->path);
+	if (setns(fd, ns->clone_flag) < 0)
+		return sbx_err_set(err, errno, "join %s namespace %s", sbx_ns_type_name(ns->type),
+				   ns->path);
+	return 0;
+}
+
+static int stage1(struct launch_ctx *c, struct sbx_err *err)
+{
+	const struct sbx_linux *l = &c->cfg->linux;
+	const struct sbx_namespace *userns = NULL;
+	bool deferred[SBX_NS_COUNT] = { false };
+	struct sbx_sync_msg m;
+	long pid;
+	int rest;
+
+	/* Join namespaces by path while we still hold our original
+	 * credentials: once in another user namespace we would have no
+	 * capability over namespaces owned by ours.  Those that fail with
+	 * EPERM are retried after joining the configured user namespace. */
+	for (size_t i = 0; i < l->n_namespaces; i++) {
+		const struct sbx_namespace *ns = &l->namespaces[i];
+		if (!ns->path)
+			continue;
+		if (ns->type == SBX_NS_USER) {
+			userns = ns;
+			continue;
+		}
+		if (join_ns(ns, err) < 0) {
+			if (err->errnum != EPERM)
+				return -1;
+			deferred[ns->type] = true;
+		}
+	}
+	if (userns) {
+		if (join_ns(userns, err) < 0)
+			return -1;
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return sbx_err_set(err, errno, "become root in user namespace %s", userns->path);
+		for (size_t i = 0; i < l->n_namespaces; i++)
+			if (l->namespaces[i].path && deferred[l->namespaces[i].type] &&
+			    join_ns(&l->namespaces[i], err) < 0)
+				return -1;
+	} else {
+		for (int t = 0; t < SBX_NS_COUNT; t++)
+			if (deferred[t])
+				return sbx_err_set(err, EPERM, "join %s namespace",
+						   sbx_ns_type_name((enum sbx_ns_type)t));
+	}
+
+	if (c->new_userns && unshare(CLONE_NEWUSER) < 0)
+		return sbx_err_set(err, errno,
+				   "create user namespace (are unprivileged user namespaces enabled? see /proc/sys/user/max_user_namespaces)");
+	/* The parent now writes our id maps and moves us into the cgroup, so
+	 * the cgroup namespace below is rooted at the container's cgroup. */
+	if (sbx_sync_send(c->sock, SBX_SYNC_USERNS, 0, -1, err) < 0)
+		return -1;
+	if (sbx_sync_expect(c->sock, SBX_SYNC_USERNS_DONE, &m, NULL, "wait for id mapping", err) < 0)
+		return -1;
+	if (c->new_userns) {
+		bool root_mapped = false;
+		for (size_t i = 0; i < c->idmap.n_uid; i++)
+			if (c->idmap.uid[i].container_id == 0)
+				root_mapped = true;
+		if (root_mapped && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+			return sbx_err_set(err, errno, "become root in the new user namespace");
+	}
+	rest = c->new_flags & ~CLONE_NEWUSER;
+	if (rest && unshare(rest) < 0)
+		return sbx_err_set(err, errno, "create namespaces (flags 0x%x)", (unsigned)rest);
+
+	/* CLONE_PARENT: init becomes the parent's child (so the parent can
+	 * wait for it) and, with a new pid namespace, its pid 1. */
+	pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return sbx_err_set(err, errno, "clone the container init");
+	if (pid == 0)
+		init_main(c);
+	return sbx_sync_send(c->sock, SBX_SYNC_INIT_PID, pid, -1, err);
+}
+
+static __attribute__((noreturn)) void stage1_main(struct launch_ctx *c)
+{
+	struct sbx_err err = { 0 };
+
+	if (stage1(c, &err) < 0) {
+		sbx_sync_send_err(c->sock, &err);
+		_exit(SBX_EXIT_SETUP_FAILED);
+	}
+	_exit(0);
+}
+
+/* ------------------------------------------------------------------ */
+/* parent                                                               */
+
+static bool in_initial_userns(void)
+{
+	char *buf = NULL;
+	struct sbx_err e;
+	bool r = true;
+	unsigned a, b, n;
+
+	if (sbx_read_file_at(AT_FDCWD, "/proc/self/uid_map", &buf, NULL, &e) < 0)
+		return true;
+	if (sscanf(buf, "%u %u %u", &a, &b, &n) == 3)
+		r = (a == 0 && b == 0 && n == 4294967295u);
+	free(buf);
+	return r;
+}
+
+static int compile_all(struct launch_ctx *c, struct sbx_err *err)
+{
+	const struct sbx_config *cfg = c->cfg;
+	const struct sbx_linux *l = &cfg->linux;
+	bool host_root = geteuid() == 0 && in_initial_userns();
+	struct sbx_rootfs_opts ro = { 0 };
+	const char *init;
+
+	if (!cfg->process)
+		return sbx_err_set(err, 0, "config.json: process: is required");
+	if (!cfg->rootfs)
+		return sbx_err_set(err, 0, "config.json: root.path: is required");
+	for (size_t i = 0; i < l->n_namespaces; i++)
+		if (!l->namespaces[i].path)
+			c->new_flags |= l->namespaces[i].clone_flag;
+	c->new_userns = (c->new_flags & CLONE_NEWUSER) != 0;
+	if (!sbx_config_ns(cfg, SBX_NS_MOUNT) || sbx_config_ns(cfg, SBX_NS_MOUNT)->path)
+		return sbx_err_set(err, 0,
+				   "config.json: linux.namespaces: a new mount namespace is required");
+	if (geteuid() != 0 && !sbx_config_ns(cfg, SBX_NS_USER))
+		return sbx_err_set(err, 0,
+				   "config.json: linux.namespaces: running as an unprivileged user needs a user namespace (add {\"type\": \"user\"}, or create the bundle with `sbxrun spec --rootless`)");
+	if ((cfg->hostname || cfg->domainname) && !(c->new_flags & CLONE_NEWUTS))
+		return sbx_err_set(err, 0,
+				   "config.json: hostname: setting a hostname requires a new uts namespace");
+	if (c->new_userns && sbx_idmap_compile(cfg, geteuid(), getegid(), &c->idmap, err) < 0)
+		return -1;
+	if (!c->new_userns && (l->n_uid_mappings || l->n_gid_mappings))
+		return sbx_err_set(err, 0, "config.json: linux.uidMappings: requires a new user namespace");
+	init = sbx_config_annotation(cfg, SBX_INIT_ANNOTATION);
+	if (init && strcmp(init, "true") && strcmp(init, "false"))
+		return sbx_err_set(err, 0, "config.json: annotations.%s: must be \"true\" or \"false\", got \"%s\"",
+				   SBX_INIT_ANNOTATION, init);
+	c->init_reaper = init && !strcmp(init, "true");
+	c->container_hooks = has_hooks(&cfg->hooks.create_container) ||
+			     has_hooks(&cfg->hooks.start_container);
+
+	ro.userns = c->new_userns || !in_initial_userns();
+	ro.rootless = !host_root;
+	ro.new_netns = (c->new_flags & CLONE_NEWNET) != 0;
+	ro.new_pidns = (c->new_flags & CLONE_NEWPID) != 0;
+	ro.new_cgroupns = (c->new_flags & CLONE_NEWCGROUP) != 0;
+	ro.no_pivot = c->opts->no_pivot;
+	if (sbx_rootfs_compile(cfg, &ro, &c->rootfs, err) < 0)
+		return -1;
+	if (sbx_sysctl_compile(cfg, err) < 0)
+		return -1;
+	if (sbx_caps_compile(&cfg->process->caps, &c->caps, err) < 0)
+		return -1;
+	if (cfg->linux.seccomp && sbx_seccomp_compile(cfg->linux.seccomp, &c->seccomp, err) < 0)
+		return -1;
+	if (sbx_apparmor_compile(cfg->process, &c->apparmor, err) < 0)
+		return -1;
+	if (sbx_landlock_compile(cfg, &c->landlock, err) < 0)
+		return -1;
+	if (cfg->process->selinux_label)
+		return sbx_err_set(err, 0,
+				   "config.json: process.selinuxLabel: SELinux is not supported by sbxrun");
+	if (sbx_cgroup_compile(cfg, c->opts->id, !host_root, &c->cgroup, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void free_plans(struct launch_ctx *c)
+{
+	sbx_rootfs_plan_free(c->rootfs);
+	sbx_seccomp_plan_free(&c->seccomp);
+	sbx_landlock_plan_free(&c->landlock);
+	sbx_cgroup_plan_free(c->cgroup);
+	c->rootfs = NULL;
+	c->cgroup = NULL;
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int run_parent_hooks(struct launch_ctx *c, pid_t pid, struct sbx_err *err)
+{
+	const struct sbx_hooks *h = &c->cfg->hooks;
+	_sbx_cleanup_free_ char *state = NULL;
+
+	if (!has_hooks(&h->prestart) && !has_hooks(&h->create_runtime))
+		return 0;
+	state = state_for(c, pid, "creating");
+	if (sbx_hooks_run(&h->prestart, "prestart", state, err) < 0 ||
+	    sbx_hooks_run(&h->create_runtime, "createRuntime", state, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Drive the children through setup.  On failure everything started is
+ * killed and removed again. */
+static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, struct sbx_container *out,
+			struct sbx_err *err)
+{
+	struct sbx_sync_msg m;
+	char *cgpath = NULL;
+	pid_t init = -1;
+	int fd = -1, pty = -1, listener = -1, r;
+
+	if (sbx_sync_expect(sock, SBX_SYNC_USERNS, &m, NULL, "namespaces", err) < 0)
+		goto fail;
+	if (c->new_userns && sbx_idmap_apply_parent(&c->idmap, s1, err) < 0)
+		goto fail;
+	if (sbx_cgroup_enter(c->cgroup, s1, &cgpath, err) < 0)
+		goto fail;
+	if (sbx_sync_send(sock, SBX_SYNC_USERNS_DONE, 0, -1, err) < 0)
+		goto fail;
+	if (sbx_sync_expect(sock, SBX_SYNC_INIT_PID, &m, NULL, "namespaces", err) < 0)
+		goto fail;
+	init = (pid_t)m.value;
+	reap(s1);
+	s1 = -1;
+
+	if (run_parent_hooks(c, init, err) < 0)
+		goto fail;
+	if (c->container_hooks) {
+		_sbx_cleanup_free_ char *state = state_for(c, init, "creating");
+		if (sbx_sync_send_blob(sock, state, strlen(state), err) < 0)
+			goto fail;
+	}
+	if (sbx_sync_send(sock, SBX_SYNC_GO, 0, -1, err) < 0)
+		goto fail;
+
+	for (;;) {
+		r = sbx_sync_recv(sock, &m, &fd, err);
+		if (r < 0)
+			goto fail;
+		if (r == 0) {
+			sbx_err_set(err, 0, "container init exited during setup");
+			goto fail;
+		}
+		if (m.type == SBX_SYNC_ERROR) {
+			*err = m.err;
+			r = (int)m.value;
+			goto fail_code;
+		}
+		if (m.type == SBX_SYNC_PTY) {
+			if (c->opts->console_socket) {
+				r = sbx_terminal_send_console(c->opts->console_socket, fd, err);
+				close(fd);
+				if (r < 0)
+					goto fail;
+			} else {
+				pty = fd;
+			}
+			fd = -1;
+			continue;
+		}
+		if (m.type == SBX_SYNC_SECCOMP) {
+			if (c->seccomp.listener_path) {
+				_sbx_cleanup_free_ char *state = state_for(c, init, "creating");
+				r = sbx_seccomp_send_listener(&c->seccomp, fd, state, err);
+				close(fd);
+				if (r < 0)
+					goto fail;
+			} else {
+				listener = fd;
+			}
+			fd = -1;
+			continue;
+		}
+		if (m.type == SBX_SYNC_CREATED)
+			break;
+		if (m.type == SBX_SYNC_EXEC) {
+			/* Success is the socket closing at execve; a failed
+			 * execve reports an error instead. */
+			r = sbx_sync_recv(sock, &m, &fd, err);
+			if (r < 0)
+				goto fail;
+			if (r > 0 && m.type == SBX_SYNC_ERROR) {
+				*err = m.err;
+				r = (int)m.value;
+				goto fail_code;
+			}
+			break;
+		}
+		sbx_err_set(err, EPROTO, "unexpected sync message %u from init", m.type);
+		goto fail;
+	}
+	out->pid = init;
+	out->start_time = sbx_proc_start_time(init);
+	out->cgroup_path = cgpath;
+	out->pty_master = pty;
+	out->seccomp_listener = listener;
+	return 0;
+
+fail:
+	r = SBX_EXIT_SETUP_FAILED;
+fail_code:
+	if (fd >= 0)
+		close(fd);
+	if (pty >= 0)
+		close(pty);
+	if (listener >= 0)
+		close(listener);
+	if (s1 > 0) {
+		kill(s1, SIGKILL);
+		reap(s1);
+	}
+	if (init > 0) {
+		kill(init, SIGKILL);
+		reap(init);
+	}
+	if (cgpath) {
+		struct sbx_err e2;
+		if (sbx_cgroup_destroy(cgpath, true, &e2) < 0)
+			sbx_debug("cleanup: %s", e2.msg);
+		free(cgpath);
+	}
+	return -r;
+}
+
+int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_opts *opts,
+			struct sbx_container *out, struct sbx_err *err)
+{
+	struct launch_ctx c = { .cfg = cfg, .opts = opts, .sock = -1, .fifo_fd = -1 };
+	int sv[2] = { -1, -1 };
+	pid_t s1;
+	int r;
+
+	if (compile_all(&c, err) < 0) {
+		free_plans(&c);
+		return -SBX_EXIT_SETUP_FAILED;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		free_plans(&c);
+		sbx_err_set(err, errno, "create the sync socket");
+		return -SBX_EXIT_SETUP_FAILED;
+	}
+	sv[0] = move_fd_high(sv[0], opts->preserve_fds);
+	sv[1] = move_fd_high(sv[1], opts->preserve_fds);
+	if (opts->exec_fifo) {
+		/* Opened here, by the caller's own credentials, because the
+		 * container's uid may not be able to open it. */
+		c.fifo_fd = open(opts->exec_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (c.fifo_fd < 0) {
+			sbx_err_set(err, errno, "open exec fifo %s", opts->exec_fifo);
+			r = -SBX_EXIT_SETUP_FAILED;
+			goto out;
+		}
+		c.fifo_fd = move_fd_high(c.fifo_fd, opts->preserve_fds);
+	}
+	if (sv[0] < 0 || sv[1] < 0) {
+		sbx_err_set(err, errno, "move the sync socket");
+		r = -SBX_EXIT_SETUP_FAILED;
+		goto out;
+	}
+	s1 = fork();
+	if (s1 < 0) {
+		sbx_err_set(err, errno, "fork");
+		r = -SBX_EXIT_SETUP_FAILED;
+		goto out;
+	}
+	if (s1 == 0) {
+		close(sv[0]);
+		c.sock = sv[1];
+		stage1_main(&c);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	r = parent_drive(&c, sv[0], s1, out, err);
+out:
+	if (c.fifo_fd >= 0)
+		close(c.fifo_fd);
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	free_plans(&c);
+	return r;
+}

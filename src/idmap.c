@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sbx/idmap.h"
+#include "sbx/log.h"
+#include "sbx/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+size_t sbx_idmap_format(const struct sbx_idmap *m, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n && o < len; i++) {
+		int w = snprintf(buf + o, len - o, "%u %u %u\n", m[i].container_id, m[i].host_id,
+				 m[i].size);
+		if (w < 0 || (size_t)w >= len - o)
+			return 0; /* does not fit: caller treats 0 as an error */
+		o += (size_t)w;
+	}
+	return o;
+}
+
+static size_t copy_maps(struct sbx_idmap *dst, const struct sbx_idmap *src, size_t n,
+			const char *what, struct sbx_err *err)
+{
+	/* The kernel accepts at most 340 lines; 64 is plenty and keeps the
+	 * plan a fixed-size struct. */
+	if (n > 64) {
+		sbx_err_set(err, E2BIG, "config.json: linux.%s: more than 64 mappings", what);
+		return (size_t)-1;
+	}
+	memcpy(dst, src, n * sizeof(*src));
+	return n;
+}
+
+int sbx_idmap_compile(const struct sbx_config *cfg, uid_t euid, gid_t egid,
+		      struct sbx_idmap_plan *out, struct sbx_err *err)
+{
+	const struct sbx_linux *l = &cfg->linux;
+
+	memset(out, 0, sizeof(*out));
+	if ((out->n_uid = copy_maps(out->uid, l->uid_mappings, l->n_uid_mappings, "uidMappings",
+				    err)) == (size_t)-1)
+		return -1;
+	if ((out->n_gid = copy_maps(out->gid, l->gid_mappings, l->n_gid_mappings, "gidMappings",
+				    err)) == (size_t)-1)
+		return -1;
+	if (out->n_uid == 0 && out->n_gid == 0) {
+		if (euid == 0)
+			return sbx_err_set(err, 0,
+					   "config.json: linux.uidMappings: required when root creates a user namespace");
+		out->uid[0] = (struct sbx_idmap){ 0, euid, 1 };
+		out->gid[0] = (struct sbx_idmap){ 0, egid, 1 };
+		out->n_uid = out->n_gid = 1;
+	}
+	if (out->n_uid == 0)
+		return sbx_err_set(err, 0, "config.json: linux.uidMappings: required with linux.gidMappings");
+	if (out->n_gid == 0)
+		return sbx_err_set(err, 0, "config.json: linux.gidMappings: required with linux.uidMappings");
+	if (euid != 0) {
+		bool self_uid = out->n_uid == 1 && out->uid[0].host_id == euid && out->uid[0].size == 1;
+		bool self_gid = out->n_gid == 1 && out->gid[0].host_id == egid && out->gid[0].size == 1;
+
+		if (self_uid && self_gid) {
+			out->deny_setgroups = true;
+		} else {
+			out->use_helpers = true;
+		}
+	}
+	return 0;
+}
+
+static int run_helper(const char *helper, pid_t pid, const struct sbx_idmap *m, size_t n,
+		      struct sbx_err *err)
+{
+	char *argv[2 + 3 * 64 + 1];
+	char nums[3 * 64 + 1][16];
+	size_t a = 0, k = 0;
+	int status;
+	pid_t c;
+
+	argv[a++] = (char *)helper;
+	snprintf(nums[k], sizeof(nums[k]), "%d", (int)pid);
+	argv[a++] = nums[k++];
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v[3] = { m[i].container_id, m[i].host_id, m[i].size };
+		for (int j = 0; j < 3; j++) {
+			snprintf(nums[k], sizeof(nums[k]), "%u", v[j]);
+			argv[a++] = nums[k++];
+		}
+	}
+	argv[a] = NULL;
+	c = fork();
+	if (c < 0)
+		return sbx_err_set(err, errno, "fork for %s", helper);
+	if (c == 0) {
+		execvp(helper, argv);
+		_exit(127);
+	}
+	while (waitpid(c, &status, 0) < 0)
+		if (errno != EINTR)
+			return sbx_err_set(err, errno, "wait for %s", helper);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return sbx_err_set(err, ENOENT,
+				   "%s: not found (install the uidmap package; needed for multi-id mappings when rootless)",
+				   helper);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return sbx_err_set(err, 0,
+				   "%s %d failed (status %d): check /etc/sub%cid has a range for this user that covers the configured mappings",
+				   helper, (int)pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				   helper[3] == 'u' ? 'u' : 'g');
+	return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct sbx_idmap *m, size_t n,
+		     struct sbx_err *err)
+{
+	char path[64], buf[64 * 36];
+	size_t len = sbx_idmap_format(m, n, buf, sizeof(buf));
+
+	if (len == 0)
+		return sbx_err_set(err, E2BIG, "format %s", file);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (sbx_write_file_at(AT_FDCWD, path, buf, len, err) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct sbx_err *err)
+{
+	char path[64];
+
+	if (plan->use_helpers) {
+		if (run_helper("newuidmap", pid, plan->uid, plan->n_uid, err) < 0 ||
+		    run_helper("newgidmap", pid, plan->gid, plan->n_gid, err) < 0)
+			return sbx_err_prefix(err, "user namespace id mapping");
+		return 0;
+	}
+	if (plan->deny_setgroups) {
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+		if (sbx_write_file_at(AT_FDCWD, path, "deny", 4, err) < 0)
+			return sbx_err_prefix(err, "user namespace id mapping");
+	}
+	if (write_map(pid, "uid_map", plan->uid, plan->n_uid, err) < 0 ||
+	    write_map(pid, "gid_map", plan->gid, plan->n_gid, err) < 0)
+		return sbx_err_prefix(err, "user namespace id mapping");
+	return 0;
+}

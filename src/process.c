@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sbx/process.h"
+#include "sbx/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+
+int sbx_process_apply_rlimits(const struct sbx_process *p, struct sbx_err *err)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct sbx_rlimit *r = &p->rlimits[i];
+		struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
+
+		if (setrlimit(r->resource, &rl) < 0)
+			return sbx_err_set(err, errno, "setrlimit %s %llu/%llu", r->type,
+					   (unsigned long long)r->soft, (unsigned long long)r->hard);
+	}
+	return 0;
+}
+
+int sbx_process_apply_oom_score_adj(const struct sbx_process *p, struct sbx_err *err)
+{
+	char buf[16];
+	int n;
+
+	if (!p->has_oom_score_adj)
+		return 0;
+	n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+	if (sbx_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, err) < 0)
+		return sbx_err_prefix(err, "set oomScoreAdj %d", p->oom_score_adj);
+	return 0;
+}
+
+int sbx_process_switch_user(const struct sbx_process *p, bool setgroups_allowed,
+			    struct sbx_err *err)
+{
+	const struct sbx_user *u = &p->user;
+
+	if (setgroups_allowed) {
+		/* Always set the list, even when empty: otherwise the process
+		 * would keep the supplementary groups sbxrun was started with. */
+		gid_t *g = (gid_t *)u->additional_gids;
+		if (setgroups(u->n_additional_gids, g) < 0)
+			return sbx_err_set(err, errno, "setgroups (%zu additional gids)",
+					   u->n_additional_gids);
+	} else {
+		/* setgroups is denied in a user namespace mapped without a helper
+		 * (the kernel requires it so an unprivileged user cannot drop a
+		 * group that was used to deny access).  Refuse instead of
+		 * silently running with other groups than configured. */
+		for (size_t i = 0; i < u->n_additional_gids; i++)
+			if (u->additional_gids[i] != u->gid)
+				return sbx_err_set(err, EPERM,
+						   "process.user.additionalGids: gid %u cannot be set: setgroups is denied in this user namespace (single-id mapping without newgidmap)",
+						   u->additional_gids[i]);
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_KEEPCAPS");
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return sbx_err_set(err, errno, "setresgid %u", u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return sbx_err_set(err, errno, "setresuid %u", u->uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_KEEPCAPS");
+	if (u->has_umask)
+		umask((mode_t)u->umask);
+	return 0;
+}
+
+static const char *env_path(const struct sbx_process *p)
+{
+	for (size_t i = 0; i < p->n_env; i++)
+		if (!strncmp(p->env[i], "PATH=", 5))
+			return p->env[i] + 5;
+	/* The same default as runc/crun when the config has no PATH. */
+	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+static int check_exec(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS);
+}
+
+int sbx_process_find_executable(const struct sbx_process *p, char *out, size_t len,
+				struct sbx_err *err)
+{
+	const char *name = p->args[0];
+	const char *path, *s;
+	int saw_eacces = 0;
+
+	if (strchr(name, '/')) {
+		if (check_exec(name) < 0)
+			return sbx_err_set(err, errno, "exec \"%s\"", name);
+		snprintf(out, len, "%s", name);
+		return 0;
+	}
+	path = env_path(p);
+	for (s = path;; s = strchr(s, ':') + 1) {
+		const char *e = strchr(s, ':');
+		size_t dl = e ? (size_t)(e - s) : strlen(s);
+		char cand[PATH_MAX];
+
+		if (dl == 0)
+			snprintf(cand, sizeof(cand), "./%s", name);
+		else
+			snprintf(cand, sizeof(cand), "%.*s/%s", (int)dl, s, name);
+		if (check_exec(cand) == 0) {
+			snprintf(out, len, "%s", cand);
+			return 0;
+		}
+		if (errno == EACCES)
+			saw_eacces = 1;
+		if (!e)
+			break;
+	}
+	if (saw_eacces)
+		return sbx_err_set(err, EACCES, "exec \"%s\": found in $PATH but not executable", name);
+	return sbx_err_set(err, ENOENT, "exec \"%s\": executable file not found in $PATH", name);
+}
+
+int sbx_process_prepare_fds(unsigned preserve_fds, struct sbx_err *err)
+{
+	unsigned first = 3 + preserve_fds;
+
+	/* CLOSE_RANGE_CLOEXEC rather than closing: the sync socket must stay
+	 * open until execve, which then closes everything at once. */
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		if (errno != ENOSYS && errno != EINVAL)
+			return sbx_err_set(err, errno, "close_range %u..", first);
+		for (int fd = (int)first; fd < 65536; fd++) {
+			int fl = fcntl(fd, F_GETFD);
+			if (fl >= 0 && !(fl & FD_CLOEXEC))
+				fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+		}
+	}
+	for (unsigned fd = 3; fd < first; fd++) {
+		int fl = fcntl((int)fd, F_GETFD);
+		if (fl < 0)
+			return sbx_err_set(err, errno, "--preserve-fds: fd %u", fd);
+		if (fcntl((int)fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+			return sbx_err_set(err, errno, "--preserve-fds: fd %u", fd);
+	}
+	return 0;
+}
+
+int sbx_process_exec_exit_code(int errnum)
+{
+	return errnum == ENOENT ? 127 : 126;
+}
