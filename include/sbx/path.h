@@ -26,6 +26,12 @@ int sbx_path_open_in_root(int rootfd, const char *path, int flags, struct sbx_er
  * the final object, or -1 + err. */
 int sbx_path_mkpath_in_root(int rootfd, const char *path, bool is_dir, struct sbx_err *err);
 
+/* The component-by-component walk used when openat2 is unavailable
+ * (ENOSYS).  Same semantics as sbx_path_open_in_root (".." and absolute
+ * symlinks clamped to rootfd, at most 40 symlinks); exported so the unit
+ * tests can run the same hostile trees through both implementations. */
+int sbx_path_walk_in_root(int rootfd, const char *path, int flags, struct sbx_err *err);
+
 /* Lexically clean an absolute path ("//a/./b/../c" -> "/a/c"), in place. */
 void sbx_path_clean(char *path);
 

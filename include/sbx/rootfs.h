@@ -38,6 +38,37 @@ struct sbx_rootfs_opts {
 
 struct sbx_rootfs_plan; /* opaque, defined in rootfs.c */
 
+/* One step of the plan, exposed read-only for inspection (tests, debug). */
+enum sbx_rootfs_op_kind {
+	SBX_ROOTFS_OP_BIND = 0,  /* bind / rbind of a host path */
+	SBX_ROOTFS_OP_FS,        /* any filesystem (tmpfs, devpts, mqueue, ...) */
+	SBX_ROOTFS_OP_PROC,      /* proc: always mounted fresh */
+	SBX_ROOTFS_OP_SYSFS,     /* sysfs, or a read-only rbind of /sys */
+	SBX_ROOTFS_OP_CGROUP,    /* cgroup2, or a read-only rbind of /sys/fs/cgroup */
+	SBX_ROOTFS_OP_DEV,       /* devices + /dev symlinks (after the /dev mount) */
+};
+
+struct sbx_rootfs_op {
+	enum sbx_rootfs_op_kind kind;
+	size_t index;              /* mounts[index]; (size_t)-1 for OP_DEV */
+	const char *destination;   /* clean absolute path inside the container */
+	const char *source;        /* binds: absolute host path; else fs source */
+	const char *type;          /* fs type; NULL for binds and OP_DEV */
+	unsigned long flags;       /* MS_* (MS_BIND|MS_REC for rbind) */
+	unsigned long clear;       /* MS_* explicitly cleared ("rw", "suid") */
+	unsigned long propagation; /* 0: none */
+	unsigned long long attr_set, attr_clr; /* recursive MOUNT_ATTR_* */
+	bool atime_given;
+	const char *data;          /* fs data, NULL if none */
+};
+
+size_t sbx_rootfs_plan_count(const struct sbx_rootfs_plan *plan);
+const struct sbx_rootfs_op *sbx_rootfs_plan_op(const struct sbx_rootfs_plan *plan, size_t i);
+/* Propagation applied to the old "/" before anything else (MS_REC|MS_PRIVATE
+ * by default) and to the new "/" in finalize (0: leave it). */
+unsigned long sbx_rootfs_plan_root_propagation(const struct sbx_rootfs_plan *plan);
+unsigned long sbx_rootfs_plan_final_propagation(const struct sbx_rootfs_plan *plan);
+
 int sbx_rootfs_compile(const struct sbx_config *cfg, const struct sbx_rootfs_opts *opts,
 		       struct sbx_rootfs_plan **out, struct sbx_err *err);
 void sbx_rootfs_plan_free(struct sbx_rootfs_plan *plan);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * OCI mount options ("ro", "nosuid", "rbind", "rprivate", "mode=755", ...)
+ * -> mount(2) flags, propagation, recursive mount_setattr(2) attributes and
+ * the filesystem data string.  Pure; used by the rootfs compile step.
+ *
+ * Fail closed: an option we do not know is an error, never silently
+ * dropped (a dropped "ro" or "nosuid" would weaken the container):
+ *   config.json: mounts[2].options[1]: unknown mount option "foo"
+ * "X-*" options (userspace hints, as in fstab/crun) are ignored.
+ */
+#ifndef SBX_MOUNTOPT_H
+#define SBX_MOUNTOPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sbx/error.h"
+#include "sbx/util.h"
+
+struct sbx_mountopts {
+	unsigned long flags;       /* MS_* to set (MS_BIND|MS_REC for binds) */
+	unsigned long clear;       /* MS_* explicitly cleared ("rw", "suid", ...) */
+	unsigned long propagation; /* MS_PRIVATE/MS_SHARED/... (|MS_REC), 0: none */
+	uint64_t attr_set, attr_clr; /* MOUNT_ATTR_* for mount_setattr(AT_RECURSIVE) */
+	bool bind;                 /* "bind" or "rbind" given */
+	bool atime_given;          /* an atime option was given explicitly */
+	char *data;                /* fs data ("mode=755,size=65536k"), NULL if none */
+};
+
+/*
+ * Parse `options` (n of them) of mounts[idx].  `is_bind` says the mount is a
+ * bind mount by its type ("bind"/"none"); a "bind"/"rbind" option also
+ * makes it one.  Data options ("key=value" and known bare filesystem options
+ * such as "newinstance") are only valid for filesystem mounts.  `data` is
+ * allocated from `arena`.  Errors: "config.json: mounts[idx].options[i]: ...".
+ */
+int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
+		       struct sbx_arena *arena, struct sbx_mountopts *out, struct sbx_err *err);
+
+/* "private"/"rprivate"/"shared"/"rshared"/"slave"/"rslave"/"unbindable"/
+ * "runbindable" -> MS_* (|MS_REC for the r-forms).  -1 if unknown. */
+int sbx_mountopt_propagation(const char *s, unsigned long *out);
+
+#endif
