@@ -1,0 +1,146 @@
+#!/bin/bash
+# make bench: container start-up latency of `run /bin/true` on the busybox
+# bundle, in ONE hyperfine invocation (same warm-up, interleaving-free runs):
+#   sbxrun run (rootful), sbxrun run (rootless, as sbxtest via setpriv),
+#   runc run (rootful; its own `runc spec` config), crun run (same config as
+#   runc; expected to fail on a hybrid cgroup v1/v2 host: its error is
+#   recorded in the report, never hidden), and bare
+#   `unshare -fpnimu --mount-proc /bin/true` as the lower bound.
+# Writes $BENCH_OUT/bench.{json,md} and docs/performance.md.
+#   RUNS=N (default 50, >= 50 for the published numbers)  WARMUP=N (default 5)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+SBXRUN=${SBXRUN:-$top/build/sbxrun}
+RUNS=${RUNS:-50}
+WARMUP=${WARMUP:-5}
+BENCH_OUT=${BENCH_OUT:-$top/build/bench}
+report=${BENCH_REPORT:-$top/docs/performance.md}
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (rootful runtimes are compared; rootless uses setpriv)"
+[ -x "$SBXRUN" ] || die "$SBXRUN not built"
+for t in hyperfine jq unshare setpriv; do command -v $t >/dev/null || die "$t missing (scripts/install-deps.sh --all)"; done
+
+mkdir -p "$BENCH_OUT"
+work=$(mktemp -d /tmp/sbx-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+chmod 0755 "$work"
+
+id sbxtest >/dev/null 2>&1 || useradd -m -s /bin/bash sbxtest
+uid=$(id -u sbxtest)
+install -d -m 0700 -o sbxtest -g sbxtest "/run/user/$uid"
+
+# Bundles: rootful sbxrun, rootless sbxrun (owned by sbxtest), runc/crun.
+SBXRUN=$SBXRUN "$here/mkbundle.sh" "$work/sbx" -- /bin/true >/dev/null
+mkdir "$work/rl" && chown sbxtest: "$work/rl"
+setpriv --reuid=sbxtest --regid=sbxtest --init-groups \
+	env SBXRUN="$SBXRUN" HOME="$work/rl" "$here/mkbundle.sh" "$work/rl/b" --rootless -- /bin/true >/dev/null
+mkdir -p "$work/state-root" "$work/rl/state"
+chown sbxtest: "$work/rl/state"
+
+cmds=() names=()
+add() { names+=("$1"); cmds+=("$2"); }
+add "sbxrun (rootful)" "$SBXRUN --root $work/state-root run --bundle $work/sbx bench-root"
+add "sbxrun (rootless)" "setpriv --reuid=sbxtest --regid=sbxtest --init-groups env XDG_RUNTIME_DIR=/run/user/$uid $SBXRUN --root $work/rl/state run --bundle $work/rl/b bench-rl"
+
+crun_note="crun: not installed"
+runc_note="runc: not installed"
+if command -v runc >/dev/null || command -v crun >/dev/null; then
+	mkdir -p "$work/oci"
+	cp -a "$work/sbx/rootfs" "$work/oci/rootfs"
+	(cd "$work/oci" && runc spec 2>/dev/null || crun spec)
+	new=$(jq '.process.args = ["/bin/true"] | .process.terminal = false' "$work/oci/config.json")
+	printf '%s\n' "$new" >"$work/oci/config.json"
+fi
+if command -v runc >/dev/null; then
+	if out=$(runc --root "$work/runc-state" run --bundle "$work/oci" bench-runc-probe 2>&1 </dev/null); then
+		runc_note="runc $(runc --version | head -1 | awk '{print $3}'): ok"
+		add "runc (rootful)" "runc --root $work/runc-state run --bundle $work/oci bench-runc"
+	else
+		runc_note="runc failed: $out"
+	fi
+fi
+if command -v crun >/dev/null; then
+	if out=$(crun --root "$work/crun-state" run --bundle "$work/oci" bench-crun-probe 2>&1 </dev/null); then
+		crun_note="crun $(crun --version | head -1 | awk '{print $3}'): ok"
+		add "crun (rootful)" "crun --root $work/crun-state run --bundle $work/oci bench-crun"
+	else
+		crun_note="crun $(crun --version | head -1 | awk '{print $3}') FAILED on this host, not benchmarked: $(echo "$out" | tr '\n' ' ')"
+	fi
+fi
+add "unshare -fpnimu --mount-proc" "unshare -fpnimu --mount-proc /bin/true"
+echo "bench: $runc_note"
+echo "bench: $crun_note"
+
+# Every command must work before it is timed.
+for i in "${!cmds[@]}"; do
+	# shellcheck disable=SC2086
+	${cmds[$i]} </dev/null || die "'${names[$i]}' fails: ${cmds[$i]}"
+done
+
+hf=(hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$BENCH_OUT/bench.json"
+	--export-markdown "$BENCH_OUT/bench.md")
+for i in "${!cmds[@]}"; do hf+=(-n "${names[$i]}" "${cmds[$i]}"); done
+"${hf[@]}"
+
+# --- report ---------------------------------------------------------------
+median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$BENCH_OUT/bench.json"; }
+ms() { awk -v s="$1" 'BEGIN { printf "%.2f", s * 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+m_sbx=$(median "sbxrun (rootful)")
+m_rl=$(median "sbxrun (rootless)")
+m_runc=$(median "runc (rootful)")
+m_un=$(median "unshare -fpnimu --mount-proc")
+
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+{
+	echo "# sbxrun performance"
+	echo
+	echo "Start-up latency of a container running \`/bin/true\` on the busybox bundle"
+	echo "(scripts/mkbundle.sh; read-only root, default hardened \`sbxrun spec\`)."
+	echo
+	echo "Reproduce (as root): \`make bench\` (scripts/bench.sh; RUNS=$RUNS WARMUP=$WARMUP)."
+	echo
+	echo "## Machine"
+	echo
+	echo "- CPU: $cpu, $(nproc) cores"
+	echo "- Memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+	echo "- Kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
+	echo "- cgroups: $(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup (hybrid v1 + v2 here)"
+	echo "- hyperfine $(hyperfine --version | awk '{print $2}'), $RUNS runs, $WARMUP warm-up, -N (no shell)"
+	echo "- Date: $(date -u +%Y-%m-%d) - sbxrun $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo
+	echo "## Medians"
+	echo
+	echo "| Command | Median (ms) | vs runc | vs unshare |"
+	echo "|---|---:|---:|---:|"
+	jq -r '.results[] | [.command, .median] | @tsv' "$BENCH_OUT/bench.json" |
+	while IFS=$'\t' read -r name med; do
+		echo "| $name | $(ms "$med") | $([ -n "$m_runc" ] && ratio "$med" "$m_runc" || echo n/a) | $(ratio "$med" "$m_un") |"
+	done
+	echo
+	echo "## Targets"
+	echo
+	if [ -n "$m_runc" ]; then
+		r=$(ratio "$m_sbx" "$m_runc")
+		echo "- sbxrun (rootful) / runc = **$r** (target <= 0.5): $(awk -v r="$r" 'BEGIN{print (r <= 0.5) ? "met" : "NOT met"}')"
+	fi
+	r=$(ratio "$m_sbx" "$m_un")
+	echo "- sbxrun (rootful) / bare unshare = **$r** (target <= 2): $(awk -v r="$r" 'BEGIN{print (r <= 2) ? "met" : "NOT met"}')"
+	r=$(ratio "$m_rl" "$m_un")
+	echo "- sbxrun (rootless) / bare unshare = **$r** (includes setpriv + env exec overhead)"
+	echo
+	echo "## Notes"
+	echo
+	echo "- $runc_note"
+	echo "- $crun_note"
+	echo "- The rootless row runs through \`setpriv ... env\` (two extra execs) to drop to"
+	echo "  the unprivileged user sbxtest; the rootful rows exec the runtime directly."
+	echo
+	echo "## Full hyperfine table"
+	echo
+	cat "$BENCH_OUT/bench.md"
+} >"$report"
+echo "bench: wrote $report"
