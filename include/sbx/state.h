@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The container state store (--root DIR).
+ *
+ * Layout: <root>/<id>/ (mode 0700) holds
+ *   state.json   the recorded state, replaced atomically (temp + fsync + rename)
+ *   exec.fifo    exists while the container is `created` (see cmd_create.c)
+ *   ...          anything else a command keeps per container (logs)
+ *
+ * Concurrency: every command holds a lock on <root>/<id>/lock, exclusive
+ * for mutations (create, start, delete, pause, resume), shared for reads
+ * (state, list, ps).  It is a POSIX record lock (fcntl F_SETLKW), not a
+ * flock: record locks are owned by the process and NOT inherited by fork,
+ * so the container's init, forked while `create` holds the lock and then
+ * parked on the exec fifo for as long as the container is `created`, does
+ * not keep holding it (with flock the shared open file description would).  Creating the directory is the atomic
+ * "claim" of an ID: mkdir fails with EEXIST for the loser of two concurrent
+ * `create`s.  A command that waited for the lock re-checks that the
+ * directory was not removed meanwhile (st_nlink == 0 after rmdir).
+ *
+ * Pid reuse: the recorded pid comes with its start time (/proc/<pid>/stat
+ * field 22).  A live pid whose start time differs is somebody else's process,
+ * so the container is `stopped` and nothing is ever signalled through it.
+ */
+#ifndef SBX_STATE_H
+#define SBX_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sbx/error.h"
+
+#define SBX_ID_MAX 1024
+#define SBX_STATE_FILE "state.json"
+#define SBX_EXEC_FIFO "exec.fifo"
+#define SBX_LOCK_FILE "lock"
+
+enum sbx_status {
+	SBX_STATUS_CREATING = 0,
+	SBX_STATUS_CREATED,
+	SBX_STATUS_RUNNING,
+	SBX_STATUS_STOPPED,
+	SBX_STATUS_PAUSED,
+};
+
+struct sbx_state {
+	char *id;
+	pid_t pid;                      /* 0: never started */
+	unsigned long long start_time;  /* /proc/<pid>/stat field 22 */
+	char *bundle;                   /* absolute */
+	char *rootfs;                   /* absolute */
+	char *created;                  /* RFC3339 with nanoseconds, UTC */
+	uid_t owner;                    /* uid that created the container */
+	char *cgroup_path;              /* absolute cgroup dir, NULL: none */
+	char **ann_keys, **ann_values;  /* annotations, n_annotations pairs */
+	size_t n_annotations;
+	bool shared_pidns;              /* no new pid namespace: --all needs the cgroup */
+	bool rootless;
+	char *log_path;                 /* `run --detach` json-file log, NULL: none */
+	/* Computed by sbx_state_load(), not stored. */
+	enum sbx_status status;
+};
+
+/* An open container directory with its lock held. */
+struct sbx_state_handle {
+	int dirfd;                      /* O_DIRECTORY */
+	int lockfd;                     /* <dir>/lock, holds the record lock */
+	char *dir;                      /* <root>/<id>, malloc'ed */
+	char *id;
+};
+
+/* ID rules: 1..SBX_ID_MAX chars of [A-Za-z0-9_.+-], first one alphanumeric
+ * (so never "", ".", ".." and never a "/").  Error: "invalid container id
+ * \"x\": <why>". */
+int sbx_state_validate_id(const char *id, struct sbx_err *err);
+
+const char *sbx_state_status_name(enum sbx_status s);
+
+/* Claim a new ID: create <root> (0700, parents as needed) and <root>/<id>
+ * (0700) and lock it exclusively.  EEXIST -> "container \"x\" already exists". */
+int sbx_state_create(const char *root, const char *id, struct sbx_state_handle *h,
+		     struct sbx_err *err);
+/* Open and lock an existing container ("container \"x\" does not exist"). */
+int sbx_state_open(const char *root, const char *id, bool exclusive, struct sbx_state_handle *h,
+		   struct sbx_err *err);
+/* Upgrade/downgrade the lock held by h. */
+int sbx_state_relock(struct sbx_state_handle *h, bool exclusive, struct sbx_err *err);
+void sbx_state_close(struct sbx_state_handle *h);
+
+/* Atomically replace state.json with `st` (status is not stored). */
+int sbx_state_save(const struct sbx_state_handle *h, const struct sbx_state *st,
+		   struct sbx_err *err);
+/* Read state.json and compute st->status.  A directory without state.json
+ * (create in progress or crashed before the first save) loads as `creating`
+ * with only the id set. */
+int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struct sbx_err *err);
+void sbx_state_free(struct sbx_state *st);
+
+/* Remove everything in the container directory and the directory itself.
+ * The handle stays valid (to be closed). */
+int sbx_state_remove(struct sbx_state_handle *h, struct sbx_err *err);
+
+/* Status of a recorded process: alive (with the same start time) or not,
+ * created (exec fifo present), paused (cgroup frozen). */
+enum sbx_status sbx_state_compute_status(const struct sbx_state *st, bool fifo_exists);
+/* true if st->pid is alive and is still the process we started. */
+bool sbx_state_pid_alive(const struct sbx_state *st);
+
+/* The runtime-spec state JSON {ociVersion, id, status, pid, bundle,
+ * annotations} (pid only when the process exists, as the spec says).
+ * `status` overrides st->status when not NULL (hooks).  malloc'ed. */
+char *sbx_state_oci_json(const struct sbx_state *st, const char *status, bool pretty);
+
+/* The IDs under root, sorted.  A missing root is an empty list. */
+int sbx_state_list(const char *root, char ***ids, size_t *n, struct sbx_err *err);
+void sbx_state_list_free(char **ids, size_t n);
+
+/* Current time as RFC3339 with nanoseconds ("2026-01-02T03:04:05.123456789Z"). */
+void sbx_state_now_rfc3339(char *buf, size_t len);
+
+/* A cgroup v2 directory: is it frozen (cgroup.events "frozen 1")? */
+bool sbx_state_cgroup_frozen(const char *cgroup_path);
+
+#endif

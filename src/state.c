@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The container state store: see include/sbx/state.h for the layout and the
+ * locking rules.  state.json is the runtime's own record, not the config:
+ * config.json is still only parsed by config.c.
+ */
+#include "sbx/state.h"
+#include "sbx/config.h"
+#include "sbx/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int sbx_state_validate_id(const char *id, struct sbx_err *err)
+{
+	size_t n;
+
+	if (!id || !*id)
+		return sbx_err_set(err, 0, "invalid container id \"\": must not be empty");
+	n = strlen(id);
+	if (n > SBX_ID_MAX)
+		return sbx_err_set(err, 0, "invalid container id \"%.32s...\": longer than %d characters",
+				   id, SBX_ID_MAX);
+	/* The first character being alphanumeric already excludes "." and
+	 * ".."; the charset excludes "/" (and NUL-free by construction), so
+	 * the ID is always exactly one path component under --root. */
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (i == 0 && !alnum)
+			return sbx_err_set(err, 0,
+					   "invalid container id \"%s\": must start with a letter or digit",
+					   id);
+		if (!alnum && c != '_' && c != '.' && c != '+' && c != '-')
+			return sbx_err_set(err, 0,
+					   "invalid container id \"%s\": character '%c' not allowed (use [A-Za-z0-9_.+-])",
+					   id, c);
+	}
+	return 0;
+}
+
+const char *sbx_state_status_name(enum sbx_status s)
+{
+	switch (s) {
+	case SBX_STATUS_CREATING: return "creating";
+	case SBX_STATUS_CREATED: return "created";
+	case SBX_STATUS_RUNNING: return "running";
+	case SBX_STATUS_STOPPED: return "stopped";
+	case SBX_STATUS_PAUSED: return "paused";
+	}
+	return "unknown";
+}
+
+/* mkdir -p with mode 0700 for the last component.  Parents that do not exist
+ * are created 0700 too: the state root holds pids and bundle paths of other
+ * users' containers only when shared, which we never want by default. */
+static int mkdir_p(const char *path, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *p = sbx_xstrdup(path);
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return sbx_err_set(err, errno, "create state directory %s", p);
+		*s = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return sbx_err_set(err, errno, "create state directory %s", p);
+	return 0;
+}
+
+static int lock_dir(struct sbx_state_handle *h, bool exclusive, struct sbx_err *err)
+{
+	struct flock fl = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
+	struct stat st;
+
+	if (h->lockfd < 0) {
+		h->lockfd = openat(h->dirfd, SBX_LOCK_FILE,
+				   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+		if (h->lockfd < 0) {
+			if (errno == ENOENT) /* removed under us by a delete */
+				return sbx_err_set(err, 0, "container \"%s\" does not exist", h->id);
+			return sbx_err_set(err, errno, "open lock file %s/%s", h->dir, SBX_LOCK_FILE);
+		}
+	}
+	while (fcntl(h->lockfd, F_SETLKW, &fl) < 0) {
+		if (errno != EINTR)
+			return sbx_err_set(err, errno, "lock %s/%s", h->dir, SBX_LOCK_FILE);
+	}
+	/* A `delete` that held the lock before us may have removed the
+	 * directory: an unlinked directory has st_nlink == 0. */
+	if (fstat(h->dirfd, &st) < 0)
+		return sbx_err_set(err, errno, "stat state directory %s", h->dir);
+	if (st.st_nlink == 0) {
+		errno = ENOENT;
+		return sbx_err_set(err, 0, "container \"%s\" does not exist", h->id);
+	}
+	return 0;
+}
+
+static int open_handle(const char *root, const char *id, struct sbx_state_handle *h,
+		       struct sbx_err *err)
+{
+	h->dir = sbx_xasprintf("%s/%s", root, id);
+	h->id = sbx_xstrdup(id);
+	/* O_NOFOLLOW: the ID directory itself must not be a symlink planted
+	 * in a shared root to redirect our writes. */
+	h->dirfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (h->dirfd < 0) {
+		int e = errno;
+		if (e == ENOENT)
+			sbx_err_set(err, 0, "container \"%s\" does not exist", id);
+		else
+			sbx_err_set(err, e, "open state directory %s", h->dir);
+		sbx_state_close(h);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int sbx_state_create(const char *root, const char *id, struct sbx_state_handle *h,
+		     struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *dir = NULL;
+
+	h->dirfd = h->lockfd = -1;
+	h->dir = h->id = NULL;
+	if (sbx_state_validate_id(id, err) < 0)
+		return -1;
+	if (mkdir_p(root, err) < 0)
+		return -1;
+	dir = sbx_xasprintf("%s/%s", root, id);
+	/* mkdir is the atomic claim of the ID: of two concurrent creates
+	 * exactly one gets past this line. */
+	if (mkdir(dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return sbx_err_set(err, 0, "container \"%s\" already exists", id);
+		return sbx_err_set(err, errno, "create state directory %s", dir);
+	}
+	if (open_handle(root, id, h, err) < 0)
+		return -1;
+	if (lock_dir(h, true, err) < 0) {
+		sbx_state_close(h);
+		return -1;
+	}
+	return 0;
+}
+
+int sbx_state_open(const char *root, const char *id, bool exclusive, struct sbx_state_handle *h,
+		   struct sbx_err *err)
+{
+	h->dirfd = h->lockfd = -1;
+	h->dir = h->id = NULL;
+	if (sbx_state_validate_id(id, err) < 0)
+		return -1;
+	if (open_handle(root, id, h, err) < 0)
+		return -1;
+	if (lock_dir(h, exclusive, err) < 0) {
+		sbx_state_close(h);
+		return -1;
+	}
+	return 0;
+}
+
+int sbx_state_relock(struct sbx_state_handle *h, bool exclusive, struct sbx_err *err)
+{
+	return lock_dir(h, exclusive, err);
+}
+
+void sbx_state_close(struct sbx_state_handle *h)
+{
+	if (!h)
+		return;
+	sbx_cleanup_close(&h->lockfd); /* drops the record lock */
+	sbx_cleanup_close(&h->dirfd);
+	free(h->dir);
+	free(h->id);
+	h->dir = h->id = NULL;
+}
+
+/* ---- (de)serialisation ---- */
+
+static json_t *state_to_json(const struct sbx_state *st)
+{
+	json_t *o = json_object();
+	json_t *ann = json_object();
+
+	for (size_t i = 0; i < st->n_annotations; i++)
+		json_object_set_new(ann, st->ann_keys[i], json_string(st->ann_values[i]));
+	json_object_set_new(o, "ociVersion", json_string(SBX_OCI_VERSION));
+	json_object_set_new(o, "id", json_string(st->id ? st->id : ""));
+	json_object_set_new(o, "pid", json_integer(st->pid));
+	json_object_set_new(o, "startTime", json_integer((json_int_t)st->start_time));
+	json_object_set_new(o, "bundle", json_string(st->bundle ? st->bundle : ""));
+	json_object_set_new(o, "rootfs", json_string(st->rootfs ? st->rootfs : ""));
+	json_object_set_new(o, "created", json_string(st->created ? st->created : ""));
+	json_object_set_new(o, "owner", json_integer(st->owner));
+	if (st->cgroup_path)
+		json_object_set_new(o, "cgroupPath", json_string(st->cgroup_path));
+	json_object_set_new(o, "annotations", ann);
+	json_object_set_new(o, "sharedPidNamespace", json_boolean(st->shared_pidns));
+	json_object_set_new(o, "rootless", json_boolean(st->rootless));
+	if (st->log_path)
+		json_object_set_new(o, "logPath", json_string(st->log_path));
+	return o;
+}
+
+int sbx_state_save(const struct sbx_state_handle *h, const struct sbx_state *st,
+		   struct sbx_err *err)
+{
+	static const char tmpname[] = ".state.json.tmp";
+	json_t *o = state_to_json(st);
+	_sbx_cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);
+	_sbx_cleanup_close_ int fd = -1;
+
+	json_decref(o);
+	if (!text)
+		return sbx_err_set(err, ENOMEM, "serialise state of container \"%s\"", st->id);
+	/* Write a temp file in the same directory and rename it over
+	 * state.json: a reader sees the old or the new state, never a torn
+	 * one, and a crash leaves at worst a stale temp file.  We hold the
+	 * exclusive lock, so the fixed temp name cannot collide. */
+	fd = openat(h->dirfd, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return sbx_err_set(err, errno, "write state %s/%s", h->dir, tmpname);
+	if (sbx_write_all(fd, text, strlen(text)) < 0 || sbx_write_all(fd, "\n", 1) < 0)
+		return sbx_err_set(err, errno, "write state %s/%s", h->dir, tmpname);
+	if (fsync(fd) < 0)
+		return sbx_err_set(err, errno, "fsync state %s/%s", h->dir, tmpname);
+	if (renameat(h->dirfd, tmpname, h->dirfd, SBX_STATE_FILE) < 0)
+		return sbx_err_set(err, errno, "rename state %s/%s", h->dir, SBX_STATE_FILE);
+	(void)fsync(h->dirfd);
+	return 0;
+}
+
+static char *jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_string(v) || !*json_string_value(v))
+		return NULL;
+	return sbx_xstrdup(json_string_value(v));
+}
+
+int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *text = NULL;
+	json_error_t jerr;
+	json_t *o, *ann, *v;
+	struct stat sb;
+	const char *k;
+	size_t len;
+
+	memset(st, 0, sizeof(*st));
+	if (sbx_read_file_at(h->dirfd, SBX_STATE_FILE, &text, &len, err) < 0) {
+		if (err->errnum == ENOENT) {
+			sbx_err_clear(err);
+			st->id = sbx_xstrdup(h->id);
+			st->status = SBX_STATUS_CREATING;
+			return 0;
+		}
+		return sbx_err_prefix(err, "container \"%s\"", h->id);
+	}
+	o = json_loadb(text, len, 0, &jerr);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return sbx_err_set(err, 0, "%s/%s: corrupt state: %s", h->dir, SBX_STATE_FILE, jerr.text);
+	}
+	st->id = jstr(o, "id");
+	if (!st->id || strcmp(st->id, h->id) != 0) {
+		json_decref(o);
+		sbx_state_free(st);
+		return sbx_err_set(err, 0, "%s/%s: corrupt state: id does not match the directory",
+				   h->dir, SBX_STATE_FILE);
+	}
+	st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+	st->start_time = (unsigned long long)json_integer_value(json_object_get(o, "startTime"));
+	st->bundle = jstr(o, "bundle");
+	st->rootfs = jstr(o, "rootfs");
+	st->created = jstr(o, "created");
+	st->owner = (uid_t)json_integer_value(json_object_get(o, "owner"));
+	st->cgroup_path = jstr(o, "cgroupPath");
+	st->log_path = jstr(o, "logPath");
+	st->shared_pidns = json_is_true(json_object_get(o, "sharedPidNamespace"));
+	st->rootless = json_is_true(json_object_get(o, "rootless"));
+	ann = json_object_get(o, "annotations");
+	if (json_is_object(ann) && json_object_size(ann) > 0) {
+		size_t n = json_object_size(ann), i = 0;
+		st->ann_keys = sbx_xcalloc(n, sizeof(char *));
+		st->ann_values = sbx_xcalloc(n, sizeof(char *));
+		json_object_foreach(ann, k, v) {
+			if (!json_is_string(v))
+				continue;
+			st->ann_keys[i] = sbx_xstrdup(k);
+			st->ann_values[i] = sbx_xstrdup(json_string_value(v));
+			i++;
+		}
+		st->n_annotations = i;
+	}
+	json_decref(o);
+	st->status = sbx_state_compute_status(
+		st, fstatat(h->dirfd, SBX_EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0);
+	return 0;
+}
+
+void sbx_state_free(struct sbx_state *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n_annotations; i++) {
+		free(st->ann_keys[i]);
+		free(st->ann_values[i]);
+	}
+	free(st->ann_keys);
+	free(st->ann_values);
+	free(st->id);
+	free(st->bundle);
+	free(st->rootfs);
+	free(st->created);
+	free(st->cgroup_path);
+	free(st->log_path);
+	memset(st, 0, sizeof(*st));
+}
+
+/* ---- status ---- */
+
+/* Field 22 (starttime) and field 3 (state) of /proc/<pid>/stat.  The comm
+ * field (2) may contain spaces and parentheses, so parse from the LAST ')'. */
+static int proc_stat(pid_t pid, unsigned long long *start, char *state)
+{
+	char path[64], buf[1024];
+	_sbx_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -1;
+	p += 2;
+	*state = *p;
+	/* p is at field 3; skip to field 22. */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	*start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+bool sbx_state_pid_alive(const struct sbx_state *st)
+{
+	unsigned long long start;
+	char state;
+
+	if (st->pid <= 0)
+		return false;
+	if (proc_stat(st->pid, &start, &state) < 0)
+		return false;
+	/* A zombie has exited (nobody reaped it yet); 'X' is dead. */
+	if (state == 'Z' || state == 'X')
+		return false;
+	/* Different start time: the pid was reused by another process. */
+	if (st->start_time && start != st->start_time)
+		return false;
+	return true;
+}
+
+bool sbx_state_cgroup_frozen(const char *cgroup_path)
+{
+	_sbx_cleanup_free_ char *path = NULL, *text = NULL;
+	struct sbx_err err;
+
+	if (!cgroup_path || !*cgroup_path)
+		return false;
+	path = sbx_xasprintf("%s/cgroup.events", cgroup_path);
+	if (sbx_read_file_at(AT_FDCWD, path, &text, NULL, &err) < 0)
+		return false;
+	return strstr(text, "\nfrozen 1") != NULL || strncmp(text, "frozen 1", 8) == 0;
+}
+
+enum sbx_status sbx_state_compute_status(const struct sbx_state *st, bool fifo_exists)
+{
+	if (!sbx_state_pid_alive(st))
+		return SBX_STATUS_STOPPED;
+	if (fifo_exists)
+		return SBX_STATUS_CREATED;
+	if (sbx_state_cgroup_frozen(st->cgroup_path))
+		return SBX_STATUS_PAUSED;
+	return SBX_STATUS_RUNNING;
+}
+
+/* ---- removal, listing ---- */
+
+int sbx_state_remove(struct sbx_state_handle *h, struct sbx_err *err)
+{
+	_sbx_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd = openat(h->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sbx_err_set(err, errno, "open state directory %s", h->dir);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return sbx_err_set(err, errno, "open state directory %s", h->dir);
+	}
+	/* Only plain files and fifos live here; we never recurse, so a
+	 * planted symlink is removed, not followed. */
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(h->dirfd, de->d_name, 0) < 0 && errno != ENOENT)
+			return sbx_err_set(err, errno, "remove %s/%s", h->dir, de->d_name);
+	}
+	if (rmdir(h->dir) < 0 && errno != ENOENT)
+		return sbx_err_set(err, errno, "remove state directory %s", h->dir);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sbx_state_list(const char *root, char ***ids, size_t *n, struct sbx_err *err)
+{
+	_sbx_cleanup_closedir_ DIR *d = opendir(root);
+	struct dirent *de;
+	char **v = NULL;
+	size_t cnt = 0;
+
+	*ids = NULL;
+	*n = 0;
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return sbx_err_set(err, errno, "open state root %s", root);
+	}
+	while ((de = readdir(d))) {
+		struct sbx_err e;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (sbx_state_validate_id(de->d_name, &e) < 0)
+			continue;
+		v = sbx_xrealloc(v, (cnt + 1) * sizeof(char *));
+		v[cnt++] = sbx_xstrdup(de->d_name);
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(char *), cmp_str);
+	*ids = v;
+	*n = cnt;
+	return 0;
+}
+
+void sbx_state_list_free(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+/* ---- JSON for `state` and hooks ---- */
+
+char *sbx_state_oci_json(const struct sbx_state *st, const char *status, bool pretty)
+{
+	json_t *o = json_object();
+	json_t *ann = json_object();
+	const char *s = status ? status : sbx_state_status_name(st->status);
+	char *text;
+
+	json_object_set_new(o, "ociVersion", json_string(SBX_OCI_VERSION));
+	json_object_set_new(o, "id", json_string(st->id ? st->id : ""));
+	json_object_set_new(o, "status", json_string(s));
+	/* runtime-spec: pid is REQUIRED when status is created or running on
+	 * Linux; a stopped container has no process to name, and reporting a
+	 * pid that may have been reused would invite killing a stranger. */
+	if (st->pid > 0 && strcmp(s, "stopped") != 0)
+		json_object_set_new(o, "pid", json_integer(st->pid));
+	else
+		json_object_set_new(o, "pid", json_integer(0));
+	json_object_set_new(o, "bundle", json_string(st->bundle ? st->bundle : ""));
+	for (size_t i = 0; i < st->n_annotations; i++)
+		json_object_set_new(ann, st->ann_keys[i], json_string(st->ann_values[i]));
+	json_object_set_new(o, "annotations", ann);
+	if (st->created)
+		json_object_set_new(o, "created", json_string(st->created));
+	text = json_dumps(o, pretty ? JSON_INDENT(2) | JSON_PRESERVE_ORDER
+				    : JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!text)
+		abort(); /* only on OOM */
+	return text;
+}
+
+void sbx_state_now_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+}
