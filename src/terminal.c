@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * process.terminal (include/sbx/terminal.h).
+ *
+ * The pty pair is created by init from the container's own /dev/ptmx (its
+ * private devpts instance), and the slave is opened with TIOCGPTPEER rather
+ * than by path: a path lookup of /dev/pts/N inside a rootfs the container
+ * controls could be redirected by a symlink, the peer ioctl cannot.
+ */
+#include "sbx/terminal.h"
+#include "sbx/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int m = -1, s = -1;
+	int unlock = 0;
+
+	m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return sbx_err_set(err, errno, "terminal: open /dev/ptmx");
+	if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
+		return sbx_err_set(err, errno, "terminal: unlock pty");
+	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0)
+		return sbx_err_set(err, errno, "terminal: open pty slave (TIOCGPTPEER)");
+	/* The process owns its terminal, as login would arrange. */
+	if (fchown(s, proc->user.uid, proc->user.gid) < 0)
+		return sbx_err_set(err, errno, "terminal: chown pty slave to %u:%u",
+				   proc->user.uid, proc->user.gid);
+	if (proc->console_size.present) {
+		struct winsize ws = { .ws_row = (unsigned short)proc->console_size.height,
+				      .ws_col = (unsigned short)proc->console_size.width };
+		if (ioctl(s, TIOCSWINSZ, &ws) < 0)
+			return sbx_err_set(err, errno, "terminal: set window size %ux%u",
+					   proc->console_size.width, proc->console_size.height);
+	}
+	/* New session so the slave can become the controlling terminal (job
+	 * control, ^C to the foreground group).  EPERM means we already lead
+	 * a session, which is fine. */
+	if (setsid() < 0 && errno != EPERM)
+		return sbx_err_set(err, errno, "terminal: setsid");
+	if (ioctl(s, TIOCSCTTY, 0) < 0)
+		return sbx_err_set(err, errno, "terminal: make pty the controlling terminal");
+	for (int fd = 0; fd <= 2; fd++)
+		if (dup2(s, fd) < 0)
+			return sbx_err_set(err, errno, "terminal: dup pty slave to fd %d", fd);
+	*master = sbx_steal_fd(&m);
+	return 0;
+}
+
+int sbx_terminal_send_console(const char *path, int master, struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int sock = -1;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	/* runc and crun send the master's name ("/dev/ptmx") as the payload;
+	 * conmon/containerd only look at the fd but need a non-empty message. */
+	char payload[] = "/dev/ptmx";
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return sbx_err_set(err, ENAMETOOLONG, "console socket %s", path);
+	strcpy(addr.sun_path, path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return sbx_err_set(err, errno, "console socket %s: socket", path);
+	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return sbx_err_set(err, errno, "console socket %s: connect", path);
+	memset(u.buf, 0, sizeof(u.buf));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return sbx_err_set(err, errno, "console socket %s: send pty master", path);
+	}
+	return 0;
+}
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* Copy what is readable on `from` to `to`.  Returns bytes copied, 0 on
+ * EOF/hangup, -1 on error. */
+static ssize_t pump(int from, int to)
+{
+	char buf[8192];
+	ssize_t n;
+
+	do
+		n = read(from, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 1;
+	if (n <= 0)
+		return n < 0 && errno == EIO ? 0 : n; /* EIO: slave side closed */
+	if (sbx_write_all(to, buf, (size_t)n) < 0)
+		return -1;
+	return n;
+}
+
+int sbx_terminal_proxy(int master, struct sbx_err *err)
+{
+	struct termios saved, raw;
+	bool tty = isatty(STDIN_FILENO);
+	bool stdin_open = true;
+	_sbx_cleanup_close_ int sfd = -1;
+	sigset_t mask, oldmask;
+	int ret = 0;
+
+	if (tty) {
+		if (tcgetattr(STDIN_FILENO, &saved) < 0)
+			return sbx_err_set(err, errno, "terminal: get attributes of stdin");
+		raw = saved;
+		cfmakeraw(&raw);
+		if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
+			return sbx_err_set(err, errno, "terminal: set stdin to raw mode");
+		copy_winsize(STDIN_FILENO, master);
+	}
+	/* SIGWINCH through a signalfd: no async handler, resized in the loop. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = master, .events = POLLIN },
+			{ .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = sbx_err_set(err, errno, "terminal: poll");
+			break;
+		}
+		if (p[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+				;
+			if (tty)
+				copy_winsize(STDIN_FILENO, master);
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = pump(STDIN_FILENO, master);
+			if (n <= 0) {
+				/* stdin closed: pass the end of input on as the
+				 * terminal's EOF character, then stop reading. */
+				if (!tty)
+					(void)!write(master, "\004", 1);
+				stdin_open = false;
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = pump(master, STDOUT_FILENO);
+			if (n == 0)
+				break; /* every slave fd closed: the process is gone */
+			if (n < 0) {
+				ret = sbx_err_set(err, errno, "terminal: copy output");
+				break;
+			}
+		}
+	}
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	return ret;
+}
