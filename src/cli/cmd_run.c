@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sbxrun run [--bundle DIR] [--detach] [--pid-file F] [--console-socket S]
+ *            [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID
+ * sbxrun DIR
+ *
+ * Foreground: sbxrun stays the container's parent, forwards signals to its
+ * init, and exits with its status (128+N when killed by signal N).
+ */
+#include "cli.h"
+#include "sbx/cgroup.h"
+#include "sbx/config.h"
+#include "sbx/container.h"
+#include "sbx/hooks.h"
+#include "sbx/terminal.h"
+#include "sbx/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct run_args {
+	const char *bundle;
+	const char *id;
+	const char *pid_file;
+	const char *console_socket;
+	bool detach, no_pivot, no_new_keyring;
+	unsigned preserve_fds;
+};
+
+/* Signals sbxrun forwards to the container (everything a user or an
+ * engine may send to stop, reload or notify a workload). */
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+				 SIGWINCH, SIGCONT, SIGALRM, SIGURG, SIGPWR };
+
+static int write_pid_file(const char *path, pid_t pid, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *tmp = sbx_xasprintf("%s.tmp.%d", path, (int)getpid());
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	_sbx_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	/* temp + rename: an engine polling the file never reads half of it. */
+	if (fd < 0)
+		return sbx_err_set(err, errno, "write pid file %s", tmp);
+	if (sbx_write_all(fd, buf, (size_t)n) < 0)
+		return sbx_err_set(err, errno, "write pid file %s", tmp);
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return sbx_err_set(err, errno, "rename pid file to %s", path);
+	}
+	return 0;
+}
+
+/* "67108864" -> "64M" (exact multiples only), "max" stays "max". */
+static void format_bytes(const char *v, char *out, size_t len)
+{
+	static const char units[] = "KMGT";
+	uint64_t n;
+	int u = -1;
+
+	if (sbx_parse_u64(v, &n) < 0 || n == 0) {
+		snprintf(out, len, "%s", v[0] ? v : "unknown");
+		return;
+	}
+	while (u < 3 && n % 1024 == 0) {
+		n /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(out, len, "%llu", (unsigned long long)n);
+	else
+		snprintf(out, len, "%llu%c", (unsigned long long)n, units[u]);
+}
+
+/* Wait for init, forwarding signals.  Returns its wait status. */
+static int wait_forwarding(pid_t init, int sfd)
+{
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof(si));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(si)) {
+			int st;
+			/* Should not happen; fall back to a plain wait. */
+			while (waitpid(init, &st, 0) < 0 && errno == EINTR)
+				;
+			return st;
+		}
+		if (si.ssi_signo == SIGCHLD) {
+			int st;
+			pid_t w;
+			/* Reap everything: init, and any stray child. */
+			while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+				if (w == init)
+					return st;
+			continue;
+		}
+		kill(init, (int)si.ssi_signo);
+	}
+}
+
+static int run_container(const struct sbx_global_opts *g, const struct run_args *a)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_config *cfg = NULL;
+	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
+	struct sbx_launch_opts lo = { 0 };
+	sigset_t mask, old;
+	int r, st, code, sfd = -1;
+
+	if (sbx_config_load(a->bundle, &cfg, &err) < 0)
+		return sbx_cli_fail(&err);
+
+	lo.id = a->id;
+	lo.preserve_fds = a->preserve_fds;
+	lo.console_socket = a->console_socket;
+	lo.no_pivot = a->no_pivot;
+	lo.no_new_keyring = a->no_new_keyring;
+	lo.foreground = !a->detach;
+
+	/* Block the forwarded signals before the container exists, so none
+	 * is lost between its start and our signalfd; init unblocks them in
+	 * itself right before execve. */
+	sigemptyset(&mask);
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+
+	r = sbx_container_spawn(cfg, &lo, &ctr, &err);
+	if (r < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		sbx_cli_fail(&err);
+		sbx_config_free(cfg);
+		return -r;
+	}
+	sbx_debug("container %s started: pid %d, cgroup %s", a->id, (int)ctr.pid,
+		  ctr.cgroup_path ? ctr.cgroup_path : "(none)");
+	if (a->pid_file && write_pid_file(a->pid_file, ctr.pid, &err) < 0) {
+		kill(ctr.pid, SIGKILL);
+		code = sbx_cli_fail(&err);
+		goto out_wait;
+	}
+	if (cfg->hooks.poststart.n) {
+		_sbx_cleanup_free_ char *state = NULL;
+		state = sbx_xasprintf("{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"running\",\"pid\":%d,\"bundle\":\"%s\"}",
+				      SBX_OCI_VERSION, a->id, (int)ctr.pid, cfg->bundle);
+		if (sbx_hooks_run(&cfg->hooks.poststart, "poststart", state, &err) < 0)
+			sbx_warn("%s", err.msg);
+	}
+	if (a->detach) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		code = 0;
+		goto out;
+	}
+	if (ctr.pty_master >= 0) {
+		/* Interactive: proxy the terminal until the container hangs up. */
+		if (sbx_terminal_proxy(ctr.pty_master, &err) < 0)
+			sbx_warn("terminal: %s", err.msg);
+	}
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		sbx_err_set(&err, errno, "signalfd");
+		kill(ctr.pid, SIGKILL);
+		code = sbx_cli_fail(&err);
+		goto out_wait;
+	}
+	st = wait_forwarding(ctr.pid, sfd);
+	close(sfd);
+	code = sbx_container_exit_code(st);
+	goto out_cleanup;
+
+out_wait:
+	while (waitpid(ctr.pid, &st, 0) < 0 && errno == EINTR)
+		;
+out_cleanup:
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ctr.cgroup_path) {
+		char mm[64] = "";
+		if (sbx_cgroup_oom_killed(ctr.cgroup_path, mm, sizeof(mm)) > 0) {
+			char human[64];
+			format_bytes(mm, human, sizeof(human));
+			/* Said plainly: an OOM kill otherwise looks like a random SIGKILL. */
+			sbx_log(SBX_LOG_ERROR, "container killed by the OOM killer: memory.max=%s", human);
+			if (sbx_log_fd() != STDERR_FILENO)
+				fprintf(stderr, "sbxrun: container killed by the OOM killer: memory.max=%s\n", human);
+		}
+		if (sbx_cgroup_destroy(ctr.cgroup_path, true, &err) < 0)
+			sbx_warn("%s", err.msg);
+	}
+	if (cfg->hooks.poststop.n) {
+		_sbx_cleanup_free_ char *state = NULL;
+		state = sbx_xasprintf("{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"stopped\",\"bundle\":\"%s\"}",
+				      SBX_OCI_VERSION, a->id, cfg->bundle);
+		if (sbx_hooks_run(&cfg->hooks.poststop, "poststop", state, &err) < 0)
+			sbx_warn("%s", err.msg);
+	}
+out:
+	sbx_container_release(&ctr);
+	sbx_config_free(cfg);
+	return code;
+}
+
+int sbx_cmd_run(const struct sbx_global_opts *g, int argc, char **argv)
+{
+	enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP,
+	       OPT_NO_SUBREAPER };
+	static const struct option opts[] = {
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+		{ "console-socket", required_argument, NULL, OPT_CONSOLE },
+		{ "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
+		{ "no-new-keyring", no_argument, NULL, OPT_NO_KEYRING },
+		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_args a = { .bundle = "." };
+	uint64_t v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+b:d", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': a.bundle = optarg; break;
+		case 'd': a.detach = true; break;
+		case OPT_PID_FILE: a.pid_file = optarg; break;
+		case OPT_CONSOLE: a.console_socket = optarg; break;
+		case OPT_NO_PIVOT: a.no_pivot = true; break;
+		case OPT_NO_KEYRING: a.no_new_keyring = true; break;
+		case OPT_PRESERVE:
+			if (sbx_parse_u64(optarg, &v) < 0 || v > 4096)
+				return sbx_cli_usage("run", "--preserve-fds: invalid number \"%s\"", optarg);
+			a.preserve_fds = (unsigned)v;
+			break;
+		case OPT_KEEP: case OPT_NO_SUBREAPER: break;
+		default: return sbx_cli_usage("run", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return sbx_cli_usage("run", "expected exactly one container ID");
+	a.id = argv[optind];
+	return run_container(g, &a);
+}
+
+int sbx_cmd_run_bundle_dir(const struct sbx_global_opts *g, const char *dir)
+{
+	_sbx_cleanup_free_ char *copy = sbx_xstrdup(dir);
+	char id[96], *base = basename(copy);
+	unsigned char rnd[3] = { 0 };
+	size_t o = 0;
+	struct run_args a = { .bundle = dir };
+
+	/* ID: the directory's name (sanitised to the ID alphabet) plus a
+	 * random suffix, so two runs of one bundle do not collide. */
+	for (const char *p = base; *p && o < 60; p++)
+		id[o++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+					 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
+				 ? *p
+				 : '-');
+	if (o == 0 || id[0] == '-')
+		o = (size_t)snprintf(id, sizeof(id), "sbx");
+	(void)!getrandom(rnd, sizeof(rnd), 0);
+	snprintf(id + o, sizeof(id) - o, "-%02x%02x%02x", rnd[0], rnd[1], rnd[2]);
+	a.id = id;
+	return run_container(g, &a);
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sbxrun: global options, then a command (runc-compatible), or a bundle
+ * directory as the only argument (`sbxrun DIR`).
+ */
+#include "cli.h"
+#include "sbx/config.h"
+#include "sbx/log.h"
+#include "sbx/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int sbx_cli_fail(const struct sbx_err *err)
+{
+	char buf[SBX_ERR_MSG_MAX + 160];
+
+	sbx_err_str(err, buf, sizeof(buf));
+	sbx_log(SBX_LOG_ERROR, "%s", buf);
+	/* With --log to a file, engines read the error from there; people
+	 * read stderr.  Print to stderr too unless the log already is it. */
+	if (sbx_log_fd() != STDERR_FILENO)
+		fprintf(stderr, "sbxrun: %s\n", buf);
+	return SBX_EXIT_FAILURE;
+}
+
+int sbx_cli_usage(const char *cmd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "sbxrun %s: %s\nRun 'sbxrun --help' for usage.\n", cmd, msg);
+	return SBX_EXIT_FAILURE;
+}
+
+bool sbx_cli_is_rootless(const struct sbx_global_opts *g)
+{
+	if (g->rootless >= 0)
+		return g->rootless == 1;
+	return geteuid() != 0;
+}
+
+char *sbx_cli_state_root(const struct sbx_global_opts *g)
+{
+	const char *x;
+
+	if (g->root && *g->root)
+		return sbx_xstrdup(g->root);
+	if (geteuid() == 0)
+		return sbx_xstrdup("/run/sbxrun");
+	x = getenv("XDG_RUNTIME_DIR");
+	if (x && *x)
+		return sbx_xasprintf("%s/sbxrun", x);
+	return sbx_xasprintf("/tmp/sbxrun-%u", (unsigned)geteuid());
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: sbxrun [global options] COMMAND [options] [ID]\n"
+		"       sbxrun BUNDLE-DIR           run the bundle (ID generated from its name)\n"
+		"\n"
+		"Global options:\n"
+		"  --root DIR              state directory (default $XDG_RUNTIME_DIR/sbxrun, /run/sbxrun as root)\n"
+		"  --log FILE              log to FILE (default stderr)\n"
+		"  --log-format text|json  log format (json: one object per line, as runc)\n"
+		"  --debug                 log debug messages\n"
+		"  --systemd-cgroup        accepted for compatibility (cgroupfs driver only)\n"
+		"  --rootless true|false|auto\n"
+		"  -v, --version           print the version\n"
+		"  -h, --help\n"
+		"\nCommands:\n");
+	for (const struct sbx_command *c = sbx_commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\nExit codes: the container's own status; 128+N if it was killed by signal N;\n"
+		   "125 sbxrun failed; 126 the command cannot be executed; 127 command not found.\n");
+}
+
+static int print_version(void)
+{
+	printf("sbxrun version %s\ncommit: %s\nspec: %s\n", SBX_VERSION, SBX_GIT_COMMIT,
+	       SBX_OCI_VERSION);
+	return 0;
+}
+
+static bool is_bundle_dir(const char *arg)
+{
+	struct stat st;
+	char path[4096];
+
+	if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode))
+		return false;
+	snprintf(path, sizeof(path), "%s/config.json", arg);
+	return access(path, F_OK) == 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS,
+	       OPT_CRIU };
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
+		{ "rootless", required_argument, NULL, OPT_ROOTLESS },
+		{ "criu", required_argument, NULL, OPT_CRIU },
+		{ "version", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sbx_global_opts g = { .rootless = -1, .log_format = SBX_LOG_TEXT };
+	struct sbx_err err = { 0 };
+	const char *cmd;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT: g.root = optarg; break;
+		case OPT_LOG: g.log = optarg; break;
+		case OPT_LOG_FORMAT:
+			if (sbx_log_parse_format(optarg, &g.log_format) < 0)
+				return sbx_cli_usage("", "--log-format: unknown format \"%s\" (text or json)", optarg);
+			break;
+		case OPT_DEBUG: g.debug = true; break;
+		case OPT_SYSTEMD: g.systemd_cgroup = true; break;
+		case OPT_ROOTLESS:
+			if (!strcmp(optarg, "true"))
+				g.rootless = 1;
+			else if (!strcmp(optarg, "false"))
+				g.rootless = 0;
+			else if (!strcmp(optarg, "auto"))
+				g.rootless = -1;
+			else
+				return sbx_cli_usage("", "--rootless: expected true, false or auto, got \"%s\"", optarg);
+			break;
+		case OPT_CRIU: break; /* accepted and ignored, as engines may pass it */
+		case 'v': return print_version();
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return SBX_EXIT_FAILURE;
+		}
+	}
+	if (sbx_log_init(g.log, g.log_format, g.debug ? SBX_LOG_DEBUG : SBX_LOG_WARN, &err) < 0)
+		return sbx_cli_fail(&err);
+	if (optind >= argc) {
+		usage(stderr);
+		return SBX_EXIT_FAILURE;
+	}
+	cmd = argv[optind];
+	for (const struct sbx_command *sc = sbx_commands; sc->name; sc++) {
+		if (!strcmp(sc->name, cmd)) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+
+			/* Each command runs its own getopt over (name, args...). */
+			optind = 0;
+			r = sc->fn(&g, sub_argc, sub_argv);
+			sbx_log_close();
+			return r;
+		}
+	}
+	if (argc - optind == 1 && is_bundle_dir(cmd)) {
+		r = sbx_cmd_run_bundle_dir(&g, cmd);
+		sbx_log_close();
+		return r;
+	}
+	return sbx_cli_usage(cmd, "unknown command (and not a bundle directory with a config.json)");
+}
