@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "unit.h"
+
+#include "sbx/caps.h"
+
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+START_TEST(test_names_both_ways)
+{
+	ck_assert_int_eq(sbx_caps_from_name("CAP_CHOWN"), 0);
+	ck_assert_int_eq(sbx_caps_from_name("CAP_SYS_ADMIN"), 21);
+	ck_assert_int_eq(sbx_caps_from_name("CAP_NET_BIND_SERVICE"), 10);
+	ck_assert_int_eq(sbx_caps_from_name("SYS_ADMIN"), 21);
+	ck_assert_int_eq(sbx_caps_from_name("cap_sys_admin"), 21);
+	ck_assert_int_eq(sbx_caps_from_name("CAP_TEST"), -1);
+	ck_assert_int_eq(sbx_caps_from_name("CAP_"), -1);
+	ck_assert_int_eq(sbx_caps_from_name("21"), -1);
+	ck_assert_int_eq(sbx_caps_from_name("CAP_21"), -1);
+	ck_assert_int_eq(sbx_caps_from_name(""), -1);
+	ck_assert_str_eq(sbx_caps_to_name(21), "CAP_SYS_ADMIN");
+	ck_assert_str_eq(sbx_caps_to_name(0), "CAP_CHOWN");
+	ck_assert_ptr_null(sbx_caps_to_name(-1));
+	ck_assert_ptr_null(sbx_caps_to_name(64));
+	/* every cap the kernel knows round-trips */
+	for (int c = 0; c <= sbx_caps_last_cap(); c++) {
+		const char *n = sbx_caps_to_name(c);
+		ck_assert_msg(n != NULL, "no name for cap %d", c);
+		ck_assert_int_eq(sbx_caps_from_name(n), c);
+	}
+}
+END_TEST
+
+START_TEST(test_last_cap)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int v = -1;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &v), 1);
+	fclose(f);
+	ck_assert_int_eq(sbx_caps_last_cap(), v);
+}
+END_TEST
+
+#define SET(field, ...)                                              \
+	do {                                                         \
+		static char *l_##field[] = { __VA_ARGS__, NULL };    \
+		c.field = l_##field;                                 \
+		c.n_##field = SBX_ARRAY_SIZE(l_##field) - 1;         \
+	} while (0)
+
+START_TEST(test_compile_ok)
+{
+	struct sbx_caps c = { .present = true };
+	struct sbx_caps_plan p;
+	struct sbx_err err = { 0 };
+
+	SET(bounding, "CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+	SET(effective, "CAP_KILL");
+	SET(permitted, "CAP_KILL", "CAP_NET_BIND_SERVICE");
+	SET(inheritable, "CAP_NET_BIND_SERVICE");
+	SET(ambient, "CAP_NET_BIND_SERVICE");
+	ck_assert_int_eq(sbx_caps_compile(&c, &p, &err), 0);
+	ck_assert_uint_eq(p.bounding, (1ULL << 0) | (1ULL << 5) | (1ULL << 10));
+	ck_assert_uint_eq(p.effective, 1ULL << 5);
+	ck_assert_uint_eq(p.permitted, (1ULL << 5) | (1ULL << 10));
+	ck_assert_uint_eq(p.inheritable, 1ULL << 10);
+	ck_assert_uint_eq(p.ambient, 1ULL << 10);
+
+	/* absent: everything empty */
+	struct sbx_caps none = { .present = false };
+	ck_assert_int_eq(sbx_caps_compile(&none, &p, &err), 0);
+	ck_assert_uint_eq(p.bounding | p.effective | p.permitted | p.inheritable | p.ambient, 0);
+}
+END_TEST
+
+START_TEST(test_compile_unknown)
+{
+	struct sbx_caps c = { .present = true };
+	struct sbx_caps_plan p;
+	struct sbx_err err = { 0 };
+
+	SET(bounding, "CAP_CHOWN", "CAP_KILL", "CAP_TEST");
+	ck_assert_int_lt(sbx_caps_compile(&c, &p, &err), 0);
+	ck_assert_str_eq(err.msg, "config.json: process.capabilities.bounding[2]: unknown capability \"CAP_TEST\"");
+
+	c = (struct sbx_caps){ .present = true };
+	SET(inheritable, "CAP_BOGUS");
+	ck_assert_int_lt(sbx_caps_compile(&c, &p, &err), 0);
+	ck_assert_str_eq(err.msg, "config.json: process.capabilities.inheritable[0]: unknown capability \"CAP_BOGUS\"");
+}
+END_TEST
+
+START_TEST(test_compile_ambient_rule)
+{
+	struct sbx_caps c = { .present = true };
+	struct sbx_caps_plan p;
+	struct sbx_err err = { 0 };
+
+	SET(permitted, "CAP_KILL", "CAP_CHOWN");
+	SET(inheritable, "CAP_CHOWN");
+	SET(ambient, "CAP_CHOWN", "CAP_KILL");
+	ck_assert_int_lt(sbx_caps_compile(&c, &p, &err), 0);
+	ck_assert_str_eq(err.msg, "config.json: process.capabilities.ambient[1]: CAP_KILL must also be in permitted and inheritable");
+
+	c = (struct sbx_caps){ .present = true };
+	SET(effective, "CAP_SETUID");
+	ck_assert_int_lt(sbx_caps_compile(&c, &p, &err), 0);
+	ck_assert_str_eq(err.msg, "config.json: process.capabilities.effective[0]: CAP_SETUID must also be in permitted");
+}
+END_TEST
+
+/* Apply for real in a child (needs CAP_SETPCAP: root, or skip). */
+START_TEST(test_apply_real)
+{
+	struct sbx_caps_plan p = {
+		.bounding = (1ULL << 0) | (1ULL << 5) | (1ULL << 10),
+		.effective = (1ULL << 5) | (1ULL << 10),
+		.permitted = (1ULL << 5) | (1ULL << 10),
+		.inheritable = 1ULL << 10,
+		.ambient = 1ULL << 10,
+	};
+	int st;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return; /* needs privilege: covered by the integration tests */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct sbx_err err = { 0 };
+		char line[256];
+		unsigned long long eff = 0, prm = 0, inh = 0, bnd = 0, amb = 0;
+		FILE *f;
+		if (sbx_caps_apply_bounding(&p, &err) < 0 || sbx_caps_apply(&p, &err) < 0)
+			_exit(10);
+		f = fopen("/proc/self/status", "re");
+		if (!f)
+			_exit(11);
+		while (fgets(line, sizeof(line), f)) {
+			sscanf(line, "CapEff: %llx", &eff);
+			sscanf(line, "CapPrm: %llx", &prm);
+			sscanf(line, "CapInh: %llx", &inh);
+			sscanf(line, "CapBnd: %llx", &bnd);
+			sscanf(line, "CapAmb: %llx", &amb);
+		}
+		fclose(f);
+		if (eff != p.effective) _exit(20);
+		if (prm != p.permitted) _exit(21);
+		if (inh != p.inheritable) _exit(22);
+		if (bnd != p.bounding) _exit(23);
+		if (amb != p.ambient) _exit(24);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("caps");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_names_both_ways);
+	tcase_add_test(tc, test_last_cap);
+	tcase_add_test(tc, test_compile_ok);
+	tcase_add_test(tc, test_compile_unknown);
+	tcase_add_test(tc, test_compile_ambient_rule);
+	tcase_add_test(tc, test_apply_real);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+SBX_TEST_MAIN()
