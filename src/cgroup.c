@@ -1,0 +1,702 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cgroup v2: discovery, path derivation, placement (enter) and removal.
+ *
+ * Placement of a container (enter), in this order:
+ *   1. create the directories of the container's cgroup;
+ *   2. move the (stopped, not yet exec'd) stage-1 pid into it: everything
+ *      it clones, init included, is born inside the cgroup, so no process
+ *      of the container ever runs unlimited;
+ *   3. enable the needed controllers in each ancestor's
+ *      cgroup.subtree_control, top-down (a controller is only available in
+ *      a cgroup if its parent enabled it);
+ *   4. write the limits.
+ * Step 3 hits cgroup v2's "no internal processes" rule when an ancestor
+ * still holds processes: if the only one is sbxrun itself, it moves itself
+ * into a leaf `sbxrun-leaf` next to the container (as crun does); if others
+ * are there (the shell that started sbxrun, in a delegated user cgroup),
+ * the default/relative path falls back once to the parent of the caller's
+ * cgroup, which a delegation normally gives us (systemd's user@.service,
+ * or user-1000/ with the shell in user-1000/init).
+ *
+ * Without resources, any permission problem means "run without a cgroup"
+ * (rootless on a host without delegation must still work).  With
+ * resources, it is an error that explains the fix.
+ */
+#include "sbx/cgroup.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sbx/log.h"
+#include "cgroup_int.h"
+
+struct sbx_cgroup_plan {
+	char *mount;          /* cgroup2 mount point, NULL: no cgroup v2 at all */
+	char *own;            /* the caller's cgroup, relative to the mount */
+	char *rel;            /* the container's cgroup, relative to the mount */
+	char *fallback_rel;   /* rootless, default/relative path: under parent(own) */
+	bool rootless;
+	struct sbx_cgroup_settings set;
+};
+
+/* ---------- parsing ---------- */
+
+/* mountinfo escapes ' ', '\t', '\n', '\\' as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r;) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
+char *sbx_cgroup_parse_mountinfo(const char *text, unsigned *v1_mask)
+{
+	char *found = NULL;
+	const char *line = text;
+
+	if (v1_mask)
+		*v1_mask = 0;
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		_sbx_cleanup_free_ char *l = strndup(line, len);
+		char *fields[6] = { 0 }, *sep, *save = NULL, *tok, *fstype, *opts;
+		int nf = 0;
+
+		line = nl ? nl + 1 : NULL;
+		if (!l)
+			continue;
+		/* "36 35 98:0 /root /mnt opts [optional...] - fstype source superopts" */
+		sep = strstr(l, " - ");
+		if (!sep)
+			continue;
+		*sep = '\0';
+		for (tok = strtok_r(l, " ", &save); tok && nf < 6; tok = strtok_r(NULL, " ", &save))
+			fields[nf++] = tok;
+		if (nf < 5)
+			continue;
+		save = NULL;
+		fstype = strtok_r(sep + 3, " ", &save);
+		(void)strtok_r(NULL, " ", &save); /* source */
+		opts = strtok_r(NULL, " ", &save);
+		if (!fstype)
+			continue;
+		if (strcmp(fstype, "cgroup2") == 0 && !found) {
+			found = sbx_xstrdup(fields[4]);
+			unescape_octal(found);
+		} else if (strcmp(fstype, "cgroup") == 0 && opts && v1_mask) {
+			char *o, *s2 = NULL;
+			for (o = strtok_r(opts, ",", &s2); o; o = strtok_r(NULL, ",", &s2)) {
+				/* v1's blkio is v2's io. */
+				if (strcmp(o, "blkio") == 0)
+					*v1_mask |= SBX_CG_IO;
+				else
+					*v1_mask |= sbx_cgroup_ctrl_from_name(o, strlen(o));
+			}
+		}
+	}
+	return found;
+}
+
+char *sbx_cgroup_parse_proc_cgroup(const char *text)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		if (len >= 3 && strncmp(line, "0::", 3) == 0) {
+			char *r = strndup(line + 3, len - 3);
+			if (!r)
+				return NULL;
+			if (!*r) {
+				free(r);
+				r = sbx_xstrdup("/");
+			}
+			return r;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Clean "a//b/" and refuse "." / ".." components: the cgroup path must not
+ * climb out of the subtree it names (a relative cgroupsPath of "../../x"
+ * would otherwise leave the caller's delegated cgroup). */
+static int check_components(const char *p, const char *what, struct sbx_err *err)
+{
+	const char *s = p;
+
+	while (*s) {
+		size_t n;
+		while (*s == '/')
+			s++;
+		n = strcspn(s, "/");
+		if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return sbx_err_set(err, 0, "config.json: linux.cgroupsPath: \"%s\": \"%.*s\""
+					   " components are not allowed in %s", p, (int)n, s, what);
+		s += n;
+	}
+	return 0;
+}
+
+static char *join_clean(const char *a, const char *b)
+{
+	_sbx_cleanup_free_ char *raw = sbx_xasprintf("%s/%s", a, b);
+	char *out = sbx_xmalloc(strlen(raw) + 2), *w = out;
+
+	/* collapse '/' runs, drop a trailing '/', keep a leading one */
+	*w++ = '/';
+	for (const char *r = raw; *r; r++) {
+		if (*r == '/' && (w[-1] == '/'))
+			continue;
+		*w++ = *r;
+	}
+	if (w > out + 1 && w[-1] == '/')
+		w--;
+	*w = '\0';
+	return out;
+}
+
+int sbx_cgroup_derive_path(const char *cgroups_path, const char *id, const char *own,
+			   bool rootless, char **out, struct sbx_err *err)
+{
+	const char *base = rootless ? (own ? own : "/") : "/sbxrun";
+
+	*out = NULL;
+	if (cgroups_path && *cgroups_path) {
+		/* "system.slice:sbx:id" is the systemd driver's syntax; this
+		 * runtime manages cgroupfs paths only: refuse it rather than
+		 * create a directory literally named with colons. */
+		if (strchr(cgroups_path, ':'))
+			return sbx_err_set(err, 0, "config.json: linux.cgroupsPath: \"%s\" is a systemd"
+					   " path (slice:prefix:name); sbxrun manages cgroupfs paths only:"
+					   " use a path like \"/mygroup/%s\"", cgroups_path, id ? id : "ID");
+		if (check_components(cgroups_path, "a cgroup path", err) < 0)
+			return -1;
+		if (cgroups_path[0] == '/')
+			*out = join_clean("/", cgroups_path);
+		else
+			*out = join_clean(base, cgroups_path);
+		if (strcmp(*out, "/") == 0) {
+			free(*out);
+			*out = NULL;
+			return sbx_err_set(err, 0, "config.json: linux.cgroupsPath: \"%s\" names the"
+					   " cgroup root; a container needs a cgroup of its own",
+					   cgroups_path);
+		}
+		return 0;
+	}
+	if (!id || !*id || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		return sbx_err_set(err, 0, "cgroup: invalid container id \"%s\" for a cgroup name",
+				   id ? id : "");
+	{
+		_sbx_cleanup_free_ char *leaf = sbx_xasprintf("sbx-%s", id);
+		*out = join_clean(base, leaf);
+	}
+	return 0;
+}
+
+/* ---------- small file helpers ---------- */
+
+int sbx_cgroup_read_file(const char *dir, const char *file, char **out, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *p = sbx_xasprintf("%s/%s", dir, file);
+	return sbx_read_file_at(AT_FDCWD, p, out, NULL, err);
+}
+
+/* Write a cgroup file; on failure err is "write <value> to <path>: <errno>"
+ * and errno is preserved for the caller. */
+int sbx_cgroup_write_file(const char *dir, const char *file, const char *value, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *p = sbx_xasprintf("%s/%s", dir, file);
+	_sbx_cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	int e;
+
+	if (fd < 0) {
+		e = errno;
+		sbx_err_set(err, e, "open %s", p);
+		errno = e;
+		return -1;
+	}
+	/* cgroupfs takes a value in one write(); a short write cannot happen. */
+	if (write(fd, value, strlen(value)) < 0) {
+		e = errno;
+		sbx_err_set(err, e, "write \"%s\" to %s", value, p);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static bool is_perm_errno(int e)
+{
+	return e == EACCES || e == EPERM || e == EROFS || e == ENOENT;
+}
+
+static int perm_error(struct sbx_err *err, const char *what)
+{
+	char buf[SBX_ERR_MSG_MAX];
+	int e = err->errnum;
+
+	snprintf(buf, sizeof(buf), "%s", err->msg);
+	return sbx_err_set(err, e, "cgroup: %s: %s is not writable by uid %u: enable delegation"
+			   " (systemd: Delegate=yes, e.g. 'systemctl edit user@.service', see"
+			   " docs/cgroups.md) or run as root", buf, what, (unsigned)geteuid());
+}
+
+char *sbx_cgroup_find_mount(void)
+{
+	_sbx_cleanup_free_ char *mi = NULL;
+	struct sbx_err ign;
+
+	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) < 0)
+		return NULL;
+	return sbx_cgroup_parse_mountinfo(mi, NULL);
+}
+
+/* ---------- compile ---------- */
+
+static void plan_free(struct sbx_cgroup_plan *p)
+{
+	if (!p)
+		return;
+	free(p->mount);
+	free(p->own);
+	free(p->rel);
+	free(p->fallback_rel);
+	sbx_cgroup_settings_free(&p->set);
+	free(p);
+}
+
+void sbx_cgroup_plan_free(struct sbx_cgroup_plan *plan)
+{
+	plan_free(plan);
+}
+
+static char *parent_of(const char *rel)
+{
+	char *p = sbx_xstrdup(rel);
+	char *s = strrchr(p, '/');
+
+	if (!s || s == p)
+		p[1] = '\0', p[0] = '/';
+	else
+		*s = '\0';
+	return p;
+}
+
+int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootless,
+		       struct sbx_cgroup_plan **out, struct sbx_err *err)
+{
+	struct sbx_cgroup_plan *p = sbx_xcalloc(1, sizeof(*p));
+	_sbx_cleanup_free_ char *mi = NULL;
+	_sbx_cleanup_free_ char *pc = NULL;
+	_sbx_cleanup_free_ char *avail_s = NULL;
+	const struct sbx_resources *r = cfg && cfg->has_linux ? &cfg->linux.resources : NULL;
+	const char *cgpath = cfg && cfg->has_linux ? cfg->linux.cgroups_path : NULL;
+	unsigned v1_mask = 0, avail, missing;
+	struct sbx_err ign;
+
+	*out = NULL;
+	p->rootless = rootless;
+	if (sbx_cgroup_resources_compile(r, "config.json", &p->set, err) < 0)
+		goto fail;
+	if (r && r->n_devices)
+		sbx_debug("cgroup: linux.resources.devices is not enforced by a cgroup v2 device"
+			  " program; device access is limited by the mount namespace and /dev setup");
+
+	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) == 0)
+		p->mount = sbx_cgroup_parse_mountinfo(mi, &v1_mask);
+	if (!p->mount) {
+		if (p->set.n) {
+			sbx_err_set(err, 0, "cgroup: resource limits requested (linux.resources) but no"
+				    " cgroup v2 hierarchy is mounted; sbxrun supports cgroup v2 only:"
+				    " mount it (mount -t cgroup2 none /sys/fs/cgroup) or boot with"
+				    " systemd.unified_cgroup_hierarchy=1");
+			goto fail;
+		}
+		sbx_debug("cgroup: no cgroup v2 mount: running without a cgroup");
+		*out = p;
+		return 0;
+	}
+	if (sbx_read_file_at(AT_FDCWD, "/proc/self/cgroup", &pc, NULL, &ign) == 0)
+		p->own = sbx_cgroup_parse_proc_cgroup(pc);
+	if (!p->own)
+		p->own = sbx_xstrdup("/");
+	if (sbx_cgroup_derive_path(cgpath, id, p->own, rootless, &p->rel, err) < 0)
+		goto fail;
+	if (rootless && (!cgpath || !*cgpath || cgpath[0] != '/') && strcmp(p->own, "/") != 0) {
+		_sbx_cleanup_free_ char *up = parent_of(p->own);
+		if (sbx_cgroup_derive_path(cgpath, id, up, true, &p->fallback_rel, err) < 0)
+			goto fail;
+	}
+
+	/* A controller missing at the root is missing everywhere: say so now,
+	 * in the parent, before anything is cloned. */
+	if (p->set.controllers) {
+		if (sbx_cgroup_read_file(p->mount, "cgroup.controllers", &avail_s, err) < 0) {
+			sbx_err_prefix(err, "cgroup");
+			goto fail;
+		}
+		avail = sbx_cgroup_parse_ctrl_list(avail_s);
+		missing = p->set.controllers & ~avail;
+		for (unsigned i = 0; i < SBX_CG_NCTRL; i++) {
+			unsigned bit = 1u << i;
+			if (!(missing & bit))
+				continue;
+			sbx_err_set(err, 0, "cgroup: %s requested but the %s controller is not available"
+				    " in the cgroup v2 hierarchy at %s%s; sbxrun supports cgroup v2 only:"
+				    " boot with systemd.unified_cgroup_hierarchy=1 (or cgroup_no_v1=%s)"
+				    " so that the controller is on cgroup v2, or remove the limit"
+				    " from the config", p->set.why[i] ? p->set.why[i] : "a limit",
+				    sbx_cgroup_ctrl_name(bit), p->mount,
+				    (v1_mask & bit) ? " (this host uses cgroup v1 for it)" : "",
+				    bit == SBX_CG_IO ? "blkio" : sbx_cgroup_ctrl_name(bit));
+			goto fail;
+		}
+	}
+	*out = p;
+	return 0;
+fail:
+	plan_free(p);
+	return -1;
+}
+
+/* ---------- enter ---------- */
+
+/* The pids listed in <dir>/cgroup.procs other than `a` and `b`: 0 none,
+ * 1 some, -1 unreadable. */
+static int has_other_procs(const char *dir, pid_t a, pid_t b)
+{
+	_sbx_cleanup_free_ char *s = NULL;
+	struct sbx_err ign;
+
+	if (sbx_cgroup_read_file(dir, "cgroup.procs", &s, &ign) < 0)
+		return -1;
+	for (char *l = s; l && *l;) {
+		char *nl = strchr(l, '\n');
+		long v;
+		if (nl)
+			*nl = '\0';
+		v = strtol(l, NULL, 10);
+		if (*l && v != a && v != b)
+			return 1;
+		l = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Enable `ctrls` in dir/cgroup.subtree_control (only the missing ones). */
+int sbx_cgroup_enable_controllers(const char *dir, unsigned ctrls, pid_t pid, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *cur_s = NULL;
+	unsigned cur = 0;
+
+	if (sbx_cgroup_read_file(dir, "cgroup.subtree_control", &cur_s, err) < 0)
+		return -1;
+	cur = sbx_cgroup_parse_ctrl_list(cur_s);
+	for (unsigned i = 0; i < SBX_CG_NCTRL; i++) {
+		unsigned bit = 1u << i;
+		char v[32];
+		bool moved = false;
+
+		if (!(ctrls & bit) || (cur & bit))
+			continue;
+		snprintf(v, sizeof(v), "+%s", sbx_cgroup_ctrl_name(bit));
+	retry:
+		if (sbx_cgroup_write_file(dir, "cgroup.subtree_control", v, err) == 0)
+			continue;
+		if (errno == EBUSY && !moved && has_other_procs(dir, getpid(), pid) == 0) {
+			/* Only sbxrun itself sits in this cgroup: step aside into
+			 * a leaf so the cgroup can become a parent with
+			 * controllers (v2's "no internal processes" rule). */
+			_sbx_cleanup_free_ char *leaf = sbx_xasprintf("%s/sbxrun-leaf", dir);
+			char me[32];
+			struct sbx_err e2;
+			if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+				return sbx_err_set(err, errno, "mkdir %s", leaf);
+			snprintf(me, sizeof(me), "%d", (int)getpid());
+			if (sbx_cgroup_write_file(leaf, "cgroup.procs", me, &e2) < 0) {
+				*err = e2;
+				return -1;
+			}
+			sbx_debug("cgroup: moved sbxrun (pid %d) into %s to enable controllers in %s",
+				  (int)getpid(), leaf, dir);
+			moved = true;
+			goto retry;
+		}
+		if (errno == EBUSY) {
+			int e = errno;
+			return sbx_err_set(err, e, "cannot enable the %s controller in %s: it contains"
+					   " processes (cgroup v2's \"no internal processes\" rule): start"
+					   " sbxrun in a cgroup of its own (e.g. systemd-run --user --scope"
+					   " -p Delegate=yes sbxrun ...) or set linux.cgroupsPath to a"
+					   " delegated cgroup without processes",
+					   sbx_cgroup_ctrl_name(bit), dir);
+		}
+		if (errno == ENOENT || errno == EINVAL) {
+			int e = errno;
+			return sbx_err_set(err, e, "cannot enable the %s controller in %s: it is not"
+					   " available there (not enabled in the parent's"
+					   " cgroup.subtree_control, or bound to cgroup v1)",
+					   sbx_cgroup_ctrl_name(bit), dir);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+int sbx_cgroup_enable_chain(const char *mount, const char *full, unsigned ctrls, pid_t pid,
+			    struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *walk = sbx_xstrdup(full);
+	size_t mlen = strlen(mount);
+
+	if (strncmp(full, mount, mlen) != 0 || full[mlen] != '/')
+		return sbx_err_set(err, EINVAL, "%s is not under the cgroup2 mount %s", full, mount);
+	for (char *s = walk + mlen;; s++) {
+		char c = *s;
+		int r;
+		if (c != '/' && c != '\0')
+			continue;
+		if (c == '\0')
+			break; /* the leaf itself needs no subtree_control */
+		*s = '\0';
+		r = sbx_cgroup_enable_controllers(s == walk + mlen ? mount : walk, ctrls, pid, err);
+		*s = c;
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Write the settings into dir. */
+int sbx_cgroup_apply_settings(const char *dir, const struct sbx_cgroup_settings *set,
+			  struct sbx_err *err)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct sbx_cgroup_setting *s = &set->v[i];
+		if (sbx_cgroup_write_file(dir, s->file, s->value, err) == 0)
+			continue;
+		if (errno == ENOENT && s->alt_file &&
+		    sbx_cgroup_write_file(dir, s->alt_file, s->alt_value, err) == 0)
+			continue;
+		if (errno == ENOENT)
+			return sbx_err_set(err, ENOENT, "set %s=\"%s\": %s/%s does not exist (the"
+					   " kernel does not provide it%s)", s->file, s->value, dir,
+					   s->file, strncmp(s->file, "hugetlb.", 8) == 0 ?
+					   ": unsupported huge page size?" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* rmdir the directories in `made` (deepest last in the array). */
+static void undo_mkdirs(char **made, size_t n)
+{
+	while (n-- > 0) {
+		if (rmdir(made[n]) < 0 && errno != ENOENT)
+			sbx_debug("cgroup: cleanup: rmdir %s: %s", made[n], strerror(errno));
+		free(made[n]);
+	}
+}
+
+/*
+ * Place pid in mount+rel with the plan's settings.  `stage` receives the
+ * errno class of the failure: 1 permission/absent (EACCES, EPERM, EROFS,
+ * ENOENT), 2 busy, 0 other.
+ */
+static int place(const struct sbx_cgroup_plan *p, const char *rel, pid_t pid, int *stage,
+		 struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *full = sbx_xasprintf("%s%s", p->mount, rel);
+	char *made[64];
+	size_t nmade = 0;
+	char pidbuf[32];
+	size_t mlen = strlen(p->mount);
+
+	*stage = 0;
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
+	/* 1. the directories, top-down */
+	for (char *s = full + mlen + 1;; s++) {
+		char c = *s;
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(full, 0755) == 0) {
+			if (nmade < SBX_ARRAY_SIZE(made))
+				made[nmade++] = sbx_xstrdup(full);
+		} else if (errno != EEXIST) {
+			int e = errno;
+			*stage = is_perm_errno(e) ? 1 : 0;
+			sbx_err_set(err, e, "mkdir %s", full);
+			*s = c;
+			goto fail;
+		} else if (c == '\0' && has_other_procs(full, -1, -1) != 0) {
+			*stage = 0;
+			sbx_err_set(err, EEXIST, "%s already exists and is in use", full);
+			goto fail;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	/* 2. the pid */
+	if (sbx_cgroup_write_file(full, "cgroup.procs", pidbuf, err) < 0) {
+		*stage = is_perm_errno(errno) ? 1 : 0;
+		goto fail;
+	}
+	/* 3. controllers, top-down from the mount root to the parent */
+	if (p->set.controllers &&
+	    sbx_cgroup_enable_chain(p->mount, full, p->set.controllers, pid, err) < 0) {
+		*stage = errno == EBUSY ? 2 : is_perm_errno(errno) ? 1 : 0;
+		goto fail;
+	}
+	/* 4. the limits */
+	if (sbx_cgroup_apply_settings(full, &p->set, err) < 0) {
+		*stage = (errno == EACCES || errno == EPERM) ? 1 : 0;
+		goto fail;
+	}
+	for (size_t i = 0; i < nmade; i++)
+		free(made[i]);
+	return 0;
+fail:
+	if (nmade) {
+		/* Move the pid back out so the directories can go: the caller's
+		 * cgroup is the one it came from. */
+		_sbx_cleanup_free_ char *own = sbx_xasprintf("%s%s", p->mount, p->own);
+		struct sbx_err ign;
+		(void)sbx_cgroup_write_file(own, "cgroup.procs", pidbuf, &ign);
+	}
+	undo_mkdirs(made, nmade);
+	return -1;
+}
+
+int sbx_cgroup_enter(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out,
+		     struct sbx_err *err)
+{
+	int stage = 0;
+	const char *rel;
+
+	*path_out = NULL;
+	if (!p || !p->mount)
+		return 0;
+	rel = p->rel;
+	if (place(p, rel, pid, &stage, err) == 0)
+		goto ok;
+	if (!p->set.n && stage == 1) {
+		char buf[SBX_ERR_MSG_MAX];
+		sbx_debug("cgroup: running without a cgroup (no resources requested): %s",
+			  sbx_err_str(err, buf, sizeof(buf)));
+		sbx_err_clear(err);
+		return 0;
+	}
+	if (p->fallback_rel && (stage == 1 || stage == 2)) {
+		struct sbx_err e2;
+		char buf[SBX_ERR_MSG_MAX];
+		sbx_debug("cgroup: %s: %s; trying %s", rel, sbx_err_str(err, buf, sizeof(buf)),
+			  p->fallback_rel);
+		rel = p->fallback_rel;
+		if (place(p, rel, pid, &stage, &e2) == 0)
+			goto ok;
+		if (!p->set.n && stage == 1) {
+			sbx_err_clear(err);
+			return 0;
+		}
+	}
+	if (stage == 1) {
+		_sbx_cleanup_free_ char *full = sbx_xasprintf("%s%s", p->mount, rel);
+		return perm_error(err, full);
+	}
+	return sbx_err_prefix(err, "cgroup");
+ok:
+	*path_out = sbx_xasprintf("%s%s", p->mount, rel);
+	sbx_debug("cgroup: pid %d placed in %s", (int)pid, *path_out);
+	return 0;
+}
+
+/* ---------- destroy ---------- */
+
+static int kill_all(const char *path, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (sbx_cgroup_list_pids(path, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	return 0;
+}
+
+static int rmdir_tree(const char *path, int depth)
+{
+	_sbx_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (depth > 32)
+		return -1;
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d))) {
+		_sbx_cleanup_free_ char *sub = NULL;
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		sub = sbx_xasprintf("%s/%s", path, de->d_name);
+		if (rmdir_tree(sub, depth + 1) < 0)
+			return -1;
+	}
+	/* A cgroup stays "busy" for a moment after its last process died. */
+	for (int i = 0; i < 200; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		if (rmdir(path) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	errno = EBUSY;
+	return -1;
+}
+
+int sbx_cgroup_destroy(const char *path, bool kill_procs, struct sbx_err *err)
+{
+	struct stat st;
+
+	if (!path || !*path)
+		return 0;
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		return 0;
+	if (kill_procs) {
+		struct sbx_err e2;
+		/* cgroup.kill (5.14) kills the whole subtree atomically, with no
+		 * race against forks; older kernels get a kill loop. */
+		if (sbx_cgroup_write_file(path, "cgroup.kill", "1", &e2) < 0 && kill_all(path, err) < 0)
+			return sbx_err_prefix(err, "cgroup: kill the processes of %s", path);
+	}
+	if (rmdir_tree(path, 0) < 0)
+		return sbx_err_set(err, errno, "cgroup: remove %s%s", path,
+				   errno == EBUSY ? " (processes are still running in it)" : "");
+	return 0;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cgroup v2: operations on a live container's cgroup, for the lifecycle
+ * commands (update, pause/resume, events, delete, the OOM report of run).
+ * The cgroup path comes from the state store, i.e. from sbxrun itself; it
+ * is still checked to lie under the cgroup2 mount so that a tampered state
+ * file cannot make `update` write into an arbitrary sysfs/procfs file.
+ */
+#include "sbx/cgroup.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sbx/log.h"
+#include "cgroup_int.h"
+
+static int check_under_mount(const char *path, char **mount_out, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *mount = sbx_cgroup_find_mount();
+	size_t n;
+
+	if (!path || !*path)
+		return sbx_err_set(err, 0, "cgroup: the container has no cgroup (it was started"
+				   " without one: no usable cgroup v2, see docs/cgroups.md)");
+	if (!mount)
+		return sbx_err_set(err, 0, "cgroup: no cgroup v2 hierarchy is mounted");
+	n = strlen(mount);
+	if (strncmp(path, mount, n) != 0 || path[n] != '/' || strstr(path, "/../") ||
+	    strstr(path, "/./"))
+		return sbx_err_set(err, 0, "cgroup: %s is not a cgroup under %s", path, mount);
+	if (mount_out)
+		*mount_out = sbx_steal_ptr(&mount);
+	return 0;
+}
+
+int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sbx_err *err)
+{
+	struct sbx_cgroup_settings set;
+	_sbx_cleanup_free_ char *mount = NULL;
+	int ret = -1;
+
+	if (check_under_mount(path, &mount, err) < 0)
+		return -1;
+	if (sbx_cgroup_resources_compile(r, "resources", &set, err) < 0)
+		return -1;
+	if (set.controllers &&
+	    sbx_cgroup_enable_chain(mount, path, set.controllers, 0, err) < 0) {
+		sbx_err_prefix(err, "cgroup: update %s", path);
+		goto out;
+	}
+	if (sbx_cgroup_apply_settings(path, &set, err) < 0) {
+		sbx_err_prefix(err, "cgroup: update %s", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	sbx_cgroup_settings_free(&set);
+	return ret;
+}
+
+/* Value of `key` in a flat-keyed file ("populated 1\nfrozen 0\n"). */
+static int keyed_u64(const char *text, const char *key, uint64_t *out)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		if (strncmp(l, key, kl) == 0 && l[kl] == ' ') {
+			char *end;
+			*out = strtoull(l + kl + 1, &end, 10);
+			return 0;
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return -1;
+}
+
+int sbx_cgroup_is_frozen(const char *path, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *ev = NULL;
+	uint64_t v = 0;
+
+	if (check_under_mount(path, NULL, err) < 0)
+		return -1;
+	if (sbx_cgroup_read_file(path, "cgroup.events", &ev, err) < 0)
+		return sbx_err_prefix(err, "cgroup");
+	if (keyed_u64(ev, "frozen", &v) < 0)
+		return sbx_err_set(err, 0, "cgroup: %s/cgroup.events has no \"frozen\" key (kernel"
+				   " older than 5.2: no cgroup v2 freezer)", path);
+	return v ? 1 : 0;
+}
+
+int sbx_cgroup_freeze(const char *path, bool frozen, struct sbx_err *err)
+{
+	if (check_under_mount(path, NULL, err) < 0)
+		return -1;
+	if (sbx_cgroup_write_file(path, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
+		return sbx_err_prefix(err, "cgroup: %s", frozen ? "freeze" : "thaw");
+	/* The write only starts freezing; the cgroup is frozen once every task
+	 * reached the refrigerator, which cgroup.events reports.  Wait for it
+	 * so that `pause` returning means the processes are really stopped. */
+	for (int i = 0; i < 1000; i++) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		int r = sbx_cgroup_is_frozen(path, err);
+		if (r < 0)
+			return -1;
+		if ((r == 1) == frozen)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return sbx_err_set(err, ETIMEDOUT, "cgroup: %s %s: cgroup.events did not report frozen %d"
+			   " within 5 s", frozen ? "freeze" : "thaw", path, frozen ? 1 : 0);
+}
+
+/* Read a single number or "max" (UINT64_MAX).  -1 if the file is absent. */
+static int read_u64(const char *path, const char *file, uint64_t *out)
+{
+	_sbx_cleanup_free_ char *s = NULL;
+	struct sbx_err ign;
+
+	if (sbx_cgroup_read_file(path, file, &s, &ign) < 0)
+		return -1;
+	if (strncmp(s, "max", 3) == 0)
+		*out = UINT64_MAX;
+	else
+		*out = strtoull(s, NULL, 10);
+	return 0;
+}
+
+int sbx_cgroup_stats(const char *path, struct sbx_cgroup_stats *out, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *ev = NULL;
+	_sbx_cleanup_free_ char *cs = NULL;
+	struct sbx_err ign;
+
+	memset(out, 0, sizeof(*out));
+	if (check_under_mount(path, NULL, err) < 0)
+		return -1;
+	if (access(path, F_OK) < 0)
+		return sbx_err_set(err, errno, "cgroup: %s", path);
+	if (read_u64(path, "memory.current", &out->memory_current) == 0) {
+		out->has_memory = true;
+		(void)read_u64(path, "memory.max", &out->memory_max);
+		(void)read_u64(path, "memory.peak", &out->memory_peak);
+		(void)read_u64(path, "memory.swap.current", &out->memory_swap_current);
+		if (sbx_cgroup_read_file(path, "memory.events", &ev, &ign) == 0) {
+			(void)keyed_u64(ev, "oom", &out->memory_oom);
+			(void)keyed_u64(ev, "oom_kill", &out->memory_oom_kill);
+		}
+	}
+	if (read_u64(path, "pids.current", &out->pids_current) == 0) {
+		out->has_pids = true;
+		(void)read_u64(path, "pids.max", &out->pids_max);
+	}
+	/* cpu.stat's usage fields are core (present without the controller). */
+	if (sbx_cgroup_read_file(path, "cpu.stat", &cs, &ign) == 0) {
+		out->has_cpu = true;
+		(void)keyed_u64(cs, "usage_usec", &out->cpu_usage_usec);
+		(void)keyed_u64(cs, "user_usec", &out->cpu_user_usec);
+		(void)keyed_u64(cs, "system_usec", &out->cpu_system_usec);
+		(void)keyed_u64(cs, "nr_throttled", &out->cpu_nr_throttled);
+		(void)keyed_u64(cs, "throttled_usec", &out->cpu_throttled_usec);
+	}
+	return 0;
+}
+
+uint64_t sbx_cgroup_oom_killed(const char *path, char *memory_max, size_t len)
+{
+	_sbx_cleanup_free_ char *ev = NULL;
+	_sbx_cleanup_free_ char *mx = NULL;
+	struct sbx_err ign;
+	uint64_t n = 0;
+
+	if (memory_max && len)
+		memory_max[0] = '\0';
+	if (!path || !*path || sbx_cgroup_read_file(path, "memory.events", &ev, &ign) < 0)
+		return 0;
+	if (keyed_u64(ev, "oom_kill", &n) < 0)
+		return 0;
+	if (memory_max && len && sbx_cgroup_read_file(path, "memory.max", &mx, &ign) == 0) {
+		mx[strcspn(mx, "\n")] = '\0';
+		snprintf(memory_max, len, "%s", mx);
+	}
+	return n;
+}
+
+static int collect(const char *dir, pid_t **pids, size_t *n, size_t *cap, int depth,
+		   struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *procs = NULL;
+	_sbx_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (depth > 32)
+		return sbx_err_set(err, ELOOP, "cgroup: %s: nested too deep", dir);
+	if (sbx_cgroup_read_file(dir, "cgroup.procs", &procs, err) < 0)
+		return -1;
+	for (char *l = procs; *l;) {
+		char *nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*l) {
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 16;
+				*pids = sbx_xrealloc(*pids, *cap * sizeof(**pids));
+			}
+			(*pids)[(*n)++] = (pid_t)strtol(l, NULL, 10);
+		}
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	d = opendir(dir);
+	if (!d)
+		return sbx_err_set(err, errno, "cgroup: open %s", dir);
+	while ((de = readdir(d))) {
+		_sbx_cleanup_free_ char *sub = NULL;
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = sbx_xasprintf("%s/%s", dir, de->d_name);
+		if (collect(sub, pids, n, cap, depth + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sbx_cgroup_list_pids(const char *path, pid_t **pids, size_t *n, struct sbx_err *err)
+{
+	size_t cap = 0;
+
+	*pids = NULL;
+	*n = 0;
+	if (check_under_mount(path, NULL, err) < 0)
+		return -1;
+	if (collect(path, pids, n, &cap, 0, err) < 0) {
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
