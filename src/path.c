@@ -96,8 +96,9 @@ static int openat2_in_root(int rootfd, const char *path, int flags)
 
 	memset(&how, 0, sizeof(how));
 	how.flags = (uint64_t)(flags | O_CLOEXEC);
-	/* The kernel rejects a mode without O_CREAT/O_TMPFILE. */
-	if (flags & (O_CREAT | O_TMPFILE))
+	/* The kernel rejects a mode without O_CREAT/O_TMPFILE.  O_TMPFILE
+	 * contains the O_DIRECTORY bit, so test it as a whole. */
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
 		how.mode = 0644;
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	/* EAGAIN: a concurrent rename raced with ".." resolution; the kernel
