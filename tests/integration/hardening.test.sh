@@ -1,0 +1,201 @@
+# shellcheck shell=bash
+# Hardening layers as the container sees them: capability sets, no_new_privs,
+# seccomp (default profile, errnoRet, KILL -> SIGSYS), fail-closed config
+# errors (exit 125 with the exact message) and Landlock.
+# Runs in both modes (root, rootless); see tests/integration/lib.sh.
+
+run_h() {
+	local b=$1
+	shift
+	sbx run --bundle "$b" "$@" "hard-$RANDOM"
+}
+
+# status_lines BUNDLE: all of /proc/self/status inside the container.
+status_lines() {
+	local b=$1
+	cfg "$b" '.process.args = ["cat", "/proc/self/status"]' || return 1
+	run_h "$b"
+}
+
+test_capability_sets() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" || return 1
+	# CAP_CHOWN(0) CAP_KILL(5) CAP_NET_BIND_SERVICE(10) = 0x421 in every set.
+	cfg "$b" '.process.capabilities = {
+		"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"effective": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"inheritable": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"ambient": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"]}' || return 1
+	out=$(status_lines "$b") || { echo "run failed: $out" >&2; return 1; }
+	local f
+	for f in CapInh CapPrm CapEff CapBnd CapAmb; do
+		expect_match "^$f:[[:space:]]+0000000000000421\$" "$out" "$f" || return 1
+	done
+}
+
+test_capability_sets_empty() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" || return 1
+	cfg "$b" '.process.capabilities = {"bounding": [], "effective": [], "permitted": [],
+		"inheritable": [], "ambient": []}' || return 1
+	out=$(status_lines "$b") || return 1
+	local f
+	for f in CapInh CapPrm CapEff CapBnd CapAmb; do
+		expect_match "^$f:[[:space:]]+0000000000000000\$" "$out" "$f" || return 1
+	done
+}
+
+test_nnp_and_seccomp_mode() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" || return 1
+	out=$(status_lines "$b") || return 1
+	expect_match '^NoNewPrivs:[[:space:]]+1$' "$out" "NoNewPrivs" || return 1
+	expect_match '^Seccomp:[[:space:]]+2$' "$out" "Seccomp mode"
+}
+
+test_default_profile_blocks() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" syscall_probe getpid mkdir fork socket-unix personality \
+		mount unshare setns clone-newuser keyctl add_key ptrace bpf perf_event_open \
+		userfaultfd personality-bad socket-alg kcmp clone3 || return 1
+	add_helper "$b" syscall_probe || return 1
+	out=$(run_h "$b") || { echo "run failed: $out" >&2; return 1; }
+	local p
+	for p in getpid mkdir fork socket-unix personality; do
+		expect_match "^$p: ok\$" "$out" "$p" || return 1
+	done
+	for p in mount unshare setns clone-newuser keyctl add_key ptrace bpf perf_event_open \
+		userfaultfd personality-bad socket-alg kcmp; do
+		expect_match "^$p: errno=1 \\(EPERM\\)\$" "$out" "$p" || return 1
+	done
+	expect_match '^clone3: errno=38 \(ENOSYS\)$' "$out" "clone3"
+}
+
+test_seccomp_errno_ret() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" syscall_probe mkdir getpid || return 1
+	add_helper "$b" syscall_probe || return 1
+	cfg "$b" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 30}]}' || return 1
+	out=$(run_h "$b") || return 1
+	expect_match '^mkdir: errno=30 \(EROFS\)$' "$out" "mkdir" || return 1
+	expect_match '^getpid: ok$' "$out" "getpid"
+}
+
+# Argument conditions as a real profile uses them: personality(0xffffffff)
+# (a query) is allowed, anything else gets errnoRet.
+test_seccomp_arg_rule() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" syscall_probe personality personality-bad || return 1
+	add_helper "$b" syscall_probe || return 1
+	cfg "$b" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22,
+		  "args": [{"index": 0, "value": 4294967295, "op": "SCMP_CMP_NE"}]}]}' || return 1
+	out=$(run_h "$b") || return 1
+	expect_match '^personality: ok$' "$out" "personality" || return 1
+	expect_match '^personality-bad: errno=22 \(EINVAL\)$' "$out" "personality-bad"
+}
+
+test_seccomp_kill_sigsys() {
+	local b=$TEST_TMP/b out err rc=0
+	make_bundle "$b" syscall_probe getpid kcmp || return 1
+	add_helper "$b" syscall_probe || return 1
+	cfg "$b" '.linux.seccomp.syscalls += [{"names": ["kcmp"], "action": "SCMP_ACT_KILL_PROCESS"}]' || return 1
+	out=$(run_h "$b" 2>"$TEST_TMP/err") || rc=$?
+	err=$(cat "$TEST_TMP/err")
+	expect_eq 159 "$rc" "exit status (128+SIGSYS)" || return 1
+	expect_match '^getpid: ok$' "$out" "probe output before the kill" || return 1
+	expect_nomatch '^kcmp:' "$out" "kcmp must not return" || return 1
+	expect_match 'SIGSYS|signal 31' "$err" "sbxrun says the container died of SIGSYS"
+}
+
+# The exact error, exit 125, and no container started.
+expect_config_error() {
+	local b=$1 want=$2 err rc=0
+	err=$(run_h "$b" 2>&1 >/dev/null) || rc=$?
+	expect_eq 125 "$rc" "exit status" || return 1
+	expect_match "$want" "$err" "stderr"
+}
+
+test_reject_unknown_syscall() {
+	local b=$TEST_TMP/b n
+	make_bundle "$b" true || return 1
+	n=$(jq '.linux.seccomp.syscalls | length' "$b/config.json") || return 1
+	cfg "$b" '.linux.seccomp.syscalls += [{"names": ["getpid", "foo"], "action": "SCMP_ACT_ERRNO"}]' || return 1
+	expect_config_error "$b" \
+		"^sbxrun: config\\.json: linux\\.seccomp\\.syscalls\\[$n\\]\\.names\\[1\\]: unknown syscall \"foo\"\$"
+}
+
+test_reject_unknown_action() {
+	local b=$TEST_TMP/b
+	make_bundle "$b" true || return 1
+	cfg "$b" '.linux.seccomp.syscalls += [{"names": ["getpid"], "action": "SCMP_ACT_BOGUS"}]' || return 1
+	expect_config_error "$b" '^sbxrun: config\.json: linux\.seccomp\.syscalls\[[0-9]+\]\.action: .*SCMP_ACT_BOGUS'
+}
+
+test_reject_unknown_arch() {
+	local b=$TEST_TMP/b
+	make_bundle "$b" true || return 1
+	cfg "$b" '.linux.seccomp.architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_VAX"]' || return 1
+	expect_config_error "$b" \
+		'^sbxrun: config\.json: linux\.seccomp\.architectures\[1\]: unknown architecture "SCMP_ARCH_VAX"$'
+}
+
+test_reject_unknown_capability() {
+	local b=$TEST_TMP/b
+	make_bundle "$b" true || return 1
+	cfg "$b" '.process.capabilities.bounding = ["CAP_CHOWN", "CAP_KILL", "CAP_TEST"]' || return 1
+	expect_config_error "$b" \
+		'^sbxrun: config\.json: process\.capabilities\.bounding\[2\]: unknown capability "CAP_TEST"$'
+}
+
+test_reject_ambient_not_permitted() {
+	local b=$TEST_TMP/b
+	make_bundle "$b" true || return 1
+	cfg "$b" '.process.capabilities.ambient = ["CAP_KILL"] | .process.capabilities.inheritable = []' || return 1
+	expect_config_error "$b" \
+		'^sbxrun: config\.json: process\.capabilities\.ambient\[0\]: CAP_KILL must also be in permitted and inheritable$'
+}
+
+landlock_bundle() {
+	local b=$1
+	make_bundle "$b" sh -c 'echo a > /tmp/f && echo tmp-write-ok
+		echo b > /f 2>/dev/null && echo root-write-ok || echo root-write-denied
+		cat /etc/passwd >/dev/null && echo read-ok' || return 1
+	# A writable root, so only Landlock can stop the write to /f.
+	cfg "$b" '.root.readonly = false' || return 1
+}
+
+test_landlock_denies_outside_rw() {
+	local b=$TEST_TMP/b out
+	[ -e /sys/kernel/security/lsm ] && ! grep -qw landlock /sys/kernel/security/lsm &&
+		skip "kernel without Landlock"
+	landlock_bundle "$b" || return 1
+	# Control: without Landlock the write to / succeeds.
+	out=$(run_h "$b" 2>&1) || { echo "control run failed: $out" >&2; return 1; }
+	expect_match '^root-write-ok$' "$out" "control run" || return 1
+	rm -f "$b/rootfs/f"
+	cfg "$b" '.annotations["run.sbx.landlock.ro"] = "/" |
+		.annotations["run.sbx.landlock.rw"] = "/tmp:/dev/null"' || return 1
+	out=$(run_h "$b" 2>&1) || { echo "landlock run failed: $out" >&2; return 1; }
+	expect_match '^tmp-write-ok$' "$out" "write in rw" || return 1
+	expect_match '^root-write-denied$' "$out" "write outside rw" || return 1
+	expect_match '^read-ok$' "$out" "read in ro" || return 1
+	[ ! -e "$b/rootfs/f" ] || { _sbx_fail "/f was created despite Landlock"; return 1; }
+}
+
+test_landlock_requires_nnp() {
+	local b=$TEST_TMP/b
+	make_bundle "$b" true || return 1
+	cfg "$b" '.process.noNewPrivileges = false | .annotations["run.sbx.landlock.rw"] = "/tmp"' || return 1
+	expect_config_error "$b" 'landlock requires process\.noNewPrivileges: true'
+}
+
+test_landlock_bad_path() {
+	local b=$TEST_TMP/b
+	make_bundle "$b" true || return 1
+	cfg "$b" '.annotations["run.sbx.landlock.rw"] = "tmp"' || return 1
+	expect_config_error "$b" \
+		'^sbxrun: config\.json: annotations\.run\.sbx\.landlock\.rw: "tmp" must be an absolute path$'
+}
