@@ -239,7 +239,9 @@ int sbx_parse_u64(const char *s, uint64_t *out)
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* strtoull skips any leading whitespace and then accepts a sign,
+	 * wrapping "-1" to UINT64_MAX: only a digit may start the string. */
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -254,7 +256,8 @@ int sbx_parse_i64(const char *s, int64_t *out)
 	char *end;
 	long long v;
 
-	if (!s || !*s || *s == ' ' || *s == '+')
+	/* As above: no leading whitespace or '+', and a digit after '-'. */
+	if (!s || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
