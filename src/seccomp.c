@@ -192,6 +192,8 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t act, int nr, unsigned n,
 	return 0;
 }
 
+/* With ctx NULL only validate (a rule that repeats the default action adds
+ * nothing, but a typo in it must still be reported). */
 static int add_syscall_rules(scmp_filter_ctx ctx, const struct sbx_seccomp_syscall *s,
 			     size_t idx, uint32_t act, const uint32_t *archs, size_t n_archs,
 			     struct sbx_err *err)
@@ -244,6 +246,8 @@ static int add_syscall_rules(scmp_filter_ctx ctx, const struct sbx_seccomp_sysca
 				continue;
 			}
 		}
+		if (!ctx)
+			continue;
 		if (s->n_args == 0) {
 			if (add_rule(ctx, act, nr, 0, NULL, path, name, err) < 0)
 				return -1;
@@ -357,13 +361,11 @@ static int compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out, s
 			return -1;
 		if (s->action == SBX_SCMP_NOTIFY)
 			out->needs_listener = true;
-		if (act == def_act) {
-			/* libseccomp rejects rules that repeat the default action; they
-			 * change nothing, so they are dropped (as runc does). */
+		/* libseccomp rejects rules that repeat the default action; they
+		 * change nothing, so they are only validated (runc drops them). */
+		if (act == def_act)
 			sbx_debug("seccomp: %s: action equals the default action, skipped", path);
-			continue;
-		}
-		if (add_syscall_rules(h.ctx, s, i, act, archs, n_archs, err) < 0)
+		if (add_syscall_rules(act == def_act ? NULL : h.ctx, s, i, act, archs, n_archs, err) < 0)
 			return -1;
 	}
 

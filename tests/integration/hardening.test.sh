@@ -160,9 +160,15 @@ test_reject_ambient_not_permitted() {
 
 landlock_bundle() {
 	local b=$1
-	make_bundle "$b" sh -c 'echo a > /tmp/f && echo tmp-write-ok
+	local script='echo a > /tmp/f && echo tmp-write-ok
 		echo b > /f 2>/dev/null && echo root-write-ok || echo root-write-denied
-		cat /etc/passwd >/dev/null && echo read-ok' || return 1
+		cat /etc/passwd >/dev/null && echo read-ok'
+	make_bundle "$b" || return 1
+	# (set via jq --arg: make_bundle passes its CMD through `jq --args`,
+	# which would eat the "-c" as its own option)
+	local new
+	new=$(jq --arg s "$script" '.process.args = ["sh", "-c", $s]' "$b/config.json") || return 1
+	printf '%s\n' "$new" >"$b/config.json"
 	# A writable root, so only Landlock can stop the write to /f.
 	cfg "$b" '.root.readonly = false' || return 1
 }

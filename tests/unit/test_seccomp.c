@@ -148,6 +148,11 @@ START_TEST(test_unknown_syscall)
 	prof_add(&p, "mkdir", SBX_SCMP_ERRNO);
 	prof_add(&p, "foo", SBX_SCMP_ERRNO);
 	expect_compile_error(&p.sc, "config.json: linux.seccomp.syscalls[3].names[0]: unknown syscall \"foo\"");
+	/* also in a rule that repeats the default action (and is dropped) */
+	prof_init(&p, SBX_SCMP_ALLOW);
+	prof_add(&p, "getpid", SBX_SCMP_ERRNO);
+	prof_add(&p, "foo", SBX_SCMP_ALLOW);
+	expect_compile_error(&p.sc, "config.json: linux.seccomp.syscalls[1].names[0]: unknown syscall \"foo\"");
 }
 END_TEST
 
