@@ -33,60 +33,55 @@
 
 void sbx_path_clean(char *path)
 {
+	char *r, *w, *base;
+	size_t depth = 0; /* components written that a ".." may pop */
 	bool abs;
-	char *out, *p;
-	size_t depth = 0; /* number of components we can pop with ".." */
 
 	if (!path)
 		return;
 	abs = path[0] == '/';
-	p = path;
-	out = path;
-	if (abs) {
-		*out++ = '/';
-		p++;
-	}
-	while (*p) {
-		char *start, *end;
+	base = path + (abs ? 1 : 0);
+	r = w = base;
+	/* Invariant: w <= the start of the component being read, and a
+	 * separator is only written between components, so the in-place copy
+	 * never overwrites text not yet read. */
+	while (*r) {
+		const char *s;
 		size_t len;
 
-		while (*p == '/')
-			p++;
-		if (!*p)
+		while (*r == '/')
+			r++;
+		if (!*r)
 			break;
-		start = p;
-		while (*p && *p != '/')
-			p++;
-		end = p;
-		len = (size_t)(end - start);
-		if (len == 1 && start[0] == '.')
+		s = r;
+		while (*r && *r != '/')
+			r++;
+		len = (size_t)(r - s);
+		if (len == 1 && s[0] == '.')
 			continue;
-		if (len == 2 && start[0] == '.' && start[1] == '.') {
+		if (len == 2 && s[0] == '.' && s[1] == '.') {
 			if (depth > 0) {
-				/* Pop the last component (and its separator). */
-				out--; /* the '/' after the component, or its end */
-				while (out > path && out[-1] != '/')
-					out--;
+				while (w > base && w[-1] != '/')
+					w--;
+				if (w > base)
+					w--;
 				depth--;
 				continue;
 			}
 			if (abs)
-				continue; /* "/.." == "/" */
-			/* Relative path: a leading ".." cannot be resolved. */
+				continue; /* "/.." is "/" */
+			/* relative: a leading ".." is kept */
 		} else {
 			depth++;
 		}
-		memmove(out, start, len);
-		out += len;
-		*out++ = '/';
+		if (w > base)
+			*w++ = '/';
+		memmove(w, s, len);
+		w += len;
 	}
-	/* Strip the trailing '/', except for the root itself. */
-	if (out > path + (abs ? 1 : 0) && out[-1] == '/')
-		out--;
-	if (out == path) {
-		*out++ = abs ? '/' : '.';
-	}
-	*out = '\0';
+	if (w == base && !abs)
+		*w++ = '.';
+	*w = '\0';
 }
 
 static int openat2_in_root(int rootfd, const char *path, int flags)
