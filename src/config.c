@@ -650,6 +650,33 @@ out:
 	return r;
 }
 
+int sbx_config_parse_resources(const char *text, size_t len, const char *source,
+			       struct sbx_arena *a, struct sbx_resources *out, struct sbx_err *err)
+{
+	struct cfg_ctx c = { .arena = a, .source = source ? source : "resources", .err = err };
+	json_error_t jerr;
+	json_t *root, *wrap;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	root = json_loadb(text, len, 0, &jerr);
+	if (!root)
+		return sbx_err_set(err, 0, "%s: line %d, column %d: %s", c.source, jerr.line,
+				   jerr.column, jerr.text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return sbx_err_set(err, 0, "%s: the top-level value must be an object", c.source);
+	}
+	/* Reuse the linux.resources parser (same checks, same messages). */
+	wrap = json_pack("{s:O}", "resources", root);
+	json_decref(root);
+	if (!wrap)
+		return sbx_err_set(err, ENOMEM, "%s", c.source);
+	r = sbx_cfg_parse_resources(&c, wrap, out);
+	json_decref(wrap);
+	return r;
+}
+
 void sbx_config_free(struct sbx_config *cfg)
 {
 	struct sbx_arena a;

@@ -67,6 +67,9 @@ int sbx_cfg_obj(struct cfg_ctx *c, json_t *obj, const char *parent, const char *
 int sbx_cfg_arr(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
 		json_t **out);
 
+/* linux.resources only, from an object holding "resources" (update). */
+int sbx_cfg_parse_resources(struct cfg_ctx *c, json_t *lx, struct sbx_resources *r);
+
 /* The "linux" object (src/config_linux.c). */
 int sbx_cfg_parse_linux(struct cfg_ctx *c, json_t *lx, struct sbx_linux *out);
 

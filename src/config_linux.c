@@ -454,6 +454,12 @@ static int parse_resources(struct cfg_ctx *c, json_t *lx, struct sbx_resources *
 	return 0;
 }
 
+/* `sbxrun update --resources FILE`: the same parser on {"resources": ...}. */
+int sbx_cfg_parse_resources(struct cfg_ctx *c, json_t *lx, struct sbx_resources *r)
+{
+	return parse_resources(c, lx, r);
+}
+
 /* ------------------------------------------------------------------ */
 /* seccomp                                                             */
 /* ------------------------------------------------------------------ */

@@ -328,6 +328,15 @@ int sbx_config_load(const char *bundle, struct sbx_config **out, struct sbx_err 
 
 void sbx_config_free(struct sbx_config *cfg);
 
+/*
+ * `sbxrun update --resources FILE`: parse a runtime-spec linux.resources
+ * object (the file's top level) with the same checks as config.json;
+ * strings are allocated from `a`.  Error paths read
+ * "<source>: linux.resources.memory.limit: ...".
+ */
+int sbx_config_parse_resources(const char *text, size_t len, const char *source,
+			       struct sbx_arena *a, struct sbx_resources *out, struct sbx_err *err);
+
 /* Lookups used by several modules. */
 const struct sbx_namespace *sbx_config_ns(const struct sbx_config *cfg, enum sbx_ns_type t);
 const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key);
