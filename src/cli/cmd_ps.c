@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sbxrun ps [--format table|json] ID: the container's processes (its
+ * cgroup's members, or without a cgroup the processes of its pid namespace).
+ * json: an array of host pids, as runc prints it.
+ */
+#include "lifecycle.h"
+#include "sbx/util.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_cmdline(pid_t pid)
+{
+	char path[64];
+	_sbx_cleanup_free_ char *text = NULL;
+	struct sbx_err err;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (sbx_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0 || len == 0) {
+		printf("%-8d ?\n", (int)pid);
+		return;
+	}
+	for (size_t i = 0; i + 1 < len; i++)
+		if (text[i] == '\0')
+			text[i] = ' ';
+	printf("%-8d %s\n", (int)pid, text);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	return *(const pid_t *)a - *(const pid_t *)b;
+}
+
+int sbx_cmd_ps(const struct sbx_global_opts *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sbx_state_handle h;
+	struct sbx_state st;
+	struct sbx_err err = { 0 };
+	bool json = false;
+	pid_t *pids = NULL;
+	size_t n = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+		if (c != 'f')
+			return sbx_cli_usage("ps", "unknown option");
+		if (!strcmp(optarg, "json"))
+			json = true;
+		else if (strcmp(optarg, "table") != 0)
+			return sbx_cli_usage("ps", "--format: expected table or json, got \"%s\"", optarg);
+	}
+	if (optind >= argc)
+		return sbx_cli_usage("ps", "expected a container ID");
+	if (sbx_life_open(g, argv[optind], false, &h, &st, &err) < 0)
+		return sbx_cli_fail(&err);
+	if (sbx_life_pids(&st, &pids, &n, &err) < 0) {
+		sbx_state_free(&st);
+		sbx_state_close(&h);
+		return sbx_cli_fail(&err);
+	}
+	if (n)
+		qsort(pids, n, sizeof(pid_t), cmp_pid);
+	if (json) {
+		printf("[");
+		for (size_t i = 0; i < n; i++)
+			printf("%s%d", i ? "," : "", (int)pids[i]);
+		printf("]\n");
+	} else {
+		printf("%-8s %s\n", "PID", "CMD");
+		for (size_t i = 0; i < n; i++)
+			print_cmdline(pids[i]);
+	}
+	free(pids);
+	sbx_state_free(&st);
+	sbx_state_close(&h);
+	return 0;
+}
