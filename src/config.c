@@ -677,6 +677,38 @@ int sbx_config_parse_resources(const char *text, size_t len, const char *source,
 	return r;
 }
 
+/* `sbxrun exec --process FILE` (added by the lifecycle engineer): a
+ * runtime-spec `process` object, parsed by the same code as config.json's
+ * process (same checks, same messages), into cfg->process. */
+int sbx_config_parse_process(const char *text, size_t len, const char *source,
+			     struct sbx_config *cfg, struct sbx_err *err)
+{
+	struct cfg_ctx c = { .arena = &cfg->arena, .source = source ? source : "process.json",
+			     .err = err };
+	json_error_t jerr;
+	json_t *root, *wrap;
+	int r;
+
+	root = json_loadb(text, len, 0, &jerr);
+	if (!root)
+		return sbx_err_set(err, 0, "%s: line %d, column %d: %s", c.source, jerr.line,
+				   jerr.column, jerr.text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return sbx_err_set(err, 0, "%s: the top-level value must be an object", c.source);
+	}
+	wrap = json_pack("{s:O}", "process", root);
+	json_decref(root);
+	if (!wrap)
+		return sbx_err_set(err, ENOMEM, "%s", c.source);
+	cfg->process = NULL;
+	r = parse_process(&c, wrap, cfg);
+	json_decref(wrap);
+	if (r == 0 && !cfg->process)
+		return sbx_err_set(err, 0, "%s: process: missing", c.source);
+	return r;
+}
+
 void sbx_config_free(struct sbx_config *cfg)
 {
 	struct sbx_arena a;

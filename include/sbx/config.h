@@ -337,6 +337,12 @@ void sbx_config_free(struct sbx_config *cfg);
 int sbx_config_parse_resources(const char *text, size_t len, const char *source,
 			       struct sbx_arena *a, struct sbx_resources *out, struct sbx_err *err);
 
+/* `exec --process FILE`: parse a runtime-spec `process` object into
+ * cfg->process (replacing it; allocated from cfg->arena).  Errors:
+ * "<source>: process.<field>: <problem>". */
+int sbx_config_parse_process(const char *text, size_t len, const char *source,
+			     struct sbx_config *cfg, struct sbx_err *err);
+
 /* Lookups used by several modules. */
 const struct sbx_namespace *sbx_config_ns(const struct sbx_config *cfg, enum sbx_ns_type t);
 const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key);
