@@ -95,7 +95,7 @@ make_bundle() {
 	sbx "${specargs[@]}" || { echo "make_bundle: sbxrun ${specargs[*]} failed" >&2; return 1; }
 	if [ $# -gt 0 ]; then
 		local args
-		args=$(jq -cn '$ARGS.positional' --args "$@") || return 1
+		args=$(jq -cn '$ARGS.positional' --args -- "$@") || return 1
 		cfg "$dir" ".process.args = $args" || return 1
 	fi
 }
