@@ -2,6 +2,7 @@
 /* The command table: add a line here and a src/cli/cmd_<name>.c file. */
 #include "cli.h"
 #include "lifecycle.h"
+#include "cgroup_cmds.h"
 
 const struct sbx_command sbx_commands[] = {
 	{ "run", sbx_cmd_run, "create and start a container, wait for it to exit" },
@@ -15,6 +16,8 @@ const struct sbx_command sbx_commands[] = {
 	{ "ps", sbx_cmd_ps, "list the processes of a container" },
 	{ "pause", sbx_cmd_pause, "freeze a container (cgroup freezer)" },
 	{ "resume", sbx_cmd_resume, "thaw a paused container" },
+	{ "update", sbx_cmd_update, "change the resource limits of a running container" },
+	{ "events", sbx_cmd_events, "print container stats and OOM events (JSON; --stats: once)" },
 	{ "features", sbx_cmd_features, "print the features this runtime supports (JSON)" },
 	{ "version", sbx_cmd_version, "print version information" },
 	{ NULL, NULL, NULL },

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sbxrun update [--resources FILE|-] [--memory N] [--memory-reservation N]
+ *               [--memory-swap N] [--pids-limit N] [--cpu-quota N]
+ *               [--cpu-period N] [--cpu-shares N] [--cpuset-cpus LIST]
+ *               [--cpuset-mems LIST] [--blkio-weight N] ID
+ *
+ * Changes the limits of a live container.  --resources takes a
+ * runtime-spec linux.resources object (parsed by src/config.c, so it gets
+ * the same checks as config.json); the flags (runc's) override its fields.
+ * Sizes accept k/m/g suffixes (1024-based), "-1" means unlimited.
+ */
+#include "lifecycle.h"
+#include "cgroup_cmds.h"
+#include "sbx/cgroup.h"
+#include "sbx/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* "64m", "1G", "512k", "1024", "-1" -> bytes. */
+static int parse_size(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	int64_t mul = 1;
+
+	if (strcmp(s, "-1") == 0) {
+		*out = -1;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case '\0': break;
+	case 'k': mul = 1LL << 10; end++; break;
+	case 'm': mul = 1LL << 20; end++; break;
+	case 'g': mul = 1LL << 30; end++; break;
+	default: return -1;
+	}
+	if (tolower((unsigned char)*end) == 'b')
+		end++;
+	if (*end || v > INT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int read_input(const char *file, char **text, size_t *len, struct sbx_err *err)
+{
+	if (strcmp(file, "-") == 0)
+		return sbx_read_file_at(AT_FDCWD, "/dev/stdin", text, len, err);
+	return sbx_read_file_at(AT_FDCWD, file, text, len, err);
+}
+
+enum {
+	OPT_RESOURCES = 'r',
+	OPT_MEMORY = 256, OPT_MEMRES, OPT_SWAP, OPT_PIDS, OPT_QUOTA, OPT_PERIOD, OPT_SHARES,
+	OPT_CPUS, OPT_MEMS, OPT_BLKIO,
+};
+
+int sbx_cmd_update(const struct sbx_global_opts *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "resources", required_argument, NULL, OPT_RESOURCES },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "memory-reservation", required_argument, NULL, OPT_MEMRES },
+		{ "memory-swap", required_argument, NULL, OPT_SWAP },
+		{ "pids-limit", required_argument, NULL, OPT_PIDS },
+		{ "cpu-quota", required_argument, NULL, OPT_QUOTA },
+		{ "cpu-period", required_argument, NULL, OPT_PERIOD },
+		{ "cpu-shares", required_argument, NULL, OPT_SHARES },
+		{ "cpuset-cpus", required_argument, NULL, OPT_CPUS },
+		{ "cpuset-mems", required_argument, NULL, OPT_MEMS },
+		{ "blkio-weight", required_argument, NULL, OPT_BLKIO },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sbx_arena arena = { 0 };
+	struct sbx_resources r;
+	struct sbx_state_handle h;
+	struct sbx_state st;
+	struct sbx_err err = { 0 };
+	const char *resfile = NULL;
+	int c, ret = 0;
+	/* flags are applied after the file, so collect them first */
+	struct { int opt; const char *val; } flags[16];
+	size_t nflags = 0;
+
+	memset(&r, 0, sizeof(r));
+	while ((c = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+		if (c == OPT_RESOURCES) {
+			resfile = optarg;
+		} else if (c >= OPT_MEMORY && c <= OPT_BLKIO && nflags < SBX_ARRAY_SIZE(flags)) {
+			flags[nflags].opt = c;
+			flags[nflags++].val = optarg;
+		} else {
+			return sbx_cli_usage("update", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return sbx_cli_usage("update", "expected exactly one container ID");
+	if (!resfile && nflags == 0)
+		return sbx_cli_usage("update", "nothing to update: give --resources FILE or a limit"
+				     " flag (--memory, --pids-limit, --cpu-quota, ...)");
+	if (resfile) {
+		_sbx_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+		if (read_input(resfile, &text, &len, &err) < 0) {
+			sbx_err_prefix(&err, "update: --resources");
+			goto fail;
+		}
+		if (sbx_config_parse_resources(text, len, strcmp(resfile, "-") == 0 ? "<stdin>" : resfile,
+					       &arena, &r, &err) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < nflags; i++) {
+		const char *v = flags[i].val;
+		int64_t n = 0;
+		uint64_t u = 0;
+		bool bad = false;
+
+		r.present = true;
+		switch (flags[i].opt) {
+		case OPT_MEMORY:
+		case OPT_MEMRES:
+		case OPT_SWAP:
+			bad = parse_size(v, &n) < 0;
+			r.memory.present = true;
+			if (flags[i].opt == OPT_MEMORY)
+				r.memory.has_limit = true, r.memory.limit = n;
+			else if (flags[i].opt == OPT_MEMRES)
+				r.memory.has_reservation = true, r.memory.reservation = n;
+			else
+				r.memory.has_swap = true, r.memory.swap = n;
+			break;
+		case OPT_PIDS:
+			bad = sbx_parse_i64(v, &n) < 0;
+			r.pids.present = true;
+			r.pids.limit = n;
+			break;
+		case OPT_QUOTA:
+			bad = sbx_parse_i64(v, &n) < 0;
+			r.cpu.present = r.cpu.has_quota = true;
+			r.cpu.quota = n;
+			break;
+		case OPT_PERIOD:
+		case OPT_SHARES:
+			bad = sbx_parse_u64(v, &u) < 0;
+			r.cpu.present = true;
+			if (flags[i].opt == OPT_PERIOD)
+				r.cpu.has_period = true, r.cpu.period = u;
+			else
+				r.cpu.has_shares = true, r.cpu.shares = u;
+			break;
+		case OPT_CPUS:
+			r.cpu.present = true;
+			r.cpu.cpus = sbx_arena_strdup(&arena, v);
+			break;
+		case OPT_MEMS:
+			r.cpu.present = true;
+			r.cpu.mems = sbx_arena_strdup(&arena, v);
+			break;
+		case OPT_BLKIO:
+			bad = sbx_parse_u64(v, &u) < 0 || u > UINT16_MAX;
+			r.blkio.present = r.blkio.has_weight = true;
+			r.blkio.weight = (uint16_t)u;
+			break;
+		}
+		if (bad) {
+			ret = sbx_cli_usage("update", "invalid value \"%s\" for --%s", v,
+					    opts[flags[i].opt - OPT_MEMORY + 1].name);
+			sbx_arena_free(&arena);
+			return ret;
+		}
+	}
+	if (sbx_life_open(g, argv[optind], true, &h, &st, &err) < 0)
+		goto fail;
+	if (st.status != SBX_STATUS_CREATED && st.status != SBX_STATUS_RUNNING &&
+	    st.status != SBX_STATUS_PAUSED) {
+		sbx_err_set(&err, 0, "container \"%s\" is not running (status %s)", st.id,
+			    sbx_state_status_name(st.status));
+		goto fail_state;
+	}
+	/* --memory-swap alone: the v1 semantics (memory+swap) need the memory
+	 * limit currently in force. */
+	if (r.memory.has_swap && !r.memory.has_limit && st.cgroup_path) {
+		char mx[32];
+		int64_t cur;
+		_sbx_cleanup_free_ char *p = sbx_xasprintf("%s/memory.max", st.cgroup_path);
+		_sbx_cleanup_free_ char *txt = NULL;
+		struct sbx_err ign;
+		if (sbx_read_file_at(AT_FDCWD, p, &txt, NULL, &ign) == 0) {
+			snprintf(mx, sizeof(mx), "%s", txt);
+			mx[strcspn(mx, "\n")] = '\0';
+			if (sbx_parse_i64(mx, &cur) == 0)
+				r.memory.has_limit = true, r.memory.limit = cur;
+		}
+	}
+	if (sbx_cgroup_update(st.cgroup_path, &r, &err) < 0) {
+		sbx_err_prefix(&err, "update \"%s\"", st.id);
+		goto fail_state;
+	}
+	sbx_state_free(&st);
+	sbx_state_close(&h);
+	sbx_arena_free(&arena);
+	return 0;
+fail_state:
+	sbx_state_free(&st);
+	sbx_state_close(&h);
+fail:
+	sbx_arena_free(&arena);
+	return sbx_cli_fail(&err);
+}
