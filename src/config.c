@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sbx/config.h"
@@ -742,18 +743,73 @@ static char *join_rootfs(struct sbx_arena *a, const char *bundle, const char *pa
 	return r;
 }
 
+/* Real configs are tens of KiB; the cap only stops a runaway read. */
+#define SBX_CONFIG_MAX_SIZE (16u << 20)
+
+/*
+ * Read config.json.  The bundle may belong to someone other than the user
+ * running sbxrun (an engine running it as root), so the file is checked
+ * before it is read: a FIFO would block the runtime forever (O_NONBLOCK
+ * keeps even the open from waiting for a writer) and a device such as
+ * /dev/zero would never end.  Only a regular file up to the cap is read.
+ */
+static int read_config(const char *path, char **out, size_t *out_len, struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	_sbx_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0, cap;
+	ssize_t n;
+
+	if (fd < 0)
+		return sbx_err_set(err, errno, "open %s", path);
+	if (fstat(fd, &st) < 0)
+		return sbx_err_set(err, errno, "stat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return sbx_err_set(err, 0, "open %s: not a regular file", path);
+	if (st.st_size > (off_t)SBX_CONFIG_MAX_SIZE)
+		return sbx_err_set(err, 0, "open %s: larger than %u MiB", path,
+				   SBX_CONFIG_MAX_SIZE >> 20);
+	/* st_size is only a hint (the file may change under us): read until
+	 * EOF, growing the buffer, and stop at the cap. */
+	cap = (size_t)st.st_size + 1;
+	buf = sbx_xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap > SBX_CONFIG_MAX_SIZE)
+				return sbx_err_set(err, 0, "open %s: larger than %u MiB", path,
+						   SBX_CONFIG_MAX_SIZE >> 20);
+			cap *= 2;
+			buf = sbx_xrealloc(buf, cap + 1);
+		}
+		n = sbx_read_all(fd, buf + len, cap - len);
+		if (n < 0)
+			return sbx_err_set(err, errno, "read %s", path);
+		len += (size_t)n;
+		if (len < cap)
+			break; /* short read: EOF */
+	}
+	if (len > SBX_CONFIG_MAX_SIZE)
+		return sbx_err_set(err, 0, "open %s: larger than %u MiB", path,
+				   SBX_CONFIG_MAX_SIZE >> 20);
+	buf[len] = '\0';
+	*out_len = len;
+	*out = sbx_steal_ptr(&buf);
+	return 0;
+}
+
 int sbx_config_load(const char *bundle, struct sbx_config **out, struct sbx_err *err)
 {
 	_sbx_cleanup_free_ char *abs = NULL, *path = NULL, *text = NULL;
 	struct sbx_config *cfg;
-	size_t len;
+	size_t len = 0;
 
 	*out = NULL;
 	abs = realpath(bundle, NULL);
 	if (!abs)
 		return sbx_err_set(err, errno, "bundle %s", bundle);
 	path = sbx_xasprintf("%s/config.json", strcmp(abs, "/") ? abs : "");
-	if (sbx_read_file_at(AT_FDCWD, path, &text, &len, err) < 0)
+	if (read_config(path, &text, &len, err) < 0)
 		return -1;
 	if (sbx_config_parse(text, len, "config.json", &cfg, err) < 0)
 		return -1;

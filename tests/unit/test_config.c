@@ -875,6 +875,64 @@ START_TEST(test_load)
 }
 END_TEST
 
+/* config.json that is not a plain file must be refused, not read: a FIFO
+ * would block forever (this test would time out) and /dev/zero never ends. */
+START_TEST(test_load_not_regular)
+{
+	char tmpl[] = "/tmp/sbx-test-config-XXXXXX", path[PATH_MAX], want[PATH_MAX + 64];
+	char *dir = mkdtemp(tmpl), *real;
+	struct sbx_config *cfg = NULL;
+	struct sbx_err err = { 0 };
+	FILE *f;
+
+	ck_assert_ptr_nonnull(dir);
+	real = realpath(dir, NULL);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	snprintf(want, sizeof(want), "open %s/config.json: not a regular file", real);
+
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(sbx_config_load(dir, &cfg, &err), -1);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(err.errnum, 0);
+	ck_assert_ptr_null(cfg);
+	ck_assert_int_eq(unlink(path), 0);
+
+	ck_assert_int_eq(symlink("/dev/zero", path), 0);
+	ck_assert_int_eq(sbx_config_load(dir, &cfg, &err), -1);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(unlink(path), 0);
+
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(sbx_config_load(dir, &cfg, &err), -1);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(rmdir(path), 0);
+
+	/* a (sparse) 17 MiB file is over the cap */
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ftruncate(fileno(f), 17 << 20), 0);
+	fclose(f);
+	snprintf(want, sizeof(want), "open %s/config.json: larger than 16 MiB", real);
+	ck_assert_int_eq(sbx_config_load(dir, &cfg, &err), -1);
+	ck_assert_str_eq(err.msg, want);
+
+	/* a file larger than its first size hint still reads in full */
+	write_text(path, "{\"ociVersion\":\"1.0.0\",\"hostname\":\"");
+	f = fopen(path, "ae");
+	for (int i = 0; i < 100000; i++)
+		fputc('h', f);
+	fputs("\"}", f);
+	fclose(f);
+	ck_assert_int_eq(sbx_config_load(dir, &cfg, &err), 0);
+	ck_assert_uint_eq(strlen(cfg->hostname), 100000);
+	sbx_config_free(cfg);
+
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	free(real);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* default spec                                                        */
 /* ------------------------------------------------------------------ */
@@ -1061,6 +1119,8 @@ static Suite *make_suite(void)
 
 	tc = tcase_create("load");
 	tcase_add_test(tc, test_load);
+	tcase_add_test(tc, test_load_not_regular);
+	tcase_set_timeout(tc, 10);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("spec");
