@@ -106,7 +106,9 @@ static int run_filtered(const struct sbx_seccomp_plan *plan, probe_fn fn, void *
 			_exit(200);
 		if (sbx_seccomp_apply_child(plan, &lfd, &err) < 0)
 			_exit(201);
-		_exit(fn(arg));
+		/* exit_group directly: _exit() under ASan runs the leak checker,
+		 * whose syscalls a restrictive test filter denies. */
+		syscall(SYS_exit_group, fn(arg));
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	return status;
@@ -440,7 +442,7 @@ END_TEST
 START_TEST(test_notify_listener)
 {
 	char dir[] = "/tmp/sbx-sc-XXXXXX";
-	char sock_path[128];
+	char sock_path[100];
 	struct prof p;
 	struct sbx_seccomp_plan plan;
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
