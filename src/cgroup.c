@@ -43,7 +43,8 @@ struct sbx_cgroup_plan {
 	char *mount;          /* cgroup2 mount point, NULL: no cgroup v2 at all */
 	char *own;            /* the caller's cgroup, relative to the mount */
 	char *rel;            /* the container's cgroup, relative to the mount */
-	char *fallback_rel;   /* rootless, default/relative path: under parent(own) */
+	char *fallback_rel;   /* rootless, default/relative path: under parent(own),
+	                       * tried first when that parent is delegated */
 	bool rootless;
 	struct sbx_cgroup_settings set;
 };
@@ -591,47 +592,76 @@ fail:
 	return -1;
 }
 
+/* Is the parent of the caller's cgroup delegated to us (we may create
+ * children there and move processes through it)? */
+static bool parent_delegated(const struct sbx_cgroup_plan *p)
+{
+	_sbx_cleanup_free_ char *up = parent_of(p->own);
+	_sbx_cleanup_free_ char *dir = sbx_xasprintf("%s%s", p->mount, strcmp(up, "/") ? up : "");
+	_sbx_cleanup_free_ char *procs = sbx_xasprintf("%s/cgroup.procs", dir);
+	_sbx_cleanup_free_ char *stc = sbx_xasprintf("%s/cgroup.subtree_control", dir);
+
+	return strcmp(up, "/") != 0 && access(dir, W_OK) == 0 && access(procs, W_OK) == 0 &&
+	       access(stc, W_OK) == 0;
+}
+
 int sbx_cgroup_enter(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out,
 		     struct sbx_err *err)
 {
-	int stage = 0;
-	const char *rel;
+	const char *cand[2] = { NULL, NULL };
+	struct sbx_err first = { 0 };
+	int stage = 0, first_stage = 0;
 
 	*path_out = NULL;
 	if (!p || !p->mount)
 		return 0;
-	rel = p->rel;
-	if (place(p, rel, pid, &stage, err) == 0)
-		goto ok;
-	if (!p->set.n && stage == 1) {
-		char buf[SBX_ERR_MSG_MAX];
-		sbx_debug("cgroup: running without a cgroup (no resources requested): %s",
-			  sbx_err_str(err, buf, sizeof(buf)));
-		sbx_err_clear(err);
-		return 0;
+	/*
+	 * Rootless with a default/relative path: prefer a sibling of the
+	 * caller's cgroup when its parent is delegated to us.  The caller's
+	 * own cgroup then stays a leaf: enabling controllers in it would make
+	 * it refuse new processes (EBUSY) and break whatever manages the
+	 * session (systemd, or `asuser` in the test VM) for the rest of its
+	 * life.  Otherwise (e.g. `systemd-run --user --scope -p Delegate=yes`,
+	 * where only our own cgroup is delegated) the container goes below
+	 * our cgroup and sbxrun steps aside into a leaf.
+	 */
+	if (p->fallback_rel && parent_delegated(p)) {
+		cand[0] = p->fallback_rel;
+		cand[1] = p->rel;
+	} else {
+		cand[0] = p->rel;
+		cand[1] = p->fallback_rel;
 	}
-	if (p->fallback_rel && (stage == 1 || stage == 2)) {
-		struct sbx_err e2;
+	for (int i = 0; i < 2 && cand[i]; i++) {
+		struct sbx_err e = { 0 };
 		char buf[SBX_ERR_MSG_MAX];
-		sbx_debug("cgroup: %s: %s; trying %s", rel, sbx_err_str(err, buf, sizeof(buf)),
-			  p->fallback_rel);
-		rel = p->fallback_rel;
-		if (place(p, rel, pid, &stage, &e2) == 0)
-			goto ok;
-		if (!p->set.n && stage == 1) {
-			sbx_err_clear(err);
+
+		if (place(p, cand[i], pid, &stage, &e) == 0) {
+			*path_out = sbx_xasprintf("%s%s", p->mount, cand[i]);
+			sbx_debug("cgroup: pid %d placed in %s", (int)pid, *path_out);
 			return 0;
 		}
+		sbx_debug("cgroup: %s%s: %s", p->mount, cand[i], sbx_err_str(&e, buf, sizeof(buf)));
+		if (i == 0) {
+			first = e;
+			first_stage = stage;
+		}
+		if (stage != 1 && stage != 2)
+			break;
 	}
-	if (stage == 1) {
-		_sbx_cleanup_free_ char *full = sbx_xasprintf("%s%s", p->mount, rel);
+	if (!p->set.n && first_stage == 1) {
+		/* Never fail a resource-less container because of cgroups. */
+		char buf[SBX_ERR_MSG_MAX];
+		sbx_debug("cgroup: running without a cgroup (no resources requested): %s",
+			  sbx_err_str(&first, buf, sizeof(buf)));
+		return 0;
+	}
+	*err = first;
+	if (first_stage == 1) {
+		_sbx_cleanup_free_ char *full = sbx_xasprintf("%s%s", p->mount, cand[0]);
 		return perm_error(err, full);
 	}
 	return sbx_err_prefix(err, "cgroup");
-ok:
-	*path_out = sbx_xasprintf("%s%s", p->mount, rel);
-	sbx_debug("cgroup: pid %d placed in %s", (int)pid, *path_out);
-	return 0;
 }
 
 /* ---------- destroy ---------- */
