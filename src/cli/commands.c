@@ -14,6 +14,7 @@ const struct sbx_command sbx_commands[] = {
 	{ "delete", sbx_cmd_delete, "delete a stopped container (--force: any)" },
 	{ "list", sbx_cmd_list, "list containers" },
 	{ "ps", sbx_cmd_ps, "list the processes of a container" },
+	{ "exec", sbx_cmd_exec, "run a new process inside a running container" },
 	{ "pause", sbx_cmd_pause, "freeze a container (cgroup freezer)" },
 	{ "resume", sbx_cmd_resume, "thaw a paused container" },
 	{ "update", sbx_cmd_update, "change the resource limits of a running container" },
