@@ -27,7 +27,7 @@ mkdir -p "$dir"
 "$here/mkrootfs.sh" "$dir/rootfs" >/dev/null
 "$sbxrun" spec $rootless --bundle "$dir"
 if [ $# -gt 0 ]; then
-	args=$(jq -cn '$ARGS.positional' --args "$@")
+	args=$(jq -cn '$ARGS.positional' --args -- "$@")
 	new=$(jq --argjson a "$args" '.process.args = $a' "$dir/config.json")
 	printf '%s\n' "$new" >"$dir/config.json"
 fi

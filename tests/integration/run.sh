@@ -85,6 +85,7 @@ for mode in $MODES; do
 	if [ "$mode" = root ]; then user=root; else user=$rootless_user; fi
 	for file in "${files[@]}"; do
 		[ -f "$file" ] || die "no such test file $file"
+		file=$(cd "$(dirname "$file")" && pwd)/$(basename "$file")
 		base=$(basename "$file")
 		# Test functions in definition order (extdebug gives the line).
 		mapfile -t tests < <(bash -c '
