@@ -33,6 +33,10 @@ struct sbx_command {
 /* Print/log an error (log at error level; to stderr as "sbxrun: <msg>") and
  * return SBX_EXIT_FAILURE. */
 int sbx_cli_fail(const struct sbx_err *err);
+/* Report a condition to the user: logged at error level, and also printed
+ * to stderr when the log goes to a file (engines read the file, people read
+ * stderr). */
+void sbx_cli_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: "sbxrun <cmd>: <message>" + hint; returns SBX_EXIT_FAILURE. */
 int sbx_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The effective state root (--root, else $XDG_RUNTIME_DIR/sbxrun for

@@ -180,6 +180,10 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	st = wait_forwarding(ctr.pid, sfd);
 	close(sfd);
 	code = sbx_container_exit_code(st);
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
+		/* Otherwise indistinguishable from a crash: name the cause. */
+		sbx_cli_report("container killed by SIGSYS (signal 31): a seccomp rule with SCMP_ACT_KILL matched a system call");
+	}
 	goto out_cleanup;
 
 out_wait:
@@ -193,9 +197,7 @@ out_cleanup:
 			char human[64];
 			format_bytes(mm, human, sizeof(human));
 			/* Said plainly: an OOM kill otherwise looks like a random SIGKILL. */
-			sbx_log(SBX_LOG_ERROR, "container killed by the OOM killer: memory.max=%s", human);
-			if (sbx_log_fd() != STDERR_FILENO)
-				fprintf(stderr, "sbxrun: container killed by the OOM killer: memory.max=%s\n", human);
+			sbx_cli_report("container killed by the OOM killer: memory.max=%s", human);
 		}
 		if (sbx_cgroup_destroy(ctr.cgroup_path, true, &err) < 0)
 			sbx_warn("%s", err.msg);

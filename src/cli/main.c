@@ -18,16 +18,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int sbx_cli_fail(const struct sbx_err *err)
+void sbx_cli_report(const char *fmt, ...)
 {
 	char buf[SBX_ERR_MSG_MAX + 160];
+	va_list ap;
 
-	sbx_err_str(err, buf, sizeof(buf));
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
 	sbx_log(SBX_LOG_ERROR, "%s", buf);
 	/* With --log to a file, engines read the error from there; people
 	 * read stderr.  Print to stderr too unless the log already is it. */
 	if (sbx_log_fd() != STDERR_FILENO)
 		fprintf(stderr, "sbxrun: %s\n", buf);
+}
+
+int sbx_cli_fail(const struct sbx_err *err)
+{
+	char buf[SBX_ERR_MSG_MAX + 160];
+
+	sbx_cli_report("%s", sbx_err_str(err, buf, sizeof(buf)));
 	return SBX_EXIT_FAILURE;
 }
 
