@@ -264,14 +264,41 @@ static int perm_error(struct sbx_err *err, const char *what)
 			   " docs/cgroups.md) or run as root", buf, what, (unsigned)geteuid());
 }
 
-char *sbx_cgroup_find_mount(void)
+char *sbx_cgroup_find_mount(unsigned *v1_mask)
 {
 	_sbx_cleanup_free_ char *mi = NULL;
 	struct sbx_err ign;
 
 	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) < 0)
 		return NULL;
-	return sbx_cgroup_parse_mountinfo(mi, NULL);
+	return sbx_cgroup_parse_mountinfo(mi, v1_mask);
+}
+
+int sbx_cgroup_check_available(const char *mount, unsigned v1_mask,
+				const struct sbx_cgroup_settings *set, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *avail_s = NULL;
+	unsigned missing;
+
+	if (!set->controllers)
+		return 0;
+	if (sbx_cgroup_read_file(mount, "cgroup.controllers", &avail_s, err) < 0)
+		return sbx_err_prefix(err, "cgroup");
+	missing = set->controllers & ~sbx_cgroup_parse_ctrl_list(avail_s);
+	for (unsigned i = 0; i < SBX_CG_NCTRL; i++) {
+		unsigned bit = 1u << i;
+		if (!(missing & bit))
+			continue;
+		return sbx_err_set(err, 0, "cgroup: %s requested but the %s controller is not"
+				   " available in the cgroup v2 hierarchy at %s%s; sbxrun supports"
+				   " cgroup v2 only: boot with systemd.unified_cgroup_hierarchy=1 (or"
+				   " cgroup_no_v1=%s) so that the controller is on cgroup v2, or remove"
+				   " the limit from the config", set->why[i] ? set->why[i] : "a limit",
+				   sbx_cgroup_ctrl_name(bit), mount,
+				   (v1_mask & bit) ? " (this host uses cgroup v1 for it)" : "",
+				   bit == SBX_CG_IO ? "blkio" : sbx_cgroup_ctrl_name(bit));
+	}
+	return 0;
 }
 
 /* ---------- compile ---------- */
@@ -311,10 +338,9 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 	struct sbx_cgroup_plan *p = sbx_xcalloc(1, sizeof(*p));
 	_sbx_cleanup_free_ char *mi = NULL;
 	_sbx_cleanup_free_ char *pc = NULL;
-	_sbx_cleanup_free_ char *avail_s = NULL;
 	const struct sbx_resources *r = cfg && cfg->has_linux ? &cfg->linux.resources : NULL;
 	const char *cgpath = cfg && cfg->has_linux ? cfg->linux.cgroups_path : NULL;
-	unsigned v1_mask = 0, avail, missing;
+	unsigned v1_mask = 0;
 	struct sbx_err ign;
 
 	*out = NULL;
@@ -353,28 +379,8 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 
 	/* A controller missing at the root is missing everywhere: say so now,
 	 * in the parent, before anything is cloned. */
-	if (p->set.controllers) {
-		if (sbx_cgroup_read_file(p->mount, "cgroup.controllers", &avail_s, err) < 0) {
-			sbx_err_prefix(err, "cgroup");
-			goto fail;
-		}
-		avail = sbx_cgroup_parse_ctrl_list(avail_s);
-		missing = p->set.controllers & ~avail;
-		for (unsigned i = 0; i < SBX_CG_NCTRL; i++) {
-			unsigned bit = 1u << i;
-			if (!(missing & bit))
-				continue;
-			sbx_err_set(err, 0, "cgroup: %s requested but the %s controller is not available"
-				    " in the cgroup v2 hierarchy at %s%s; sbxrun supports cgroup v2 only:"
-				    " boot with systemd.unified_cgroup_hierarchy=1 (or cgroup_no_v1=%s)"
-				    " so that the controller is on cgroup v2, or remove the limit"
-				    " from the config", p->set.why[i] ? p->set.why[i] : "a limit",
-				    sbx_cgroup_ctrl_name(bit), p->mount,
-				    (v1_mask & bit) ? " (this host uses cgroup v1 for it)" : "",
-				    bit == SBX_CG_IO ? "blkio" : sbx_cgroup_ctrl_name(bit));
-			goto fail;
-		}
-	}
+	if (sbx_cgroup_check_available(p->mount, v1_mask, &p->set, err) < 0)
+		goto fail;
 	*out = p;
 	return 0;
 fail:

@@ -23,8 +23,12 @@ int sbx_cgroup_enable_chain(const char *mount, const char *full, unsigned ctrls,
 /* Write the settings (alt file on ENOENT).  errno preserved. */
 int sbx_cgroup_apply_settings(const char *dir, const struct sbx_cgroup_settings *set,
 			      struct sbx_err *err);
+/* Error (with the how-to-fix text) if a controller `set` needs is not
+ * available at the cgroup2 root `mount`; v1_mask: controllers on cgroup v1. */
+int sbx_cgroup_check_available(const char *mount, unsigned v1_mask,
+			       const struct sbx_cgroup_settings *set, struct sbx_err *err);
 /* The cgroup2 mount point of this process's mount namespace (malloc'ed),
  * NULL if none. */
-char *sbx_cgroup_find_mount(void);
+char *sbx_cgroup_find_mount(unsigned *v1_mask);
 
 #endif

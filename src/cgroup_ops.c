@@ -20,9 +20,10 @@
 #include "sbx/log.h"
 #include "cgroup_int.h"
 
-static int check_under_mount(const char *path, char **mount_out, struct sbx_err *err)
+static int check_under_mount(const char *path, char **mount_out, unsigned *v1_mask,
+			     struct sbx_err *err)
 {
-	_sbx_cleanup_free_ char *mount = sbx_cgroup_find_mount();
+	_sbx_cleanup_free_ char *mount = sbx_cgroup_find_mount(v1_mask);
 	size_t n;
 
 	if (!path || !*path)
@@ -43,12 +44,15 @@ int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sb
 {
 	struct sbx_cgroup_settings set;
 	_sbx_cleanup_free_ char *mount = NULL;
+	unsigned v1_mask = 0;
 	int ret = -1;
 
-	if (check_under_mount(path, &mount, err) < 0)
+	if (check_under_mount(path, &mount, &v1_mask, err) < 0)
 		return -1;
 	if (sbx_cgroup_resources_compile(r, "resources", &set, err) < 0)
 		return -1;
+	if (sbx_cgroup_check_available(mount, v1_mask, &set, err) < 0)
+		goto out;
 	if (set.controllers &&
 	    sbx_cgroup_enable_chain(mount, path, set.controllers, 0, err) < 0) {
 		sbx_err_prefix(err, "cgroup: update %s", path);
@@ -86,7 +90,7 @@ int sbx_cgroup_is_frozen(const char *path, struct sbx_err *err)
 	_sbx_cleanup_free_ char *ev = NULL;
 	uint64_t v = 0;
 
-	if (check_under_mount(path, NULL, err) < 0)
+	if (check_under_mount(path, NULL, NULL, err) < 0)
 		return -1;
 	if (sbx_cgroup_read_file(path, "cgroup.events", &ev, err) < 0)
 		return sbx_err_prefix(err, "cgroup");
@@ -98,7 +102,7 @@ int sbx_cgroup_is_frozen(const char *path, struct sbx_err *err)
 
 int sbx_cgroup_freeze(const char *path, bool frozen, struct sbx_err *err)
 {
-	if (check_under_mount(path, NULL, err) < 0)
+	if (check_under_mount(path, NULL, NULL, err) < 0)
 		return -1;
 	if (sbx_cgroup_write_file(path, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
 		return sbx_err_prefix(err, "cgroup: %s", frozen ? "freeze" : "thaw");
@@ -140,7 +144,7 @@ int sbx_cgroup_stats(const char *path, struct sbx_cgroup_stats *out, struct sbx_
 	struct sbx_err ign;
 
 	memset(out, 0, sizeof(*out));
-	if (check_under_mount(path, NULL, err) < 0)
+	if (check_under_mount(path, NULL, NULL, err) < 0)
 		return -1;
 	if (access(path, F_OK) < 0)
 		return sbx_err_set(err, errno, "cgroup: %s", path);
@@ -236,7 +240,7 @@ int sbx_cgroup_list_pids(const char *path, pid_t **pids, size_t *n, struct sbx_e
 
 	*pids = NULL;
 	*n = 0;
-	if (check_under_mount(path, NULL, err) < 0)
+	if (check_under_mount(path, NULL, NULL, err) < 0)
 		return -1;
 	if (collect(path, pids, n, &cap, 0, err) < 0) {
 		free(*pids);
