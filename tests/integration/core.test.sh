@@ -49,7 +49,14 @@ test_signal_dispositions_default() {
 	local b=$TEST_TMP/b out
 	make_bundle "$b" sh -c 'sh -c "kill -TERM \$\$; echo survived"; echo "status $?"' || return 1
 	out=$(run_b "$b")
-	expect_eq "status 143" "$out"
+	expect_eq "status 143" "$out" || return 1
+	# Even when sbxrun itself starts with signals ignored (nohup, a shell's
+	# background job, a daemon that ignores SIGPIPE), the container process
+	# starts with nothing ignored and nothing blocked.
+	cfg "$b" '.process.args = ["grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"]' || return 1
+	out=$(trap '' QUIT USR2 PIPE HUP; run_b "$b")
+	expect_eq "SigBlk:	0000000000000000
+SigIgn:	0000000000000000" "$out" "container signal mask/ignored set when sbxrun starts with QUIT USR2 PIPE HUP ignored"
 }
 
 test_not_found_127_not_executable_126() {
