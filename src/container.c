@@ -538,7 +538,8 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	if (sbx_caps_compile(&cfg->process->caps, &c->caps, err) < 0)
 		return -1;
-	if (cfg->linux.seccomp && sbx_seccomp_compile(cfg->linux.seccomp, &c->seccomp, err) < 0)
+	if (cfg->linux.seccomp &&
+	    sbx_seccomp_compile_cached(cfg->linux.seccomp, c->opts->cache_dir, &c->seccomp, err) < 0)
 		return -1;
 	if (sbx_apparmor_compile(cfg->process, &c->apparmor, err) < 0)
 		return -1;

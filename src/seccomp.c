@@ -292,12 +292,16 @@ static int export_bpf(scmp_filter_ctx ctx, struct sbx_seccomp_plan *out, struct 
 	return 0;
 }
 
-static int compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out, struct sbx_err *err)
+/*
+ * The cheap half of compile: everything that validates the config or sets
+ * plan fields other than the BPF program (flags, listener).  It always runs,
+ * also when the program itself comes from the cache (seccomp_cache.c), so a
+ * cached filter never skips a check against the running kernel.
+ */
+static int compile_meta(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out,
+			struct sbx_err *err)
 {
-	struct ctx_holder h __attribute__((cleanup(release_ctx))) = { NULL };
-	uint32_t def_act, archs[32];
-	size_t n_archs = 0;
-	int r;
+	uint32_t def_act, act;
 
 	if (sc->default_action == SBX_SCMP_NOTIFY)
 		/* The runtime itself runs (execve) under the filter before the
@@ -306,33 +310,6 @@ static int compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out, s
 	if (map_action(sc->default_action, sc->has_default_errno_ret, sc->default_errno_ret,
 		       "linux.seccomp", "defaultErrnoRet", "defaultAction", &def_act, err) < 0)
 		return -1;
-
-	h.ctx = seccomp_init(def_act);
-	if (!h.ctx)
-		return sbx_err_set(err, EINVAL, "seccomp: initialise filter");
-	/* The launcher sets no_new_privs itself (process.noNewPrivileges); the
-	 * filter must not force it.  We never call seccomp_load() anyway, but
-	 * keep the exported state honest. */
-	if ((r = seccomp_attr_set(h.ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0)
-		return sbx_err_set(err, -r, "seccomp: clear the NNP attribute");
-	/* Binary-tree syscall dispatch: big allow lists stay fast. */
-	(void)seccomp_attr_set(h.ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-
-	archs[n_archs++] = seccomp_arch_native();
-	for (size_t i = 0; i < sc->n_architectures; i++) {
-		uint32_t a = resolve_arch(sc->architectures[i]);
-		if (!a)
-			return sbx_err_set(err, 0, "config.json: linux.seccomp.architectures[%zu]: unknown architecture \"%s\"",
-					   i, sc->architectures[i]);
-		r = seccomp_arch_add(h.ctx, a);
-		if (r == -EEXIST)
-			continue;
-		if (r < 0)
-			return sbx_err_set(err, -r, "config.json: linux.seccomp.architectures[%zu]: add architecture \"%s\"",
-					   i, sc->architectures[i]);
-		if (n_archs < SBX_ARRAY_SIZE(archs))
-			archs[n_archs++] = a;
-	}
 
 	for (size_t i = 0; i < sc->n_flags; i++) {
 		unsigned long f = 0;
@@ -351,7 +328,6 @@ static int compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out, s
 	for (size_t i = 0; i < sc->n_syscalls; i++) {
 		const struct sbx_seccomp_syscall *s = &sc->syscalls[i];
 		char path[64];
-		uint32_t act;
 
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu]", i);
 		if (s->n_names == 0)
@@ -361,14 +337,7 @@ static int compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out, s
 			return -1;
 		if (s->action == SBX_SCMP_NOTIFY)
 			out->needs_listener = true;
-		/* libseccomp rejects rules that repeat the default action; they
-		 * change nothing, so they are only validated (runc drops them). */
-		if (act == def_act)
-			sbx_debug("seccomp: %s: action equals the default action, skipped", path);
-		if (add_syscall_rules(act == def_act ? NULL : h.ctx, s, i, act, archs, n_archs, err) < 0)
-			return -1;
 	}
-
 	if (out->needs_listener) {
 		if (!sc->listener_path || !*sc->listener_path)
 			return sbx_err_set(err, 0, "config.json: linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used");
@@ -399,6 +368,70 @@ static int compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out, s
 		return sbx_err_set(err, 0, "config.json: linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs an SCMP_ACT_NOTIFY rule");
 	}
 
+	return 0;
+}
+
+/* The expensive half: build the filter with libseccomp and export it. */
+static int compile_filter(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out,
+			  struct sbx_err *err)
+{
+	struct ctx_holder h __attribute__((cleanup(release_ctx))) = { NULL };
+	uint32_t def_act, archs[32];
+	size_t n_archs = 0;
+	int r;
+
+
+	if (map_action(sc->default_action, sc->has_default_errno_ret, sc->default_errno_ret,
+		       "linux.seccomp", "defaultErrnoRet", "defaultAction", &def_act, err) < 0)
+		return -1;
+	h.ctx = seccomp_init(def_act);
+	if (!h.ctx)
+		return sbx_err_set(err, EINVAL, "seccomp: initialise filter");
+	/* The launcher sets no_new_privs itself (process.noNewPrivileges); the
+	 * filter must not force it.  We never call seccomp_load() anyway, but
+	 * keep the exported state honest. */
+	if ((r = seccomp_attr_set(h.ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0)
+		return sbx_err_set(err, -r, "seccomp: clear the NNP attribute");
+	/* Binary-tree syscall dispatch: big allow lists stay fast. */
+	(void)seccomp_attr_set(h.ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+	archs[n_archs++] = seccomp_arch_native();
+	for (size_t i = 0; i < sc->n_architectures; i++) {
+		uint32_t a = resolve_arch(sc->architectures[i]);
+		if (!a)
+			return sbx_err_set(err, 0, "config.json: linux.seccomp.architectures[%zu]: unknown architecture \"%s\"",
+					   i, sc->architectures[i]);
+		r = seccomp_arch_add(h.ctx, a);
+		if (r == -EEXIST)
+			continue;
+		if (r < 0)
+			return sbx_err_set(err, -r, "config.json: linux.seccomp.architectures[%zu]: add architecture \"%s\"",
+					   i, sc->architectures[i]);
+		if (n_archs < SBX_ARRAY_SIZE(archs))
+			archs[n_archs++] = a;
+	}
+
+	for (size_t i = 0; i < sc->n_syscalls; i++) {
+		const struct sbx_seccomp_syscall *s = &sc->syscalls[i];
+		char path[64];
+		uint32_t act;
+
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu]", i);
+		if (s->n_names == 0)
+			return sbx_err_set(err, 0, "config.json: %s.names: must list at least one syscall", path);
+		if (map_action(s->action, s->has_errno_ret, s->errno_ret, path, "errnoRet", "action",
+			       &act, err) < 0)
+			return -1;
+		if (s->action == SBX_SCMP_NOTIFY)
+			out->needs_listener = true;
+		/* libseccomp rejects rules that repeat the default action; they
+		 * change nothing, so they are only validated (runc drops them). */
+		if (act == def_act)
+			sbx_debug("seccomp: %s: action equals the default action, skipped", path);
+		if (add_syscall_rules(act == def_act ? NULL : h.ctx, s, i, act, archs, n_archs, err) < 0)
+			return -1;
+	}
+
 	return export_bpf(h.ctx, out, err);
 }
 
@@ -409,11 +442,34 @@ int sbx_seccomp_compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *o
 	if (!sc)
 		return 0;
 	out->present = true;
-	if (compile(sc, out, err) < 0) {
+	if (compile_meta(sc, out, err) < 0 || compile_filter(sc, out, err) < 0) {
 		sbx_seccomp_plan_free(out);
 		return -1;
 	}
 	return 0;
+}
+
+int sbx_seccomp_compile_cached(const struct sbx_seccomp *sc, const char *cache_dir,
+			       struct sbx_seccomp_plan *out, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *key = NULL;
+
+	if (!sc || !cache_dir)
+		return sbx_seccomp_compile(sc, out, err);
+	memset(out, 0, sizeof(*out));
+	out->present = true;
+	if (compile_meta(sc, out, err) < 0)
+		goto fail;
+	key = sbx_seccomp_cache_key(sc);
+	if (sbx_seccomp_cache_load(cache_dir, key, &out->insns, &out->n_insns) == 0)
+		return 0;
+	if (compile_filter(sc, out, err) < 0)
+		goto fail;
+	sbx_seccomp_cache_store(cache_dir, key, out->insns, out->n_insns);
+	return 0;
+fail:
+	sbx_seccomp_plan_free(out);
+	return -1;
 }
 
 void sbx_seccomp_plan_free(struct sbx_seccomp_plan *plan)

@@ -42,6 +42,7 @@ struct sbx_launch_opts {
 	const char *console_socket; /* process.terminal: send the pty master here */
 	bool no_pivot;
 	bool no_new_keyring;
+	const char *cache_dir;      /* private cache (compiled seccomp programs); NULL: none */
 	bool foreground;            /* `run` in the foreground: init dies with sbxrun (PDEATHSIG) */
 	/* Container state JSON for hooks (built by the caller; pid is filled
 	 * in by the launcher through the callback below). */

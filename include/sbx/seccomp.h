@@ -26,6 +26,19 @@ int sbx_seccomp_compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *o
 			struct sbx_err *err);
 void sbx_seccomp_plan_free(struct sbx_seccomp_plan *plan);
 
+/* Like sbx_seccomp_compile, reusing a program compiled earlier for the same
+ * profile from `cache_dir` (seccomp_cache.c explains why that is safe).
+ * cache_dir NULL: no cache. */
+int sbx_seccomp_compile_cached(const struct sbx_seccomp *sc, const char *cache_dir,
+			       struct sbx_seccomp_plan *out, struct sbx_err *err);
+
+/* The cache (seccomp_cache.c). */
+char *sbx_seccomp_cache_key(const struct sbx_seccomp *sc);
+int sbx_seccomp_cache_load(const char *dir, const char *key, struct sock_filter **insns,
+			   size_t *n_insns);
+void sbx_seccomp_cache_store(const char *dir, const char *key, const struct sock_filter *insns,
+			     size_t n_insns);
+
 /* Child: load the filter.  With NOTIFY, *listener_fd receives the new
  * listener fd (else -1). */
 int sbx_seccomp_apply_child(const struct sbx_seccomp_plan *plan, int *listener_fd,

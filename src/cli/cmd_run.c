@@ -117,12 +117,16 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	struct sbx_config *cfg = NULL;
 	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
 	struct sbx_launch_opts lo = { 0 };
+	_sbx_cleanup_free_ char *state_root = NULL, *cache_dir = NULL;
 	sigset_t mask, old;
 	int r, st, code, sfd = -1;
 
 	if (sbx_config_load(a->bundle, &cfg, &err) < 0)
 		return sbx_cli_fail(&err);
 
+	state_root = sbx_cli_state_root(g);
+	cache_dir = sbx_xasprintf("%s/cache", state_root);
+	lo.cache_dir = cache_dir;
 	lo.id = a->id;
 	lo.preserve_fds = a->preserve_fds;
 	lo.console_socket = a->console_socket;
