@@ -58,9 +58,33 @@ static int parse_size(const char *s, int64_t *out)
 
 static int read_input(const char *file, char **text, size_t *len, struct sbx_err *err)
 {
-	if (strcmp(file, "-") == 0)
-		return sbx_read_file_at(AT_FDCWD, "/dev/stdin", text, len, err);
-	return sbx_read_file_at(AT_FDCWD, file, text, len, err);
+	_sbx_cleanup_free_ char *buf = NULL;
+	size_t cap = 4096, n = 0;
+
+	if (strcmp(file, "-") != 0)
+		return sbx_read_file_at(AT_FDCWD, file, text, len, err);
+	/* fd 0 itself: reopening /dev/stdin fails for a pipe owned by another
+	 * user (after setpriv/su), and a resources object is small. */
+	buf = sbx_xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+		if (n + 1 >= cap)
+			buf = sbx_xrealloc(buf, cap *= 2);
+		r = read(STDIN_FILENO, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sbx_err_set(err, errno, "read standard input");
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > (1u << 20))
+			return sbx_err_set(err, EFBIG, "standard input: more than 1 MiB");
+	}
+	buf[n] = '\0';
+	*len = n;
+	*text = sbx_steal_ptr(&buf);
+	return 0;
 }
 
 enum {
