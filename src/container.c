@@ -348,6 +348,13 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 			reaper_loop(child);
 		}
 	}
+	/* The workload starts with default dispositions and nothing blocked,
+	 * whatever sbxrun inherited (nohup, a CI runner ignoring SIGPIPE...):
+	 * ignored signals survive execve, and a container ignoring SIGTERM
+	 * could not be stopped. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
 	execve(exe, p->args, p->env);
