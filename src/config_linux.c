@@ -283,7 +283,14 @@ static int blkio_weight(struct cfg_ctx *c, json_t *o, const char *parent, const 
 			bool *has, uint16_t *out)
 {
 	int64_t w = 0;
+	json_t *v = json_object_get(o, key);
 
+	/* Docker (moby) writes an unset weight as 0; runc and crun treat 0
+	 * as "not set", so do we (lifecycle engineer, for docker run). */
+	if (json_is_integer(v) && json_integer_value(v) == 0) {
+		*has = false;
+		return 0;
+	}
 	if (sbx_cfg_i64(c, o, parent, key, false, 10, 1000, has, &w) < 0)
 		return -1;
 	if (*has)
