@@ -37,12 +37,18 @@ SBXRUN=$SBXRUN "$here/mkbundle.sh" "$work/sbx" -- /bin/true >/dev/null
 mkdir "$work/rl" && chown sbxtest: "$work/rl"
 setpriv --reuid=sbxtest --regid=sbxtest --init-groups \
 	env SBXRUN="$SBXRUN" HOME="$work/rl" "$here/mkbundle.sh" "$work/rl/b" --rootless -- /bin/true >/dev/null
+# Diagnostic twin of the rootful bundle without linux.seccomp: the difference
+# is the cost of building the seccomp filter on each start.
+cp -a "$work/sbx" "$work/noseccomp"
+new=$(jq 'del(.linux.seccomp)' "$work/noseccomp/config.json")
+printf '%s\n' "$new" >"$work/noseccomp/config.json"
 mkdir -p "$work/state-root" "$work/rl/state"
 chown sbxtest: "$work/rl/state"
 
 cmds=() names=()
 add() { names+=("$1"); cmds+=("$2"); }
 add "sbxrun (rootful)" "$SBXRUN --root $work/state-root run --bundle $work/sbx bench-root"
+add "sbxrun (rootful, no seccomp)" "$SBXRUN --root $work/state-root run --bundle $work/noseccomp bench-nosec"
 add "sbxrun (rootless)" "setpriv --reuid=sbxtest --regid=sbxtest --init-groups env XDG_RUNTIME_DIR=/run/user/$uid $SBXRUN --root $work/rl/state run --bundle $work/rl/b bench-rl"
 
 crun_note="crun: not installed"
@@ -110,6 +116,7 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 	echo "- Kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
 	echo "- cgroups: $(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup (hybrid v1 + v2 here)"
 	echo "- hyperfine $(hyperfine --version | awk '{print $2}'), $RUNS runs, $WARMUP warm-up, -N (no shell)"
+	echo "- Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine: other jobs add noise)"
 	echo "- Date: $(date -u +%Y-%m-%d) - sbxrun $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo
 	echo "## Medians"
@@ -136,6 +143,9 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 	echo
 	echo "- $runc_note"
 	echo "- $crun_note"
+	m_ns=$(median "sbxrun (rootful, no seccomp)")
+	echo "- \`sbxrun (rootful, no seccomp)\` is the same bundle without \`linux.seccomp\`:"
+	echo "  building the seccomp filter costs $(awk -v a="$m_sbx" -v b="$m_ns" 'BEGIN{printf "%.1f", (a-b)*1000}') ms of the median start-up."
 	echo "- The rootless row runs through \`setpriv ... env\` (two extra execs) to drop to"
 	echo "  the unprivileged user sbxtest; the rootful rows exec the runtime directly."
 	echo
