@@ -253,15 +253,30 @@ static bool is_perm_errno(int e)
 	return e == EACCES || e == EPERM || e == EROFS || e == ENOENT;
 }
 
-static int perm_error(struct sbx_err *err, const char *what)
+/* The inner message already names what is not writable; add the fix. */
+static int perm_error(struct sbx_err *err)
 {
 	char buf[SBX_ERR_MSG_MAX];
 	int e = err->errnum;
 
 	snprintf(buf, sizeof(buf), "%s", err->msg);
-	return sbx_err_set(err, e, "cgroup: %s: %s is not writable by uid %u: enable delegation"
-			   " (systemd: Delegate=yes, e.g. 'systemctl edit user@.service', see"
-			   " docs/cgroups.md) or run as root", buf, what, (unsigned)geteuid());
+	return sbx_err_set(err, e, "cgroup: %s: enable delegation (systemd: Delegate=yes, e.g."
+			   " 'systemctl edit user@.service', see docs/cgroups.md) or run as root",
+			   buf);
+}
+
+/* "create DIR: PARENT is not writable by uid N" for permission errors. */
+static int mkdir_error(struct sbx_err *err, int e, const char *full)
+{
+	_sbx_cleanup_free_ char *parent = sbx_xstrdup(full);
+	char *sl = strrchr(parent, '/');
+
+	if (sl && sl != parent)
+		*sl = '\0';
+	if (e == EACCES || e == EPERM)
+		return sbx_err_set(err, e, "create %s: %s is not writable by uid %u", full, parent,
+				   (unsigned)geteuid());
+	return sbx_err_set(err, e, "mkdir %s", full);
 }
 
 char *sbx_cgroup_find_mount(unsigned *v1_mask)
@@ -460,6 +475,13 @@ int sbx_cgroup_enable_controllers(const char *dir, unsigned ctrls, pid_t pid, st
 					   " delegated cgroup without processes",
 					   sbx_cgroup_ctrl_name(bit), dir);
 		}
+		if (errno == EACCES || errno == EPERM) {
+			int e = errno;
+			return sbx_err_set(err, e, "cannot enable the %s controller in %s:"
+					   " %s/cgroup.subtree_control is not writable by uid %u (the"
+					   " controller is not delegated)", sbx_cgroup_ctrl_name(bit), dir,
+					   dir, (unsigned)geteuid());
+		}
 		if (errno == ENOENT || errno == EINVAL) {
 			int e = errno;
 			return sbx_err_set(err, e, "cannot enable the %s controller in %s: it is not"
@@ -555,7 +577,7 @@ static int place(const struct sbx_cgroup_plan *p, const char *rel, pid_t pid, in
 		} else if (errno != EEXIST) {
 			int e = errno;
 			*stage = is_perm_errno(e) ? 1 : 0;
-			sbx_err_set(err, e, "mkdir %s", full);
+			mkdir_error(err, e, full);
 			*s = c;
 			goto fail;
 		} else if (c == '\0' && has_other_procs(full, -1, -1) != 0) {
@@ -567,8 +589,9 @@ static int place(const struct sbx_cgroup_plan *p, const char *rel, pid_t pid, in
 		if (c == '\0')
 			break;
 	}
-	/* 2. the pid */
-	if (sbx_cgroup_write_file(full, "cgroup.procs", pidbuf, err) < 0) {
+	/* 2. the pid (pid <= 0: prepare only; the launcher then clones
+	 *    straight into the cgroup with CLONE_INTO_CGROUP) */
+	if (pid > 0 && sbx_cgroup_write_file(full, "cgroup.procs", pidbuf, err) < 0) {
 		*stage = is_perm_errno(errno) ? 1 : 0;
 		goto fail;
 	}
@@ -587,7 +610,7 @@ static int place(const struct sbx_cgroup_plan *p, const char *rel, pid_t pid, in
 		free(made[i]);
 	return 0;
 fail:
-	if (nmade) {
+	if (nmade && pid > 0) {
 		/* Move the pid back out so the directories can go: the caller's
 		 * cgroup is the one it came from. */
 		_sbx_cleanup_free_ char *own = sbx_xasprintf("%s%s", p->mount, p->own);
@@ -611,8 +634,32 @@ static bool parent_delegated(const struct sbx_cgroup_plan *p)
 	       access(stc, W_OK) == 0;
 }
 
+static int settle(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out,
+		  struct sbx_err *err);
+
 int sbx_cgroup_enter(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out,
 		     struct sbx_err *err)
+{
+	return settle(p, pid, path_out, err);
+}
+
+int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p, char **path_out, struct sbx_err *err)
+{
+	return settle(p, -1, path_out, err);
+}
+
+int sbx_cgroup_add_pid(const char *path, pid_t pid, struct sbx_err *err)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (sbx_cgroup_write_file(path, "cgroup.procs", buf, err) < 0)
+		return sbx_err_prefix(err, "cgroup: move pid %d", (int)pid);
+	return 0;
+}
+
+static int settle(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out,
+		  struct sbx_err *err)
 {
 	const char *cand[2] = { NULL, NULL };
 	struct sbx_err first = { 0 };
@@ -663,10 +710,8 @@ int sbx_cgroup_enter(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out
 		return 0;
 	}
 	*err = first;
-	if (first_stage == 1) {
-		_sbx_cleanup_free_ char *full = sbx_xasprintf("%s%s", p->mount, cand[0]);
-		return perm_error(err, full);
-	}
+	if (first_stage == 1)
+		return perm_error(err);
 	return sbx_err_prefix(err, "cgroup");
 }
 
@@ -703,13 +748,20 @@ static int rmdir_tree(const char *path, int depth)
 		if (rmdir_tree(sub, depth + 1) < 0)
 			return -1;
 	}
-	/* A cgroup stays "busy" for a moment after its last process died. */
-	for (int i = 0; i < 200; i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
+	/* A cgroup stays "busy" for a moment after its last process died:
+	 * usually well under a millisecond, so back off exponentially from
+	 * 100 us (a fixed 10 ms sleep was most of a container's run time),
+	 * up to about 2 s in all. */
+	for (long ns = 100 * 1000, waited = 0; waited < 2000L * 1000 * 1000; waited += ns) {
+		struct timespec ts;
 		if (rmdir(path) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EBUSY)
 			return -1;
+		if (ns < 20L * 1000 * 1000)
+			ns *= 2;
+		ts.tv_sec = 0;
+		ts.tv_nsec = ns;
 		nanosleep(&ts, NULL);
 	}
 	errno = EBUSY;

@@ -42,6 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/keyctl.h>
+#include <linux/sched.h>
 
 /* Everything the children need, compiled by the parent. */
 struct launch_ctx {
@@ -592,11 +593,10 @@ static int run_parent_hooks(struct launch_ctx *c, pid_t pid, struct sbx_err *err
 
 /* Drive the children through setup.  On failure everything started is
  * killed and removed again. */
-static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, struct sbx_container *out,
-			struct sbx_err *err)
+static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, bool cg_enter,
+			struct sbx_container *out, struct sbx_err *err)
 {
 	struct sbx_sync_msg m;
-	char *cgpath = NULL;
 	pid_t init = -1;
 	int fd = -1, pty = -1, listener = -1, r;
 
@@ -604,7 +604,7 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, struct sbx_con
 		goto fail;
 	if (c->new_userns && sbx_idmap_apply_parent(&c->idmap, s1, err) < 0)
 		goto fail;
-	if (sbx_cgroup_enter(c->cgroup, s1, &cgpath, err) < 0)
+	if (cg_enter && sbx_cgroup_add_pid(cgpath, s1, err) < 0)
 		goto fail;
 	if (sbx_sync_send(sock, SBX_SYNC_USERNS_DONE, 0, -1, err) < 0)
 		goto fail;
@@ -713,10 +713,44 @@ fail_code:
 	return -r;
 }
 
+/*
+ * Create stage-1 inside the container's cgroup from the start
+ * (clone3 CLONE_INTO_CGROUP): moving a running process costs an RCU grace
+ * period (~17 ms here), creating one inside costs nothing.  Kernels or
+ * seccomp policies without clone3 get fork() and *cg_enter = true (the pid
+ * is then written to cgroup.procs).
+ */
+static pid_t spawn_stage1(const char *cgpath, bool *cg_enter)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	_sbx_cleanup_close_ int cgfd = -1;
+	long pid;
+
+	*cg_enter = false;
+	if (!cgpath)
+		return fork();
+	cgfd = open(cgpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd >= 0) {
+		args.flags = CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+		pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0)
+			return (pid_t)pid;
+		if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EPERM)
+			return -1;
+		sbx_debug("clone3(CLONE_INTO_CGROUP) %s: %s; falling back to fork + cgroup.procs",
+			  cgpath, strerror(errno));
+	}
+	*cg_enter = true;
+	return fork();
+}
+
 int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_opts *opts,
 			struct sbx_container *out, struct sbx_err *err)
 {
 	struct launch_ctx c = { .cfg = cfg, .opts = opts, .sock = -1, .fifo_fd = -1 };
+	char *cgpath = NULL;
+	bool cg_enter = false;
 	int sv[2] = { -1, -1 };
 	pid_t s1;
 	int r;
@@ -748,7 +782,11 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 		r = -SBX_EXIT_SETUP_FAILED;
 		goto out;
 	}
-	s1 = fork();
+	if (sbx_cgroup_prepare(c.cgroup, &cgpath, err) < 0) {
+		r = -SBX_EXIT_SETUP_FAILED;
+		goto out;
+	}
+	s1 = spawn_stage1(cgpath, &cg_enter);
 	if (s1 < 0) {
 		sbx_err_set(err, errno, "fork");
 		r = -SBX_EXIT_SETUP_FAILED;
@@ -761,8 +799,15 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	r = parent_drive(&c, sv[0], s1, out, err);
+	/* parent_drive owns cgpath from here (out->cgroup_path, or removed). */
+	r = parent_drive(&c, sv[0], s1, sbx_steal_ptr(&cgpath), cg_enter, out, err);
 out:
+	if (cgpath) {
+		struct sbx_err e2;
+		if (sbx_cgroup_destroy(cgpath, true, &e2) < 0)
+			sbx_debug("cleanup: %s", e2.msg);
+		free(cgpath);
+	}
 	if (c.fifo_fd >= 0)
 		close(c.fifo_fd);
 	if (sv[0] >= 0)
