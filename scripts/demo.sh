@@ -41,7 +41,10 @@ as_user env SBXRUN="$SBXRUN" "$here/mkbundle.sh" "$dir/bundle" --rootless -- sh 
 	echo "--- processes visible in the container"; ps -o pid,user,comm
 	echo "--- network interfaces"; ip -o link | cut -d: -f2
 	echo "--- try to write to /"; touch /x 2>&1 || true
-	echo "--- /tmp is writable"; echo ok > /tmp/x && cat /tmp/x'
+	echo "--- /tmp is writable"; echo ok > /tmp/x && cat /tmp/x' >/dev/null
+echo "rootfs: busybox (scripts/mkrootfs.sh); config.json: sbxrun spec --rootless"
+echo "namespaces: $(jq -r '[.linux.namespaces[].type] | join(" ")' "$dir/bundle/config.json")"
+echo "uid map:    $(jq -c '.linux.uidMappings' "$dir/bundle/config.json")"
 
 heading "host side: running as $(as_user id -un) (uid $(as_user id -u)): $SBXRUN run"
 rc=0
