@@ -10,22 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-size_t sbx_idmap_format(const struct sbx_idmap *m, size_t n, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	if (len)
-		buf[0] = '\0';
-	for (size_t i = 0; i < n && o < len; i++) {
-		int w = snprintf(buf + o, len - o, "%u %u %u\n", m[i].container_id, m[i].host_id,
-				 m[i].size);
-		if (w < 0 || (size_t)w >= len - o)
-			return 0; /* does not fit: caller treats 0 as an error */
-		o += (size_t)w;
-	}
-	return o;
-}
-
 static size_t copy_maps(struct sbx_idmap *dst, const struct sbx_idmap *src, size_t n,
 			const char *what, struct sbx_err *err)
 {
@@ -122,12 +106,12 @@ static int write_map(pid_t pid, const char *file, const struct sbx_idmap *m, siz
 		     struct sbx_err *err)
 {
 	char path[64], buf[64 * 36];
-	size_t len = sbx_idmap_format(m, n, buf, sizeof(buf));
+	int len = sbx_config_format_idmap(m, n, buf, sizeof(buf));
 
-	if (len == 0)
+	if (len <= 0)
 		return sbx_err_set(err, E2BIG, "format %s", file);
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	if (sbx_write_file_at(AT_FDCWD, path, buf, len, err) < 0)
+	if (sbx_write_file_at(AT_FDCWD, path, buf, (size_t)len, err) < 0)
 		return -1;
 	return 0;
 }

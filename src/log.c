@@ -110,7 +110,10 @@ size_t sbx_log_format_record(char *buf, size_t len, enum sbx_log_format fmt,
 		n = snprintf(buf, len, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
 			     level_name(lvl), esc, ts);
 	} else {
-		n = snprintf(buf, len, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_name(lvl), msg);
+		/* Same escaping as JSON: a quote or newline inside a message (a
+		 * path from config.json, say) must not forge a log record. */
+		json_escape(esc, sizeof(esc), msg);
+		n = snprintf(buf, len, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_name(lvl), esc);
 	}
 	if (n < 0)
 		return 0;

@@ -27,8 +27,6 @@ struct sbx_idmap_plan {
 
 int sbx_idmap_compile(const struct sbx_config *cfg, uid_t euid, gid_t egid,
 		      struct sbx_idmap_plan *out, struct sbx_err *err);
-/* "0 1000 1\n1 100000 65536\n" */
-size_t sbx_idmap_format(const struct sbx_idmap *m, size_t n, char *buf, size_t len);
 int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct sbx_err *err);
 
 #endif

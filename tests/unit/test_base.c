@@ -109,6 +109,21 @@ START_TEST(test_log_json_escaping)
 }
 END_TEST
 
+/* A newline or quote in a message (e.g. a path from config.json) must not
+ * forge a second text record or end the msg field early. */
+START_TEST(test_log_text_escaping)
+{
+	char buf[512];
+	size_t n = sbx_log_format_record(buf, sizeof(buf), SBX_LOG_TEXT, SBX_LOG_WARN, 0, 0,
+					 "a\"b\nlevel=error msg=\"forged\"");
+
+	ck_assert_str_eq(buf, "time=\"1970-01-01T00:00:00.000000000Z\" level=warning "
+			      "msg=\"a\\\"b\\nlevel=error msg=\\\"forged\\\"\"\n");
+	ck_assert_uint_eq(n, strlen(buf));
+	ck_assert_ptr_eq(strchr(buf, '\n'), buf + n - 1);
+}
+END_TEST
+
 START_TEST(test_log_truncation)
 {
 	char buf[32];
@@ -274,6 +289,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("log");
 	tcase_add_test(tc, test_log_text);
 	tcase_add_test(tc, test_log_json_escaping);
+	tcase_add_test(tc, test_log_text_escaping);
 	tcase_add_test(tc, test_log_truncation);
 	tcase_add_test(tc, test_log_parse_format);
 	suite_add_tcase(s, tc);
