@@ -463,6 +463,16 @@ int sbx_state_list(const char *root, char ***ids, size_t *n, struct sbx_err *err
 			continue;
 		if (sbx_state_validate_id(de->d_name, &e) < 0)
 			continue;
+		/* Only container directories: every one has its lock file from
+		 * the moment it is claimed.  Other things that share the root
+		 * (e.g. the seccomp cache directory) are not containers. */
+		{
+			char lockpath[SBX_ID_MAX + 16];
+			struct stat sb;
+			snprintf(lockpath, sizeof(lockpath), "%s/%s", de->d_name, SBX_LOCK_FILE);
+			if (fstatat(dirfd(d), lockpath, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+		}
 		v = sbx_xrealloc(v, (cnt + 1) * sizeof(char *));
 		v[cnt++] = sbx_xstrdup(de->d_name);
 	}

@@ -304,6 +304,9 @@ START_TEST(test_list)
 	sbx_state_close(&h);
 	snprintf(junk, sizeof(junk), "%s/.hidden", root);
 	ck_assert_int_eq(mkdir(junk, 0700), 0);
+	/* A directory that is not a container (no lock file), e.g. a cache. */
+	snprintf(junk, sizeof(junk), "%s/cache", root);
+	ck_assert_int_eq(mkdir(junk, 0700), 0);
 	ck_assert_int_eq(sbx_state_list(root, &ids, &n, &err), 0);
 	ck_assert_int_eq(n, 2);
 	ck_assert_str_eq(ids[0], "alpha");
