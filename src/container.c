@@ -62,6 +62,7 @@ struct launch_ctx {
 	struct sbx_landlock_plan landlock;
 	struct sbx_cgroup_plan *cgroup;
 	char *state_json;      /* init side: state for container hooks */
+	bool setgroups_denied; /* init side: /proc/self/setgroups says "deny" */
 };
 
 #define SBX_INIT_ANNOTATION "run.sbx.init"
@@ -265,6 +266,18 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	if (p && sbx_process_apply_oom_score_adj(p, err) < 0)
 		return -1;
 
+	/* Whether setgroups(2) is allowed is a property of the user namespace
+	 * we ended up in (ours, or one joined by path, maybe made by
+	 * `unshare -r`), so ask the kernel, while the host /proc is visible. */
+	{
+		char *sg = NULL;
+		struct sbx_err ign;
+		if (sbx_read_file_at(AT_FDCWD, "/proc/self/setgroups", &sg, NULL, &ign) == 0) {
+			c->setgroups_denied = !strncmp(sg, "deny", 4);
+			free(sg);
+		}
+	}
+
 	/* 2. The filesystem.  createContainer hooks run in the container's
 	 *    namespaces before pivot_root (runtime-spec). */
 	if (sbx_hooks_run(&cfg->hooks.create_container, "createContainer", c->state_json, err) < 0)
@@ -302,7 +315,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return sbx_err_prefix(err, "seccomp");
 	if (sbx_caps_apply_bounding(&c->caps, err) < 0)
 		return sbx_err_prefix(err, "capabilities");
-	if (sbx_process_switch_user(p, !c->idmap.deny_setgroups, err) < 0)
+	if (sbx_process_switch_user(p, !c->setgroups_denied, err) < 0)
 		return sbx_err_prefix(err, "switch to uid %u gid %u", p->user.uid, p->user.gid);
 	if (sbx_caps_apply(&c->caps, err) < 0)
 		return sbx_err_prefix(err, "capabilities");
@@ -534,7 +547,9 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 	c->container_hooks = has_hooks(&cfg->hooks.create_container) ||
 			     has_hooks(&cfg->hooks.start_container);
 
-	ro.userns = c->new_userns || !in_initial_userns();
+	/* Any user namespace (new, joined, or the one sbxrun runs in) means
+	 * no mknod: devices are bind-mounted from the host. */
+	ro.userns = sbx_config_ns(cfg, SBX_NS_USER) != NULL || !in_initial_userns();
 	ro.rootless = !host_root;
 	ro.new_netns = (c->new_flags & CLONE_NEWNET) != 0;
 	ro.new_pidns = (c->new_flags & CLONE_NEWPID) != 0;

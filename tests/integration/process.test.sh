@@ -1,0 +1,167 @@
+# shellcheck shell=bash
+# Process attributes and the remaining linux.* knobs of `sbxrun run`:
+# rlimits, oomScoreAdj, umask, additional groups, sysctl (namespaced only),
+# devices, bind mounts with options, and joining existing namespaces by path.
+# Runs in both modes (root, rootless); see tests/integration/lib.sh.
+
+run_p() {
+	local b=$1
+	shift
+	sbx run --bundle "$b" "$@" "proc-$RANDOM"
+}
+
+# A rootless bundle that maps a whole subordinate range (newuidmap), so the
+# container has more than one uid/gid.
+map_subids() {
+	local b=$1 uid gid
+	[ "$SBX_TEST_MODE" = rootless ] || return 0
+	command -v newuidmap >/dev/null || skip "newuidmap (uidmap) not installed"
+	grep -q "^$SBX_TEST_USER:" /etc/subuid || skip "no /etc/subuid range for $SBX_TEST_USER"
+	uid=$(id -u "$SBX_TEST_USER") gid=$(id -g "$SBX_TEST_USER")
+	cfg "$b" ".linux.uidMappings = [{containerID: 0, hostID: $uid, size: 1},
+					{containerID: 1, hostID: 100000, size: 65536}]
+		  | .linux.gidMappings = [{containerID: 0, hostID: $gid, size: 1},
+					{containerID: 1, hostID: 100000, size: 65536}]"
+}
+
+test_rlimits() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" sh -c 'ulimit -n; ulimit -Hn; ulimit -c' || return 1
+	cfg "$b" '.process.rlimits = [{"type":"RLIMIT_NOFILE","soft":77,"hard":88},
+				      {"type":"RLIMIT_CORE","soft":0,"hard":0}]' || return 1
+	out=$(run_p "$b") || return 1
+	expect_eq "77
+88
+0" "$out"
+}
+
+test_rlimit_unknown_type_rejected() {
+	local b=$TEST_TMP/b err rc=0
+	make_bundle "$b" true || return 1
+	cfg "$b" '.process.rlimits = [{"type":"RLIMIT_BOGUS","soft":1,"hard":1}]' || return 1
+	err=$(run_p "$b" 2>&1) || rc=$?
+	expect_eq 125 "$rc" "exit status" || return 1
+	expect_match 'process\.rlimits\[0\]' "$err"
+}
+
+test_oom_score_adj_and_umask() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" sh -c 'cat /proc/self/oom_score_adj; umask; touch /tmp/f; stat -c %a /tmp/f' || return 1
+	cfg "$b" '.process.oomScoreAdj = 500 | .process.user.umask = 63' || return 1
+	out=$(run_p "$b") || return 1
+	expect_eq "500
+0077
+600" "$out"
+}
+
+test_additional_gids() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" sh -c 'id -G' || return 1
+	cfg "$b" '.process.user.uid = 1000 | .process.user.gid = 1000 | .process.user.additionalGids = [1000, 10, 20]' || return 1
+	map_subids "$b" || return 1
+	out=$(run_p "$b") || return 1
+	expect_eq "1000 10 20" "$out"
+}
+
+# With a single-id map (no newgidmap) the kernel denies setgroups; sbxrun
+# must refuse additional groups it cannot set rather than drop them.
+test_additional_gids_refused_without_setgroups() {
+	[ "$SBX_TEST_MODE" = rootless ] || skip "rootless only (single-id map)"
+	local b=$TEST_TMP/b err rc=0
+	make_bundle "$b" id -G || return 1
+	cfg "$b" '.process.user.additionalGids = [10]' || return 1
+	err=$(run_p "$b" 2>&1) || rc=$?
+	expect_eq 125 "$rc" "exit status" || return 1
+	expect_match 'additionalGids: gid 10 cannot be set: setgroups is denied' "$err"
+}
+
+test_sysctl_namespaced() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni' || return 1
+	cfg "$b" '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}' || return 1
+	out=$(run_p "$b") || return 1
+	expect_eq "1
+1234" "$out" || return 1
+	# the host's own values are untouched
+	expect_eq "$(cat /proc/sys/kernel/shmmni)" "$(cat /proc/sys/kernel/shmmni)"
+}
+
+test_sysctl_host_wide_refused() {
+	local b=$TEST_TMP/b err rc=0
+	make_bundle "$b" true || return 1
+	cfg "$b" '.linux.sysctl = {"kernel.panic": "1"}' || return 1
+	err=$(run_p "$b" 2>&1) || rc=$?
+	expect_eq 125 "$rc" "exit status" || return 1
+	expect_match '^sbxrun: config\.json: linux\.sysctl: "kernel\.panic" is not namespaced' "$err"
+}
+
+test_devices() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" sh -c 'stat -c "%t:%T %F" /dev/fuse /dev/null; echo hi > /dev/null && echo null-ok' || return 1
+	[ -c /dev/fuse ] || skip "no /dev/fuse on this host"
+	cfg "$b" '.linux.devices = [{"path":"/dev/fuse","type":"c","major":10,"minor":229,"fileMode":438,"uid":0,"gid":0}]' || return 1
+	out=$(run_p "$b") || return 1
+	expect_eq "a:e5 character special file
+1:3 character special file
+null-ok" "$out"
+}
+
+test_bind_mount_readonly() {
+	local b=$TEST_TMP/b data=$TEST_TMP/data out
+	mkdir -p "$data" && echo payload >"$data/file" && chown_user "$data"
+	make_bundle "$b" sh -c 'cat /data/file; echo x > /data/new 2>&1 || echo write-refused' || return 1
+	cfg "$b" ".mounts += [{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"$data\",\"options\":[\"rbind\",\"ro\",\"nosuid\",\"nodev\"]}]" || return 1
+	out=$(run_p "$b" 2>&1) || return 1
+	expect_match '^payload$' "$out" || return 1
+	expect_match 'write-refused' "$out" || return 1
+	[ ! -e "$data/new" ] || { echo "write reached the host directory"; return 1; }
+}
+
+test_unknown_mount_option_rejected() {
+	local b=$TEST_TMP/b err rc=0
+	make_bundle "$b" true || return 1
+	cfg "$b" '.mounts += [{"destination":"/x","type":"bind","source":"/tmp","options":["bind","frobnicate"]}]' || return 1
+	err=$(run_p "$b" 2>&1) || rc=$?
+	expect_eq 125 "$rc" "exit status" || return 1
+	expect_match 'unknown mount option "frobnicate"' "$err"
+}
+
+# Join a network namespace by path: the container sees that namespace's
+# interfaces (a bridge link created only inside it), not a fresh one.
+test_join_network_namespace_by_path() {
+	local b=$TEST_TMP/b out holder pid
+	command -v ip >/dev/null || skip "iproute2 not installed"
+	make_bundle "$b" sh -c 'cut -d: -f1 /proc/net/dev | tr -d " " | tail -n +3 | sort | tr "\n" " "' || return 1
+	if [ "$SBX_TEST_MODE" = root ]; then
+		local ns="sbxit-$$-$RANDOM"
+		ip netns add "$ns" || return 1
+		ip -n "$ns" link add sbxd0 type bridge || { ip netns del "$ns"; return 1; }
+		cfg "$b" "(.linux.namespaces[] | select(.type == \"network\")) .path = \"/run/netns/$ns\"" || return 1
+		out=$(run_p "$b"); local rc=$?
+		ip netns del "$ns"
+		expect_eq 0 "$rc" "exit status" || return 1
+	else
+		# An unprivileged user's own user+net namespace, held open by a
+		# sleeping process; the container joins both by /proc paths.
+		holder=$TEST_TMP/holder
+		as_user unshare -Urn sh -c 'ip link add sbxd0 type bridge && echo $$ > '"$holder"' && exec sleep 30' &
+		for _ in $(seq 50); do [ -s "$holder" ] && break; sleep 0.1; done
+		pid=$(cat "$holder") || return 1
+		cfg "$b" "(.linux.namespaces[] | select(.type == \"network\")) .path = \"/proc/$pid/ns/net\"
+			  | (.linux.namespaces[] | select(.type == \"user\")) .path = \"/proc/$pid/ns/user\"
+			  | del(.linux.uidMappings, .linux.gidMappings)" || return 1
+		out=$(run_p "$b"); local rc=$?
+		kill "$pid" 2>/dev/null
+		expect_eq 0 "$rc" "exit status" || return 1
+	fi
+	expect_eq "lo sbxd0 " "$out"
+}
+
+test_hostname_without_uts_namespace_refused() {
+	local b=$TEST_TMP/b err rc=0
+	make_bundle "$b" true || return 1
+	cfg "$b" 'del(.linux.namespaces[] | select(.type == "uts"))' || return 1
+	err=$(run_p "$b" 2>&1) || rc=$?
+	expect_eq 125 "$rc" "exit status" || return 1
+	expect_match 'hostname: setting a hostname requires a new uts namespace' "$err"
+}
