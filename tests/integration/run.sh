@@ -94,6 +94,13 @@ for mode in $MODES; do
 			for f in $(declare -F | awk "{print \$3}" | grep "^test_"); do
 				declare -F "$f"
 			done | sort -k2,2n | awk "{print \$1}"' _ "$here/lib.sh" "$file")
+		if [ ${#tests[@]} -eq 0 ]; then
+			# A syntax error makes `source` define nothing: never pass that.
+			echo "FAIL $mode $base (defines no test_* function; bash -n says: $(bash -n "$file" 2>&1 | head -1))"
+			fail=$((fail + 1))
+			failed_names+=("$mode $base")
+			continue
+		fi
 		for t in "${tests[@]}"; do
 			name="$base:$t"
 			if [ -n "$TESTS" ] && ! [[ $name =~ $TESTS ]]; then continue; fi
