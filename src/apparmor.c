@@ -76,6 +76,18 @@ static int profile_probe(const char *profile)
 	return -WEXITSTATUS(status);
 }
 
+bool sbx_apparmor_profile_available(const char *profile)
+{
+	int r;
+
+	if (!sbx_apparmor_enabled())
+		return false;
+	r = profile_listed(profile);
+	if (r < 0)
+		r = profile_probe(profile) == 0;
+	return r == 1;
+}
+
 int sbx_apparmor_compile(const struct sbx_process *proc, struct sbx_apparmor_plan *out,
 			 struct sbx_err *err)
 {

@@ -92,7 +92,7 @@ static json_t *idmap(unsigned host_id)
 	return a;
 }
 
-static json_t *process_obj(void)
+static json_t *process_obj(const char *apparmor_profile)
 {
 	json_t *p = chk(json_object()), *user = chk(json_object()), *caps = chk(json_object());
 	json_t *rl = chk(json_object()), *rls = chk(json_array());
@@ -116,6 +116,8 @@ static json_t *process_obj(void)
 	json_array_append_new(rls, rl);
 	json_object_set_new(p, "rlimits", rls);
 	json_object_set_new(p, "noNewPrivileges", json_true());
+	if (apparmor_profile)
+		json_object_set_new(p, "apparmorProfile", chk(json_string(apparmor_profile)));
 	return p;
 }
 
@@ -189,6 +191,11 @@ static json_t *linux_obj(bool rootless)
 
 char *sbx_config_default_spec(bool rootless)
 {
+	return sbx_config_default_spec_lsm(rootless, NULL);
+}
+
+char *sbx_config_default_spec_lsm(bool rootless, const char *apparmor_profile)
+{
 	json_t *root = chk(json_object()), *r = chk(json_object());
 	char *text, *out;
 	size_t n;
@@ -197,7 +204,7 @@ char *sbx_config_default_spec(bool rootless)
 	json_object_set_new(r, "path", chk(json_string("rootfs")));
 	json_object_set_new(r, "readonly", json_true());
 	json_object_set_new(root, "root", r);
-	json_object_set_new(root, "process", process_obj());
+	json_object_set_new(root, "process", process_obj(apparmor_profile));
 	json_object_set_new(root, "hostname", chk(json_string("sbxrun")));
 	json_object_set_new(root, "mounts", mounts_arr(rootless));
 	json_object_set_new(root, "linux", linux_obj(rootless));

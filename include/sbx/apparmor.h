@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include "sbx/config.h"
 
+/* The profile shipped in configs/apparmor/sbxrun-default. */
+#define SBX_APPARMOR_DEFAULT "sbxrun-default"
+
 struct sbx_apparmor_plan {
 	bool present;
 	char profile[256];
@@ -20,5 +23,8 @@ int sbx_apparmor_compile(const struct sbx_process *proc, struct sbx_apparmor_pla
 			 struct sbx_err *err);
 int sbx_apparmor_apply_child(const struct sbx_apparmor_plan *plan, struct sbx_err *err);
 bool sbx_apparmor_enabled(void);
+/* AppArmor is enabled and `profile` is loaded (`sbxrun spec` then confines
+ * the container with sbxrun-default by default). */
+bool sbx_apparmor_profile_available(const char *profile);
 
 #endif

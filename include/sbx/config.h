@@ -362,5 +362,8 @@ int sbx_config_format_idmap(const struct sbx_idmap *m, size_t n, char *buf, size
  * to ["sh"].
  */
 char *sbx_config_default_spec(bool rootless);
+/* The same, confined by the AppArmor profile `apparmor_profile` (NULL: none).
+ * `sbxrun spec` passes "sbxrun-default" when that profile is loaded. */
+char *sbx_config_default_spec_lsm(bool rootless, const char *apparmor_profile);
 
 #endif

@@ -4,6 +4,7 @@
  * config.json (see sbx_config_default_spec and docs/).  Never overwrites.
  */
 #include "cli.h"
+#include "sbx/apparmor.h"
 #include "sbx/config.h"
 #include "sbx/util.h"
 
@@ -37,7 +38,11 @@ int sbx_cmd_spec(const struct sbx_global_opts *g, int argc, char **argv)
 	}
 	if (optind != argc)
 		return sbx_cli_usage("spec", "unexpected argument \"%s\"", argv[optind]);
-	text = sbx_config_default_spec(rootless);
+	/* Every layer the host offers is on by default: AppArmor too, when
+	 * sbxrun's profile is loaded (scripts/load-apparmor.sh). */
+	text = sbx_config_default_spec_lsm(rootless, sbx_apparmor_profile_available(SBX_APPARMOR_DEFAULT)
+							     ? SBX_APPARMOR_DEFAULT
+							     : NULL);
 	if (!text) {
 		sbx_err_set(&err, 0, "spec: could not build the default configuration");
 		return sbx_cli_fail(&err);

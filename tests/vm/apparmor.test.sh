@@ -75,3 +75,15 @@ out=$(asuser "$SBXRUN" run --bundle "$u2" aa-missing-user 2>&1); rc=$?
 echo "missing profile (user): rc=$rc out=$out"
 check "unloaded profile (user): exit status 125" [ "$rc" = 125 ]
 check "unloaded profile (user): clear error" grep -qF 'profile "sbxrun-no-such-profile" is not loaded' <<<"$out"
+
+# With sbxrun-default loaded, `sbxrun spec` confines by default, for root and
+# for the unprivileged user (who cannot read the profile list: the probe path).
+spec_dir=$TEST_TMP/aa-spec
+mkdir -p "$spec_dir" && (cd "$spec_dir" && "$SBXRUN" spec) 
+check "spec (root) sets apparmorProfile sbxrun-default" \
+	[ "$(jq -r .process.apparmorProfile "$spec_dir/config.json")" = sbxrun-default ]
+uspec=/home/user/aa-spec
+[ -d /home/user ] || uspec=$TEST_TMP/aa-uspec
+asuser sh -c "mkdir -p $uspec && cd $uspec && $SBXRUN spec --rootless"
+check "spec --rootless (user) sets apparmorProfile sbxrun-default" \
+	[ "$(jq -r .process.apparmorProfile "$uspec/config.json")" = sbxrun-default ]
