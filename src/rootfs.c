@@ -379,15 +379,103 @@ static int enter_proc(struct sbx_err *err)
 	return 0;
 }
 
+/* Decode a mountinfo path field (octal escapes \040 etc.) in place. */
+static void mountinfo_unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * mount_setattr(AT_RECURSIVE) for kernels without it (< 5.12, and valgrind,
+ * which cannot emulate it): bind-remount the mount at fd and every mount
+ * below it, one by one.  Only adding the restrictive flags is supported
+ * (rro, rnosuid, rnodev, rnoexec: what sbxrun itself asks for); each remount
+ * keeps the flags the kernel has locked on that mount.
+ */
+static int setattr_rec_fallback(int fd, uint64_t set, uint64_t clr)
+{
+	_sbx_cleanup_fclose_ FILE *f = NULL;
+	_sbx_cleanup_free_ char *line = NULL;
+	char self[64], top[PATH_MAX];
+	unsigned long add = 0;
+	size_t cap = 0, tl;
+	ssize_t n;
+
+	if (clr || (set & ~(uint64_t)(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				      MOUNT_ATTR_NOEXEC))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	add |= (set & MOUNT_ATTR_RDONLY) ? MS_RDONLY : 0;
+	add |= (set & MOUNT_ATTR_NOSUID) ? MS_NOSUID : 0;
+	add |= (set & MOUNT_ATTR_NODEV) ? MS_NODEV : 0;
+	add |= (set & MOUNT_ATTR_NOEXEC) ? MS_NOEXEC : 0;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	n = readlink(self, top, sizeof(top) - 1);
+	if (n < 0)
+		return -1;
+	top[n] = '\0';
+	tl = (size_t)n;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -1;
+	/* mountinfo lists parents before children, so the top mount is
+	 * remounted first. */
+	while (getline(&line, &cap, f) > 0) {
+		char *mp = line, *sp;
+		_sbx_cleanup_close_ int mfd = -1;
+		struct statvfs sv;
+		unsigned long fl = MS_BIND | MS_REMOUNT | add;
+		char mpath[64];
+
+		for (int i = 0; i < 4 && mp; i++) /* field 5: the mount point */
+			mp = (sp = strchr(mp, ' ')) ? sp + 1 : NULL;
+		if (!mp || !(sp = strchr(mp, ' ')))
+			continue;
+		*sp = '\0';
+		mountinfo_unescape(mp);
+		if (strncmp(mp, top, tl) != 0 || (mp[tl] != '\0' && mp[tl] != '/' && tl != 1))
+			continue;
+		mfd = open(mp, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+		if (mfd < 0 || fstatvfs(mfd, &sv) < 0)
+			return -1;
+		fl |= (sv.f_flag & ST_RDONLY) ? MS_RDONLY : 0;
+		fl |= (sv.f_flag & ST_NOSUID) ? MS_NOSUID : 0;
+		fl |= (sv.f_flag & ST_NODEV) ? MS_NODEV : 0;
+		fl |= (sv.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
+		fl |= (sv.f_flag & ST_NOATIME) ? MS_NOATIME : (sv.f_flag & ST_RELATIME) ? MS_RELATIME : 0;
+		fl |= (sv.f_flag & ST_NODIRATIME) ? MS_NODIRATIME : 0;
+		snprintf(mpath, sizeof(mpath), "/proc/self/fd/%d", mfd);
+		if (mount(NULL, mpath, NULL, fl, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int setattr_rec(int fd, uint64_t set, uint64_t clr, bool recursive)
 {
 	struct mount_attr attr;
+	int r;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.attr_set = set;
 	attr.attr_clr = clr;
-	return (int)syscall(SYS_mount_setattr, fd, "",
-			    AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr));
+	r = (int)syscall(SYS_mount_setattr, fd, "",
+			 AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr));
+	if (r < 0 && errno == ENOSYS && recursive)
+		return setattr_rec_fallback(fd, set, clr);
+	return r;
 }
 
 /* The source's restrictive flags we must (and want to) keep on a remount. */
