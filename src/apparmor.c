@@ -16,6 +16,7 @@
 #include "sbx/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,11 +126,34 @@ int sbx_apparmor_compile(const struct sbx_process *proc, struct sbx_apparmor_pla
 	return 0;
 }
 
+/*
+ * The same as aa_change_onexec(), which we cannot use here: libapparmor
+ * writes /proc/<gettid()>/attr/..., but init runs in a new pid namespace
+ * (gettid() == 1) while /proc is still the host's, so it would name the
+ * host's pid 1 and fail with EPERM.  /proc/thread-self is resolved by the
+ * kernel in the pid namespace of the proc mount: always ourselves.
+ * The apparmor/ subdirectory (5.8+) is preferred so another LSM's "exec"
+ * attribute is never written by mistake.
+ */
 int sbx_apparmor_apply_child(const struct sbx_apparmor_plan *plan, struct sbx_err *err)
 {
+	static const char *const paths[] = { "/proc/thread-self/attr/apparmor/exec",
+					     "/proc/thread-self/attr/exec" };
+	char cmd[sizeof(plan->profile) + 8];
+	int n;
+
 	if (!plan || !plan->present)
 		return 0;
-	if (aa_change_onexec(plan->profile) < 0)
-		return sbx_err_set(err, errno, "apparmor: change profile on exec to \"%s\"", plan->profile);
-	return 0;
+	n = snprintf(cmd, sizeof(cmd), "exec %s", plan->profile);
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(paths); i++) {
+		_sbx_cleanup_close_ int fd = open(paths[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0 || write(fd, cmd, (size_t)n) != n)
+			return sbx_err_set(err, errno, "apparmor: change profile on exec to \"%s\" (%s)",
+					   plan->profile, paths[i]);
+		return 0;
+	}
+	return sbx_err_set(err, ENOENT, "apparmor: change profile on exec to \"%s\": no AppArmor attribute in /proc/thread-self/attr",
+			   plan->profile);
 }

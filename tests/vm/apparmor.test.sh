@@ -63,7 +63,7 @@ echo "missing profile: rc=$rc out=$out"
 check "unloaded profile: exit status 125" [ "$rc" = 125 ]
 check "unloaded profile: clear error" grep -qF \
 	'sbxrun: config.json: process.apparmorProfile: profile "sbxrun-no-such-profile" is not loaded (load it with apparmor_parser -r)' <<<"$out"
-check "unloaded profile: container did not run" sh -c "! grep -q should-not-run <<<'$out'"
+check "unloaded profile: container did not run" bash -c '! grep -q should-not-run <<<"$1"' _ "$out"
 
 # Same as the unprivileged user (the profile list is not readable for it:
 # sbxrun falls back to asking the kernel).
