@@ -60,9 +60,13 @@ SBXRUN := $(O)/sbxrun
 	unit helpers bench man
 all: $(SBXRUN)
 
-$(O)/obj/%.o: %.c $(wildcard include/sbx/*.h)
+# -MMD -MP: the compiler lists every header an object includes (private
+# src/*_int.h too), so editing any header rebuilds exactly what uses it.
+$(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
 
 $(O)/libsbx.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
