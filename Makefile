@@ -62,7 +62,7 @@ all: $(SBXRUN)
 
 # -MMD -MP: the compiler lists every header an object includes (private
 # src/*_int.h too), so editing any header rebuilds exactly what uses it.
-$(O)/obj/%.o: %.c
+$(O)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
