@@ -179,6 +179,14 @@ int sbx_state_relock(struct sbx_state_handle *h, bool exclusive, struct sbx_err 
 	return lock_dir(h, exclusive, err);
 }
 
+void sbx_state_unlock(struct sbx_state_handle *h)
+{
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+
+	if (h->lockfd >= 0)
+		(void)fcntl(h->lockfd, F_SETLK, &fl);
+}
+
 void sbx_state_close(struct sbx_state_handle *h)
 {
 	if (!h)

@@ -84,8 +84,11 @@ int sbx_state_create(const char *root, const char *id, struct sbx_state_handle *
 /* Open and lock an existing container ("container \"x\" does not exist"). */
 int sbx_state_open(const char *root, const char *id, bool exclusive, struct sbx_state_handle *h,
 		   struct sbx_err *err);
-/* Upgrade/downgrade the lock held by h. */
+/* Upgrade/downgrade the lock held by h (or take it again after unlock). */
 int sbx_state_relock(struct sbx_state_handle *h, bool exclusive, struct sbx_err *err);
+/* Drop the lock but keep the handle: a foreground `run` must not block
+ * `state`, `kill` or `delete` for as long as its container runs. */
+void sbx_state_unlock(struct sbx_state_handle *h);
 void sbx_state_close(struct sbx_state_handle *h);
 
 /* Atomically replace state.json with `st` (status is not stored). */

@@ -8,6 +8,7 @@
  * init, and exits with its status (128+N when killed by signal N).
  */
 #include "cli.h"
+#include "lifecycle.h"
 #include "sbx/cgroup.h"
 #include "sbx/config.h"
 #include "sbx/container.h"
@@ -35,6 +36,8 @@ struct run_args {
 	const char *console_socket;
 	bool detach, no_pivot, no_new_keyring;
 	unsigned preserve_fds;
+	uint64_t log_max_size;   /* lifecycle: --log-max-size (run --detach json-file log) */
+	unsigned log_max_file;   /* lifecycle: --log-max-file */
 };
 
 /* Signals sbxrun forwards to the container (everything a user or an
@@ -120,9 +123,29 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	_sbx_cleanup_free_ char *state_root = NULL, *cache_dir = NULL;
 	sigset_t mask, old;
 	int r, st, code, sfd = -1;
+	/* lifecycle: the container is recorded in the state store, so that
+	 * state/list/kill/exec/delete work on it (removed again when a
+	 * foreground run ends; kept for --detach). */
+	struct sbx_state_handle rh = { .dirfd = -1, .lockfd = -1 };
+	struct sbx_state rst = { 0 };
+	int saved_out = -1, saved_err = -1;
 
 	if (sbx_config_load(a->bundle, &cfg, &err) < 0)
 		return sbx_cli_fail(&err);
+	if (sbx_life_record_begin(g, a->id, cfg, &rh, &rst, &err) < 0) {
+		sbx_config_free(cfg);
+		return sbx_cli_fail(&err);
+	}
+	/* lifecycle: `run --detach` without a terminal logs to a json-file. */
+	if (a->detach && !a->console_socket && cfg->process && !cfg->process->terminal &&
+	    sbx_life_detach_log_start(&rh, &rst, a->log_max_size, a->log_max_file, &saved_out,
+				      &saved_err, &err) < 0) {
+		sbx_life_record_remove(&rh, &rst);
+		sbx_config_free(cfg);
+		return sbx_cli_fail(&err);
+	}
+	lo.state_json = sbx_life_hook_state;
+	lo.state_arg = &rst;
 
 	state_root = sbx_cli_state_root(g);
 	cache_dir = sbx_xasprintf("%s/cache", state_root);
@@ -144,12 +167,16 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	sigprocmask(SIG_BLOCK, &mask, &old);
 
 	r = sbx_container_spawn(cfg, &lo, &ctr, &err);
+	sbx_life_detach_log_restore(saved_out, saved_err); /* lifecycle */
 	if (r < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		sbx_cli_fail(&err);
+		sbx_life_record_remove(&rh, &rst); /* lifecycle */
 		sbx_config_free(cfg);
 		return -r;
 	}
+	if (sbx_life_record_started(&rh, &rst, &ctr, &err) < 0) /* lifecycle */
+		sbx_warn("%s", err.msg);
 	sbx_debug("container %s started: pid %d, cgroup %s", a->id, (int)ctr.pid,
 		  ctr.cgroup_path ? ctr.cgroup_path : "(none)");
 	if (a->pid_file && write_pid_file(a->pid_file, ctr.pid, &err) < 0) {
@@ -166,6 +193,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	}
 	if (a->detach) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		sbx_life_record_close(&rh, &rst); /* lifecycle: keep the record */
 		code = 0;
 		goto out;
 	}
@@ -213,6 +241,7 @@ out_cleanup:
 		if (sbx_hooks_run(&cfg->hooks.poststop, "poststop", state, &err) < 0)
 			sbx_warn("%s", err.msg);
 	}
+	sbx_life_record_remove(&rh, &rst); /* lifecycle: foreground run is over */
 out:
 	sbx_container_release(&ctr);
 	sbx_config_free(cfg);
@@ -222,7 +251,7 @@ out:
 int sbx_cmd_run(const struct sbx_global_opts *g, int argc, char **argv)
 {
 	enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP,
-	       OPT_NO_SUBREAPER };
+	       OPT_NO_SUBREAPER, OPT_LOG_MAX_SIZE, OPT_LOG_MAX_FILE };
 	static const struct option opts[] = {
 		{ "bundle", required_argument, NULL, 'b' },
 		{ "detach", no_argument, NULL, 'd' },
@@ -233,6 +262,8 @@ int sbx_cmd_run(const struct sbx_global_opts *g, int argc, char **argv)
 		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
+		{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
+		{ "log-max-file", required_argument, NULL, OPT_LOG_MAX_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_args a = { .bundle = "." };
@@ -253,6 +284,15 @@ int sbx_cmd_run(const struct sbx_global_opts *g, int argc, char **argv)
 			a.preserve_fds = (unsigned)v;
 			break;
 		case OPT_KEEP: case OPT_NO_SUBREAPER: break;
+		case OPT_LOG_MAX_SIZE: /* lifecycle: bytes, or with a k/m/g suffix */
+			if (sbx_life_parse_size(optarg, &a.log_max_size) < 0)
+				return sbx_cli_usage("run", "--log-max-size: invalid size \"%s\" (e.g. 10m)", optarg);
+			break;
+		case OPT_LOG_MAX_FILE:
+			if (sbx_parse_u64(optarg, &v) < 0 || v < 1 || v > 100)
+				return sbx_cli_usage("run", "--log-max-file: expected 1..100, got \"%s\"", optarg);
+			a.log_max_file = (unsigned)v;
+			break;
 		default: return sbx_cli_usage("run", "unknown option");
 		}
 	}

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "lifecycle.h"
+#include "sbx/container.h"
+#include "sbx/log.h"
 #include "sbx/util.h"
 
 #include <dirent.h>
@@ -175,4 +177,96 @@ int sbx_life_write_pid_file(const char *path, pid_t pid, struct sbx_err *err)
 		return sbx_err_set(err, e, "rename pid file to %s", path);
 	}
 	return 0;
+}
+
+/* ---- recording create/run in the state store ---- */
+
+char *sbx_life_hook_state(void *arg, pid_t pid, const char *status)
+{
+	struct sbx_state *st = arg;
+	st->pid = pid;
+	return sbx_state_oci_json(st, status, false);
+}
+
+int sbx_life_record_begin(const struct sbx_global_opts *g, const char *id,
+			  const struct sbx_config *cfg, struct sbx_state_handle *h,
+			  struct sbx_state *st, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *root = sbx_cli_state_root(g), *cfgpath = NULL, *text = NULL;
+	const struct sbx_namespace *pidns = sbx_config_ns(cfg, SBX_NS_PID);
+	char created[64];
+	size_t len;
+
+	memset(st, 0, sizeof(*st));
+	h->dirfd = h->lockfd = -1;
+	h->dir = h->id = NULL;
+	/* The exact config text, kept for delete (poststop hooks) and exec. */
+	cfgpath = sbx_xasprintf("%s/config.json", cfg->bundle);
+	if (sbx_read_file_at(AT_FDCWD, cfgpath, &text, &len, err) < 0)
+		return -1;
+	if (sbx_state_create(root, id, h, err) < 0)
+		return -1;
+	st->id = sbx_xstrdup(id);
+	st->bundle = sbx_xstrdup(cfg->bundle);
+	st->rootfs = sbx_xstrdup(cfg->rootfs);
+	sbx_state_now_rfc3339(created, sizeof(created));
+	st->created = sbx_xstrdup(created);
+	st->owner = geteuid();
+	st->rootless = sbx_cli_is_rootless(g);
+	st->shared_pidns = !pidns || pidns->path;
+	st->n_annotations = cfg->n_annotations;
+	if (cfg->n_annotations) {
+		st->ann_keys = sbx_xcalloc(cfg->n_annotations, sizeof(char *));
+		st->ann_values = sbx_xcalloc(cfg->n_annotations, sizeof(char *));
+		for (size_t i = 0; i < cfg->n_annotations; i++) {
+			st->ann_keys[i] = sbx_xstrdup(cfg->annotations[i].key);
+			st->ann_values[i] = sbx_xstrdup(cfg->annotations[i].value);
+		}
+	}
+	{
+		_sbx_cleanup_close_ int fd = openat(h->dirfd, SBX_STATE_CONFIG,
+						    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 || sbx_write_all(fd, text, len) < 0) {
+			sbx_err_set(err, errno, "write %s/%s", h->dir, SBX_STATE_CONFIG);
+			sbx_life_record_remove(h, st);
+			return -1;
+		}
+	}
+	if (sbx_state_save(h, st, err) < 0) {
+		sbx_life_record_remove(h, st);
+		return -1;
+	}
+	return 0;
+}
+
+int sbx_life_record_started(struct sbx_state_handle *h, struct sbx_state *st,
+			    const struct sbx_container *ctr, struct sbx_err *err)
+{
+	st->pid = ctr->pid;
+	st->start_time = ctr->start_time;
+	free(st->cgroup_path);
+	st->cgroup_path = ctr->cgroup_path ? sbx_xstrdup(ctr->cgroup_path) : NULL;
+	if (sbx_state_save(h, st, err) < 0)
+		return -1;
+	/* Recorded: from now on other commands may act on the container
+	 * (run keeps the handle for as long as the container runs). */
+	sbx_state_unlock(h);
+	return 0;
+}
+
+void sbx_life_record_remove(struct sbx_state_handle *h, struct sbx_state *st)
+{
+	struct sbx_err e;
+
+	/* Take the lock again (it may have been dropped after `started`); a
+	 * `delete` that got there first already removed everything. */
+	if (h->dirfd >= 0 && sbx_state_relock(h, true, &e) == 0 && sbx_state_remove(h, &e) < 0)
+		sbx_warn("%s", e.msg);
+	sbx_life_record_close(h, st);
+}
+
+void sbx_life_record_close(struct sbx_state_handle *h, struct sbx_state *st)
+{
+	sbx_state_free(st);
+	sbx_state_close(h);
 }

@@ -7,6 +7,7 @@
 #define SBX_CLI_LIFECYCLE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cli.h"
@@ -34,6 +35,42 @@ int sbx_life_pids(const struct sbx_state *st, pid_t **pids, size_t *n, struct sb
 int sbx_life_wait_exit(const struct sbx_state *st, int timeout_ms);
 /* Write a pid file atomically (temp + rename). */
 int sbx_life_write_pid_file(const char *path, pid_t pid, struct sbx_err *err);
+
+/*
+ * Recording a container in the state store, shared by `create` and `run`:
+ *   begin:   claim the ID (atomic mkdir), keep a copy of config.json, save
+ *            the `creating` state (owner, bundle, annotations, created...);
+ *   started: record init's pid, start time and cgroup;
+ *   remove:  delete the record (failed create, foreground run that ended);
+ *   close:   keep the record (created / detached), release the handle.
+ */
+struct sbx_container;
+int sbx_life_record_begin(const struct sbx_global_opts *g, const char *id,
+			  const struct sbx_config *cfg, struct sbx_state_handle *h,
+			  struct sbx_state *st, struct sbx_err *err);
+int sbx_life_record_started(struct sbx_state_handle *h, struct sbx_state *st,
+			    const struct sbx_container *ctr, struct sbx_err *err);
+void sbx_life_record_remove(struct sbx_state_handle *h, struct sbx_state *st);
+void sbx_life_record_close(struct sbx_state_handle *h, struct sbx_state *st);
+/* Hook state callback for sbx_launch_opts.state_json; arg is the sbx_state. */
+char *sbx_life_hook_state(void *arg, pid_t pid, const char *status);
+
+/*
+ * `run --detach` without a terminal: the container's stdout/stderr go to a
+ * json-file log <state dir>/container.log (docker's format: one
+ * {"log","stream","time"} object per line), written by a small logger
+ * process that outlives sbxrun, rotated at max_size bytes keeping
+ * max_files files (container.log, .1, ...).  max_size 0: no rotation.
+ * Replaces sbxrun's own fds 1 and 2 with the pipes, so the container
+ * inherits them; the caller restores them with
+ * sbx_life_detach_log_restore(saved_out, saved_err) after the spawn.
+ */
+int sbx_life_detach_log_start(struct sbx_state_handle *h, struct sbx_state *st,
+			      uint64_t max_size, unsigned max_files, int *saved_out,
+			      int *saved_err, struct sbx_err *err);
+void sbx_life_detach_log_restore(int saved_out, int saved_err);
+/* "1048576", "512k", "10m", "1g" -> bytes. */
+int sbx_life_parse_size(const char *s, uint64_t *out);
 
 /* pause/resume: write cgroup.freeze and wait for cgroup.events. */
 int sbx_life_freeze(const struct sbx_global_opts *g, const char *cmd, int argc, char **argv,

@@ -267,3 +267,25 @@ test_pause_resume() {
 	expect_eq running "$(status z1)" || return 1
 	expect_rc 0 sbx delete -f z1 || return 1
 }
+
+test_run_records_state_and_detached_log() {
+	local b=$TEST_TMP/b i log
+	make_bundle "$b" sh -c 'i=0; while [ $i -lt 100 ]; do echo "out-$i-padding-padding-padding"; echo "err-$i" >&2; i=$((i+1)); done; sleep 100' || return 1
+	expect_rc 0 sbx run --bundle "$b" --detach --log-max-size 2k --log-max-file 2 r1 || return 1
+	expect_eq running "$(status r1)" "run --detach is recorded" || return 1
+	log=$SBX_ROOT/r1/container.log
+	for i in $(seq 50); do [ -f "$log.1" ] && grep -q 'err-99' "$log" 2>/dev/null && break; sleep 0.1; done
+	# docker json-file lines, rotated: at most 2 files, each <= 2k.
+	expect_match '^\{"log":"err-99\\n","stream":"stderr","time":"[0-9T:.-]+Z"\}$' "$(as_user cat "$log")" "json-file log" || return 1
+	[ -f "$log.1" ] || { echo "no rotation: $log.1 missing"; return 1; }
+	[ ! -e "$log.2" ] || { echo "more files than --log-max-file 2"; return 1; }
+	[ "$(stat -c %s "$log.1")" -le 2048 ] || { echo "rotated file larger than 2k"; return 1; }
+	expect_rc 0 sbx delete --force r1 || return 1
+	# A foreground run is recorded while it runs and forgotten afterwards.
+	make_bundle "$TEST_TMP/b2" sh -c 'sleep 1' || return 1
+	sbx_bg "$TEST_TMP/fg.out" "$TEST_TMP/fg.err" run --bundle "$TEST_TMP/b2" fg1
+	for i in $(seq 50); do [ "$(status fg1 2>/dev/null)" = running ] && break; sleep 0.1; done
+	expect_eq running "$(status fg1)" "foreground run while running" || return 1
+	wait "$SBX_PID"
+	expect_eq "" "$(sbx list -q)" "records after the foreground run" || return 1
+}
