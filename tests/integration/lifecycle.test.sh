@@ -289,3 +289,22 @@ test_run_records_state_and_detached_log() {
 	wait "$SBX_PID"
 	expect_eq "" "$(sbx list -q)" "records after the foreground run" || return 1
 }
+
+test_kill_all_and_ps() {
+	local b=$TEST_TMP/b pids p
+	# init ignores SIGTERM (pid 1 without a handler); its children do not.
+	make_bundle "$b" sh -c 'sleep 100 & sleep 100 & wait' || return 1
+	expect_rc 0 sbx create --bundle "$b" a1 || return 1
+	expect_rc 0 sbx start a1 || return 1
+	for _ in $(seq 50); do
+		[ "$(sbx ps --format json a1 | jq length)" -ge 3 ] && break
+		sleep 0.1
+	done
+	pids=$(sbx ps --format json a1 | jq -r '.[]')
+	expect_eq 3 "$(wc -w <<<"$pids" | tr -d ' ')" "processes in ps" || return 1
+	expect_match 'sleep 100' "$(sbx ps a1)" "ps table" || return 1
+	expect_rc 0 sbx kill --all a1 KILL || return 1
+	for p in $pids; do gone "$p" || return 1; done
+	wait_status a1 stopped || return 1
+	expect_rc 0 sbx delete a1 || return 1
+}
