@@ -50,6 +50,13 @@ int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct
 		if (ioctl(s, TIOCSWINSZ, &ws) < 0)
 			return sbx_err_set(err, errno, "terminal: set window size %ux%u",
 					   proc->console_size.width, proc->console_size.height);
+	} else {
+		/* No consoleSize: if we were started from a terminal (`run`
+		 * in the foreground), start with its size, so the process does
+		 * not see 0x0 before the proxy's first resize reaches it. */
+		struct winsize ws;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+			(void)ioctl(s, TIOCSWINSZ, &ws);
 	}
 	/* New session so the slave can become the controlling terminal (job
 	 * control, ^C to the foreground group).  EPERM means we already lead

@@ -308,3 +308,17 @@ test_kill_all_and_ps() {
 	wait_status a1 stopped || return 1
 	expect_rc 0 sbx delete a1 || return 1
 }
+
+test_run_terminal_proxy_winsize() {
+	local b=$TEST_TMP/b out
+	command -v script >/dev/null || skip "script(1) not installed"
+	make_bundle "$b" sh -c 'stty size; sleep 1; stty size; tty' || return 1
+	cfg "$b" '.process.terminal = true' || return 1
+	# script(1) gives sbxrun a terminal of 33x77; half a second in, the
+	# terminal is resized to 40x100: the container must see both (the
+	# initial size, then the SIGWINCH-forwarded one).
+	out=$(as_user timeout 20 script -qec "stty rows 33 cols 77; (sleep 0.5; stty rows 40 cols 100 </dev/tty) & $SBXRUN --root $SBX_ROOT run --bundle $b w1" /dev/null </dev/null | tr -d '\r')
+	expect_match '33 77$' "$out" "initial window size" || return 1
+	expect_match '40 100$' "$out" "window size after SIGWINCH" || return 1
+	expect_match '^/dev/pts/[0-9]+$' "$out" "a pty from the container's devpts" || return 1
+}
