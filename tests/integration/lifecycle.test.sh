@@ -53,6 +53,11 @@ test_full_lifecycle() {
 	expect_match "\\b$pid\\b" "$(sbx ps --format json c1)" "ps json" || return 1
 	# A second start is refused.
 	expect_rc 125 sbx start c1 || return 1
+	local cg
+	cg=$(as_user jq -r '.cgroupPath // empty' "$SBX_ROOT/c1/state.json")
+	if [ -n "$cg" ]; then
+		expect_match "\\b$pid\\b" "$(cat "$cg/cgroup.procs")" "init in its cgroup" || return 1
+	fi
 	expect_rc 0 sbx kill c1 KILL || return 1
 	wait_status c1 stopped || return 1
 	expect_eq 0 "$(sbx state c1 | jq -r .pid)" "pid of a stopped container" || return 1
@@ -61,6 +66,9 @@ test_full_lifecycle() {
 	expect_eq "" "$(sbx list -q)" "list after delete" || return 1
 	[ ! -e "$SBX_ROOT/c1" ] || { echo "state dir left behind"; return 1; }
 	gone "$pid" || return 1
+	[ -z "$cg" ] || [ ! -e "$cg" ] || { echo "cgroup $cg left behind"; return 1; }
+	# No mount of the container's rootfs is left in our namespace.
+	expect_nomatch " $b/rootfs" "$(cat /proc/self/mounts)" "mounts" || return 1
 }
 
 test_kill_signal_names() {
