@@ -70,7 +70,10 @@ suite() {
 		\"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 100000},
 		\"pids\": {\"limit\": 100},
 		\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": ${dev%:*}, \"minor\": ${dev#*:}, \"rate\": 1048576}]}}"
-	out=$(sbx create --bundle "$d" "$id" 2>&1) || bad "$m: create: $out"
+	# not $(...): the container inherits create's stdout and would hold
+	# the substitution open for as long as it runs
+	sbx create --bundle "$d" "$id" >"$TEST_TMP/create-$m.log" 2>&1 ||
+		bad "$m: create: $(cat "$TEST_TMP/create-$m.log")"
 	out=$(sbx start "$id" 2>&1) || bad "$m: start: $out"
 	cg=$(cgdir "$id")
 	echo "$m: live cgroup: $cg"
@@ -125,9 +128,10 @@ suite() {
 # io.max needs a real block device: the VM has no disk, so use a loop device.
 IODEV=$(cat /sys/block/*/dev 2>/dev/null | head -1)
 if [ -z "$IODEV" ]; then
-	modprobe loop 2>/dev/null
+	# the loop module is loaded by tests/vm/run.sh (--module loop)
 	dd if=/dev/zero of="$TEST_TMP/disk.img" bs=1M count=4 2>/dev/null
-	loopdev=$(losetup -f --show "$TEST_TMP/disk.img" 2>&1) || echo "losetup: $loopdev"
+	loopdev=$(losetup -f 2>&1) && losetup "$loopdev" "$TEST_TMP/disk.img" ||
+		echo "losetup: $loopdev"
 	IODEV=$(cat "/sys/block/$(basename "$loopdev")/dev" 2>/dev/null)
 	trap 'losetup -d "$loopdev" 2>/dev/null' EXIT
 fi

@@ -42,7 +42,8 @@ else
 fi
 echo "vm tests: $(ls "$payload/tests" | tr '\n' ' ')"
 
-"$harness" --payload "$payload" --timeout "$VM_TIMEOUT" --host-bin jq \
+# loop: a block device for the io.max test (cgroup.test.sh); the VM has no disk.
+"$harness" --payload "$payload" --timeout "$VM_TIMEOUT" --host-bin jq --module loop \
 	-- /payload/guest.sh
 rc=$?
 [ "$rc" = 0 ] || echo "vm tests: vm-run.sh exit status $rc"
