@@ -43,10 +43,27 @@ int sbx_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(p
  * non-root, /run/sbxrun for root).  malloc'ed. */
 char *sbx_cli_state_root(const struct sbx_global_opts *g);
 bool sbx_cli_is_rootless(const struct sbx_global_opts *g);
+/* Private cache directory (compiled seccomp programs) under the state
+ * root: "<root>/.cache" (no container ID starts with a dot).  malloc'ed. */
+char *sbx_cli_cache_dir(const struct sbx_global_opts *g);
 
 /* Commands (each in src/cli/cmd_<name>.c). */
 int sbx_cmd_run(const struct sbx_global_opts *g, int argc, char **argv);
 int sbx_cmd_spec(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_state(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_kill(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_delete(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_list(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_ps(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_exec(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_pause(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_resume(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_features(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_version(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_update(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_events(const struct sbx_global_opts *g, int argc, char **argv);
 /* `sbxrun DIR`: run the bundle DIR with an ID generated from its name. */
 int sbx_cmd_run_bundle_dir(const struct sbx_global_opts *g, const char *dir);
 

@@ -37,6 +37,7 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	};
 	const char *bundle = ".", *pid_file = NULL;
 	struct sbx_launch_opts lo = { 0 };
+	_sbx_cleanup_free_ char *cache_dir = NULL;
 	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
 	struct sbx_state_handle h = { .dirfd = -1, .lockfd = -1 };
 	struct sbx_state st = { 0 };
@@ -81,6 +82,8 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	}
 	fifo = sbx_xasprintf("%s/%s", h.dir, SBX_EXEC_FIFO);
 
+	cache_dir = sbx_cli_cache_dir(g);
+	lo.cache_dir = cache_dir;
 	lo.exec_fifo = fifo;
 	lo.foreground = false;
 	lo.state_json = sbx_life_hook_state;

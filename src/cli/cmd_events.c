@@ -10,7 +10,7 @@
  * memory.events counts a new OOM kill, until the container stops.
  */
 #include "lifecycle.h"
-#include "cgroup_cmds.h"
+#include "cli.h"
 #include "sbx/cgroup.h"
 #include "sbx/util.h"
 

@@ -198,7 +198,7 @@ static int build_process(struct sbx_config *cfg, const struct exec_opts *o, char
 }
 
 static int compile_plans(const struct sbx_config *cfg, const struct sbx_state *st,
-			 struct plans *pl, struct sbx_err *err)
+			 const char *cache_dir, struct plans *pl, struct sbx_err *err)
 {
 	char path[64];
 	_sbx_cleanup_free_ char *sg = NULL;
@@ -206,7 +206,8 @@ static int compile_plans(const struct sbx_config *cfg, const struct sbx_state *s
 
 	if (sbx_caps_compile(&cfg->process->caps, &pl->caps, err) < 0)
 		return -1;
-	if (cfg->linux.seccomp && sbx_seccomp_compile(cfg->linux.seccomp, &pl->seccomp, err) < 0)
+	if (cfg->linux.seccomp &&
+	    sbx_seccomp_compile_cached(cfg->linux.seccomp, cache_dir, &pl->seccomp, err) < 0)
 		return -1;
 	if (sbx_apparmor_compile(cfg->process, &pl->apparmor, err) < 0)
 		return -1;
@@ -344,6 +345,7 @@ static int do_exec(const struct sbx_global_opts *g, const struct exec_opts *o, c
 	struct sbx_state st;
 	struct sbx_config *cfg = NULL;
 	struct plans pl = { 0 };
+	_sbx_cleanup_free_ char *cache_dir = NULL;
 	struct sbx_err err = { 0 };
 	struct sbx_sync_msg m;
 	sigset_t mask, old;
@@ -364,7 +366,8 @@ static int do_exec(const struct sbx_global_opts *g, const struct exec_opts *o, c
 		sbx_err_set(&err, 0, "exec: --tty with --detach needs --console-socket");
 		goto fail;
 	}
-	if (compile_plans(cfg, &st, &pl, &err) < 0)
+	cache_dir = sbx_cli_cache_dir(g);
+	if (compile_plans(cfg, &st, cache_dir, &pl, &err) < 0)
 		goto fail;
 	pidfd = move_high((int)syscall(SYS_pidfd_open, st.pid, 0), o->preserve_fds);
 	if (pidfd < 0 || !sbx_state_pid_alive(&st)) {

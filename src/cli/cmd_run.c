@@ -120,7 +120,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	struct sbx_config *cfg = NULL;
 	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
 	struct sbx_launch_opts lo = { 0 };
-	_sbx_cleanup_free_ char *state_root = NULL, *cache_dir = NULL;
+	_sbx_cleanup_free_ char *cache_dir = NULL;
 	sigset_t mask, old;
 	int r, st, code, sfd = -1;
 	/* lifecycle: the container is recorded in the state store, so that
@@ -147,8 +147,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	lo.state_json = sbx_life_hook_state;
 	lo.state_arg = &rst;
 
-	state_root = sbx_cli_state_root(g);
-	cache_dir = sbx_xasprintf("%s/cache", state_root);
+	cache_dir = sbx_cli_cache_dir(g);
 	lo.cache_dir = cache_dir;
 	lo.id = a->id;
 	lo.preserve_fds = a->preserve_fds;

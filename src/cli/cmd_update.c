@@ -11,7 +11,7 @@
  * Sizes accept k/m/g suffixes (1024-based), "-1" means unlimited.
  */
 #include "lifecycle.h"
-#include "cgroup_cmds.h"
+#include "cli.h"
 #include "sbx/cgroup.h"
 #include "sbx/util.h"
 

@@ -2,7 +2,7 @@
 /* The command table: add a line here and a src/cli/cmd_<name>.c file. */
 #include "cli.h"
 #include "lifecycle.h"
-#include "cgroup_cmds.h"
+#include "cli.h"
 
 const struct sbx_command sbx_commands[] = {
 	{ "run", sbx_cmd_run, "create and start a container, wait for it to exit" },

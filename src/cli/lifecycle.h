@@ -76,18 +76,5 @@ int sbx_life_parse_size(const char *s, uint64_t *out);
 int sbx_life_freeze(const struct sbx_global_opts *g, const char *cmd, int argc, char **argv,
 		    bool freeze);
 
-/* Commands. */
-int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_state(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_kill(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_delete(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_list(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_ps(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_exec(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_pause(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_resume(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_features(const struct sbx_global_opts *g, int argc, char **argv);
-int sbx_cmd_version(const struct sbx_global_opts *g, int argc, char **argv);
 
 #endif

@@ -97,6 +97,13 @@ char *sbx_cli_state_root(const struct sbx_global_opts *g)
 	return sbx_xasprintf("/tmp/sbxrun-%u", (unsigned)geteuid());
 }
 
+char *sbx_cli_cache_dir(const struct sbx_global_opts *g)
+{
+	_sbx_cleanup_free_ char *root = sbx_cli_state_root(g);
+
+	return sbx_xasprintf("%s/.cache", root);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -117,13 +124,6 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\nExit codes: the container's own status; 128+N if it was killed by signal N;\n"
 		   "125 sbxrun failed; 126 the command cannot be executed; 127 command not found.\n");
-}
-
-static int print_version(void)
-{
-	printf("sbxrun version %s\ncommit: %s\nspec: %s\n", SBX_VERSION, SBX_GIT_COMMIT,
-	       SBX_OCI_VERSION);
-	return 0;
 }
 
 static bool is_bundle_dir(const char *arg)
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 				return sbx_cli_usage("", "--rootless: expected true, false or auto, got \"%s\"", optarg);
 			break;
 		case OPT_CRIU: break; /* accepted and ignored, as engines may pass it */
-		case 'v': return print_version();
+		case 'v': return sbx_cmd_version(&g, 1, argv);
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return SBX_EXIT_FAILURE;
 		}
