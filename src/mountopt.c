@@ -16,6 +16,7 @@ enum opt_kind {
 	OPT_BIND,      /* bind / rbind */
 	OPT_NOOP,      /* "defaults" */
 	OPT_REJECT,    /* known, deliberately unsupported: error with `why` */
+	OPT_TMPCOPYUP, /* tmpfs: copy the covered directory's content in */
 };
 
 struct opt {
@@ -92,8 +93,7 @@ static const struct opt opts[] = {
 	{ "rstrictatime", OPT_RATTR_SET, MOUNT_ATTR_STRICTATIME, true, NULL },
 	{ "rrelatime", OPT_RATTR_SET, MOUNT_ATTR_RELATIME, true, NULL },
 	{ "ratime", OPT_RATTR_SET, MOUNT_ATTR_RELATIME, true, NULL },
-	{ "tmpcopyup", OPT_REJECT, 0, false,
-	  "not supported (copy the image content into the tmpfs yourself)" },
+	{ "tmpcopyup", OPT_TMPCOPYUP, 0, false, NULL },
 	{ "idmap", OPT_REJECT, 0, false, "idmapped mounts are not supported" },
 	{ "ridmap", OPT_REJECT, 0, false, "idmapped mounts are not supported" },
 };
@@ -171,6 +171,9 @@ int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
 		}
 		switch (found->kind) {
 		case OPT_NOOP:
+			break;
+		case OPT_TMPCOPYUP:
+			out->tmpcopyup = true;
 			break;
 		case OPT_FLAG:
 			if (found->atime && (found->val & ATIME_MODES)) {

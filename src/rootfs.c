@@ -23,6 +23,7 @@
 #include "sbx/path.h"
 #include "sbx/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -122,7 +124,11 @@ static int compile_mount(struct sbx_rootfs_plan *plan, const struct sbx_config *
 	op->attr_set = mo.attr_set;
 	op->attr_clr = mo.attr_clr;
 	op->atime_given = mo.atime_given;
+	op->tmpcopyup = mo.tmpcopyup;
 	op->data = mo.data;
+	if (mo.tmpcopyup && (!m->type || strcmp(m->type, "tmpfs") != 0))
+		return sbx_err_set(err, 0, "config.json: mounts[%zu].options: \"tmpcopyup\" is only valid for a tmpfs mount",
+				   idx);
 
 	/* Like runc/crun: a "bind" option makes it a bind mount whatever the
 	 * type says, and type "bind" without the option is still a bind. */
@@ -585,20 +591,130 @@ static int bind_host_ro(int rootfd, const struct sbx_rootfs_op *op, const char *
 			       MS_RDONLY, op->attr_set | MOUNT_ATTR_RDONLY, err);
 }
 
+/*
+ * tmpcopyup: copy the tree at `src` (the image's directory, now covered by
+ * the tmpfs but still reachable through this fd) into `dst` (the tmpfs).
+ * Everything is relative to directory fds with O_NOFOLLOW: a symlink in the
+ * image is copied as a symlink, never followed, so it cannot pull host
+ * files in or push writes out.  Sockets and device nodes are skipped (a
+ * tmpfs from a config is nodev, and sockets cannot be copied).
+ */
+static int copy_owner_mode(int fd, const struct stat *st, const char *what, struct sbx_err *err)
+{
+	/* An owner the user namespace does not map cannot be set (EINVAL);
+	 * the copy then stays owned by the container's root, which is what
+	 * the original looks like from inside anyway. */
+	if (fchown(fd, st->st_uid, st->st_gid) < 0 && errno != EINVAL && errno != EPERM)
+		return sbx_err_set(err, errno, "tmpcopyup: chown %s", what);
+	if (fchmod(fd, st->st_mode & 07777) < 0)
+		return sbx_err_set(err, errno, "tmpcopyup: chmod %s", what);
+	return 0;
+}
+
+static int copy_tree(int src, int dst, const char *dest, int depth, struct sbx_err *err)
+{
+	_sbx_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int dfd;
+
+	if (depth > 64)
+		return sbx_err_set(err, ELOOP, "tmpcopyup %s: directory tree too deep", dest);
+	dfd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return sbx_err_set(err, errno, "tmpcopyup %s: read directory", dest);
+	}
+	while ((errno = 0, de = readdir(d))) {
+		const char *n = de->d_name;
+		struct stat st;
+
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
+			continue;
+		if (fstatat(src, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return sbx_err_set(err, errno, "tmpcopyup %s/%s", dest, n);
+		if (S_ISDIR(st.st_mode)) {
+			_sbx_cleanup_close_ int s2 = -1, d2 = -1;
+			if (mkdirat(dst, n, 0700) < 0 && errno != EEXIST)
+				return sbx_err_set(err, errno, "tmpcopyup: mkdir %s/%s", dest, n);
+			s2 = openat(src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			d2 = openat(dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (s2 < 0 || d2 < 0)
+				return sbx_err_set(err, errno, "tmpcopyup: open %s/%s", dest, n);
+			if (copy_tree(s2, d2, dest, depth + 1, err) < 0 ||
+			    copy_owner_mode(d2, &st, n, err) < 0)
+				return -1;
+		} else if (S_ISREG(st.st_mode)) {
+			_sbx_cleanup_close_ int s2 = -1, d2 = -1;
+			off_t left = st.st_size;
+			s2 = openat(src, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			d2 = openat(dst, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (s2 < 0 || d2 < 0)
+				return sbx_err_set(err, errno, "tmpcopyup: copy %s/%s", dest, n);
+			while (left > 0) {
+				ssize_t w = sendfile(d2, s2, NULL, (size_t)left);
+				if (w <= 0)
+					return sbx_err_set(err, w < 0 ? errno : EIO, "tmpcopyup: copy %s/%s",
+							   dest, n);
+				left -= w;
+			}
+			if (copy_owner_mode(d2, &st, n, err) < 0)
+				return -1;
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t l = readlinkat(src, n, target, sizeof(target) - 1);
+			if (l < 0)
+				return sbx_err_set(err, errno, "tmpcopyup: readlink %s/%s", dest, n);
+			target[l] = '\0';
+			if (symlinkat(target, dst, n) < 0)
+				return sbx_err_set(err, errno, "tmpcopyup: symlink %s/%s", dest, n);
+			if (fchownat(dst, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+			    errno != EINVAL && errno != EPERM)
+				return sbx_err_set(err, errno, "tmpcopyup: chown %s/%s", dest, n);
+		} else if (S_ISFIFO(st.st_mode)) {
+			if (mkfifoat(dst, n, st.st_mode & 07777) < 0)
+				return sbx_err_set(err, errno, "tmpcopyup: mkfifo %s/%s", dest, n);
+		}
+	}
+	if (errno)
+		return sbx_err_set(err, errno, "tmpcopyup %s: read directory", dest);
+	return 0;
+}
+
 static int do_fs(int rootfd, const struct sbx_rootfs_op *op, const char *type, int *mount_errno,
 		 struct sbx_err *err)
 {
-	_sbx_cleanup_close_ int dst = -1;
+	_sbx_cleanup_close_ int dst = -1, under = -1, top = -1;
+	struct stat st;
 	char dp[64];
 
 	*mount_errno = 0;
 	dst = sbx_path_mkpath_in_root(rootfd, op->destination, true, err);
 	if (dst < 0)
 		return sbx_err_prefix(err, "mount %s on %s", type, op->destination);
+	/* tmpcopyup: keep a handle on the directory the tmpfs will cover. */
+	if (op->tmpcopyup && ((under = openat(dst, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+			      fstat(under, &st) < 0))
+		return sbx_err_set(err, errno, "tmpcopyup: open %s", op->destination);
+	/* A read-only tmpcopyup tmpfs is filled first, then made read-only. */
 	if (mount(op->source, fdpath(dp, sizeof(dp), dst), type,
-		  op->flags & ~(unsigned long)(MS_BIND | MS_REC), op->data) < 0) {
+		  op->flags & ~(unsigned long)(MS_BIND | MS_REC | (op->tmpcopyup ? MS_RDONLY : 0)),
+		  op->data) < 0) {
 		*mount_errno = errno;
 		return sbx_err_set(err, errno, "mount %s on %s", type, op->destination);
+	}
+	if (op->tmpcopyup) {
+		/* Copy before the read-only remount (finish_mount). */
+		top = sbx_path_open_in_root(rootfd, op->destination, O_RDONLY | O_DIRECTORY, err);
+		if (top < 0)
+			return sbx_err_prefix(err, "tmpcopyup");
+		if (copy_tree(under, top, op->destination, 0, err) < 0 ||
+		    copy_owner_mode(top, &st, op->destination, err) < 0)
+			return -1;
+		if ((op->flags & MS_RDONLY) &&
+		    mount(NULL, fdpath(dp, sizeof(dp), top), NULL,
+			  MS_REMOUNT | (op->flags & ~(unsigned long)(MS_BIND | MS_REC)), op->data) < 0)
+			return sbx_err_set(err, errno, "remount %s read-only after tmpcopyup", op->destination);
 	}
 	return finish_mount(rootfd, op, false, op->flags, op->propagation, op->attr_set, op->attr_clr,
 			    err);

@@ -26,6 +26,7 @@ struct sbx_mountopts {
 	uint64_t attr_set, attr_clr; /* MOUNT_ATTR_* for mount_setattr(AT_RECURSIVE) */
 	bool bind;                 /* "bind" or "rbind" given */
 	bool atime_given;          /* an atime option was given explicitly */
+	bool tmpcopyup;            /* "tmpcopyup" (tmpfs only; checked by rootfs.c) */
 	char *data;                /* fs data ("mode=755,size=65536k"), NULL if none */
 };
 

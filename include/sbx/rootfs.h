@@ -59,6 +59,7 @@ struct sbx_rootfs_op {
 	unsigned long propagation; /* 0: none */
 	unsigned long long attr_set, attr_clr; /* recursive MOUNT_ATTR_* */
 	bool atime_given;
+	bool tmpcopyup;            /* tmpfs: copy the covered directory's content in */
 	const char *data;          /* fs data, NULL if none */
 };
 

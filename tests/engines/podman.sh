@@ -91,10 +91,11 @@ EOC
 		tr -d '\r')
 	check_match "$mode: -it through a pty" '^PTY-42$' "$out"
 	check_match "$mode: -it has a tty" '^/dev/pts/[0-9]+$' "$out"
-	# --read-only-tmpfs=false: podman's default tmpfs mounts use the
-	# "tmpcopyup" option, which sbxrun rejects (fail closed, see docs).
-	out=$(cd "$dir" && "${P[@]}" "${R[@]}" --rm --read-only --read-only-tmpfs=false localhost/sbxbb sh -c 'touch /x 2>&1; echo rc=$?' 2>&1)
+	# podman's --read-only adds tmpfs mounts on /tmp, /var/tmp, /run with
+	# the "tmpcopyup" option: the root is read-only, those stay writable.
+	out=$(cd "$dir" && "${P[@]}" "${R[@]}" --rm --read-only localhost/sbxbb sh -c 'touch /x 2>&1; echo rc=$?; touch /tmp/y && echo tmp-writable' 2>&1)
 	check_match "$mode: --read-only" 'Read-only file system' "$out"
+	check_match "$mode: --read-only keeps /tmp writable (tmpcopyup tmpfs)" '^tmp-writable$' "$out"
 	out=$(cd "$dir" && "${P[@]}" "${R[@]}" --rm --cap-drop ALL localhost/sbxbb grep CapEff /proc/self/status 2>&1)
 	check_match "$mode: --cap-drop ALL" 'CapEff:[[:space:]]+0000000000000000' "$out"
 	out=$(cd "$dir" && "${P[@]}" "${R[@]}" --rm --security-opt no-new-privileges localhost/sbxbb grep NoNewPrivs /proc/self/status 2>&1)

@@ -165,3 +165,33 @@ test_hostname_without_uts_namespace_refused() {
 	expect_eq 125 "$rc" "exit status" || return 1
 	expect_match 'hostname: setting a hostname requires a new uts namespace' "$err"
 }
+
+# tmpcopyup (podman --read-only uses it): the tmpfs starts with the image's
+# content of that directory, is writable, and the image stays untouched.
+test_tmpfs_tmpcopyup() {
+	local b=$TEST_TMP/b out
+	make_bundle "$b" sh -c 'cat /srv/hello; ls -l /srv/link | sed "s/.*-> //"; echo new > /srv/new && cat /srv/new; stat -c %a /srv/sub' || return 1
+	mkdir -p "$b/rootfs/srv/sub" && echo from-image >"$b/rootfs/srv/hello" &&
+		ln -s /etc/hostname "$b/rootfs/srv/link" && chmod 0750 "$b/rootfs/srv/sub" && chown_user "$b/rootfs/srv"
+	cfg "$b" '.mounts += [{"destination":"/srv","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","tmpcopyup"]}]' || return 1
+	out=$(run_p "$b") || return 1
+	expect_eq "from-image
+/etc/hostname
+new
+750" "$out" || return 1
+	[ ! -e "$b/rootfs/srv/new" ] || { echo "write reached the image"; return 1; }
+	# read-only variant: filled, then read-only
+	cfg "$b" '(.mounts[] | select(.destination == "/srv")).options += ["ro"] | .process.args = ["sh","-c","cat /srv/hello; touch /srv/x 2>/dev/null || echo ro-ok"]' || return 1
+	out=$(run_p "$b") || return 1
+	expect_eq "from-image
+ro-ok" "$out"
+}
+
+test_tmpcopyup_only_for_tmpfs() {
+	local b=$TEST_TMP/b err rc=0
+	make_bundle "$b" true || return 1
+	cfg "$b" '.mounts += [{"destination":"/x","type":"bind","source":"/tmp","options":["rbind","tmpcopyup"]}]' || return 1
+	err=$(run_p "$b" 2>&1) || rc=$?
+	expect_eq 125 "$rc" "exit status" || return 1
+	expect_match '"tmpcopyup" is only valid for a tmpfs mount' "$err"
+}
