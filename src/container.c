@@ -113,19 +113,6 @@ void sbx_container_release(struct sbx_container *c)
 	c->pty_master = c->seccomp_listener = -1;
 }
 
-/* Move fd above the range the container may receive (stdio + preserved
- * fds), so it can never be mistaken for a preserved fd. */
-static int move_fd_high(int fd, unsigned preserve_fds)
-{
-	int n;
-
-	if (fd < 0 || (unsigned)fd >= 3 + preserve_fds)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, (int)(3 + preserve_fds));
-	close(fd);
-	return n;
-}
-
 static bool has_hooks(const struct sbx_hook_list *l)
 {
 	return l->n > 0;
@@ -779,8 +766,8 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 		sbx_err_set(err, errno, "create the sync socket");
 		return -SBX_EXIT_SETUP_FAILED;
 	}
-	sv[0] = move_fd_high(sv[0], opts->preserve_fds);
-	sv[1] = move_fd_high(sv[1], opts->preserve_fds);
+	sv[0] = sbx_fd_move_above(sv[0], (int)(3 + opts->preserve_fds));
+	sv[1] = sbx_fd_move_above(sv[1], (int)(3 + opts->preserve_fds));
 	if (opts->exec_fifo) {
 		/* Opened here, by the caller's own credentials, because the
 		 * container's uid may not be able to open it. */
@@ -790,7 +777,7 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 			r = -SBX_EXIT_SETUP_FAILED;
 			goto out;
 		}
-		c.fifo_fd = move_fd_high(c.fifo_fd, opts->preserve_fds);
+		c.fifo_fd = sbx_fd_move_above(c.fifo_fd, (int)(3 + opts->preserve_fds));
 	}
 	if (sv[0] < 0 || sv[1] < 0) {
 		sbx_err_set(err, errno, "move the sync socket");

@@ -292,6 +292,18 @@ static int export_bpf(scmp_filter_ctx ctx, struct sbx_seccomp_plan *out, struct 
 	return 0;
 }
 
+/* Validate syscalls[i]'s names list and map its action ("config.json:
+ * linux.seccomp.syscalls[i]...").  Shared by both halves of compile. */
+static int rule_action(const struct sbx_seccomp_syscall *s, size_t i, char *path, size_t plen,
+		       uint32_t *act, struct sbx_err *err)
+{
+	snprintf(path, plen, "linux.seccomp.syscalls[%zu]", i);
+	if (s->n_names == 0)
+		return sbx_err_set(err, 0, "config.json: %s.names: must list at least one syscall", path);
+	return map_action(s->action, s->has_errno_ret, s->errno_ret, path, "errnoRet", "action", act,
+			  err);
+}
+
 /*
  * The cheap half of compile: everything that validates the config or sets
  * plan fields other than the BPF program (flags, listener).  It always runs,
@@ -329,11 +341,7 @@ static int compile_meta(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *o
 		const struct sbx_seccomp_syscall *s = &sc->syscalls[i];
 		char path[64];
 
-		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu]", i);
-		if (s->n_names == 0)
-			return sbx_err_set(err, 0, "config.json: %s.names: must list at least one syscall", path);
-		if (map_action(s->action, s->has_errno_ret, s->errno_ret, path, "errnoRet", "action",
-			       &act, err) < 0)
+		if (rule_action(s, i, path, sizeof(path), &act, err) < 0)
 			return -1;
 		if (s->action == SBX_SCMP_NOTIFY)
 			out->needs_listener = true;
@@ -416,14 +424,8 @@ static int compile_filter(const struct sbx_seccomp *sc, struct sbx_seccomp_plan 
 		char path[64];
 		uint32_t act;
 
-		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu]", i);
-		if (s->n_names == 0)
-			return sbx_err_set(err, 0, "config.json: %s.names: must list at least one syscall", path);
-		if (map_action(s->action, s->has_errno_ret, s->errno_ret, path, "errnoRet", "action",
-			       &act, err) < 0)
+		if (rule_action(s, i, path, sizeof(path), &act, err) < 0)
 			return -1;
-		if (s->action == SBX_SCMP_NOTIFY)
-			out->needs_listener = true;
 		/* libseccomp rejects rules that repeat the default action; they
 		 * change nothing, so they are only validated (runc drops them). */
 		if (act == def_act)
@@ -515,15 +517,8 @@ int sbx_seccomp_send_listener(const struct sbx_seccomp_plan *plan, int listener_
 			      const char *state_json, struct sbx_err *err)
 {
 	_sbx_cleanup_close_ int sock = -1;
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov;
-	struct msghdr msg = { 0 };
-	struct cmsghdr *cm;
 	size_t len;
+	ssize_t n;
 
 	if (!plan || !plan->listener_path)
 		return sbx_err_set(err, EINVAL, "send seccomp listener fd: no listenerPath");
@@ -533,42 +528,17 @@ int sbx_seccomp_send_listener(const struct sbx_seccomp_plan *plan, int listener_
 	if (len == 0)
 		return sbx_err_set(err, EINVAL, "send seccomp listener fd to %s: empty state",
 				   plan->listener_path);
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", plan->listener_path);
-
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sock = sbx_unix_connect(plan->listener_path, "seccomp listener", err);
 	if (sock < 0)
-		return sbx_err_set(err, errno, "create socket for seccomp listener %s", plan->listener_path);
-	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return sbx_err_set(err, errno, "connect to seccomp listener %s", plan->listener_path);
-
+		return -1;
 	/* runtime-spec: the state (with fds ["seccompFd"] and the metadata) goes
 	 * as the payload and the listener fd as SCM_RIGHTS, in one message. */
-	memset(&ctl, 0, sizeof(ctl));
-	iov.iov_base = (void *)state_json;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &listener_fd, sizeof(int));
-
-	for (;;) {
-		ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sbx_err_set(err, errno, "send seccomp listener fd to %s", plan->listener_path);
-		if ((size_t)n < len) {
-			/* The fd went with the first chunk; send the rest plainly. */
-			if (sbx_write_all(sock, state_json + n, len - (size_t)n) < 0)
-				return sbx_err_set(err, errno, "send container state to seccomp listener %s",
-						   plan->listener_path);
-		}
-		break;
-	}
+	n = sbx_send_fd(sock, state_json, len, listener_fd);
+	if (n < 0)
+		return sbx_err_set(err, errno, "send seccomp listener fd to %s", plan->listener_path);
+	/* The fd went with the first chunk; send the rest plainly. */
+	if ((size_t)n < len && sbx_write_all(sock, state_json + n, len - (size_t)n) < 0)
+		return sbx_err_set(err, errno, "send container state to seccomp listener %s",
+				   plan->listener_path);
 	return 0;
 }

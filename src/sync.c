@@ -14,29 +14,8 @@
 int sbx_sync_send(int sock, enum sbx_sync_type type, int64_t value, int fd, struct sbx_err *err)
 {
 	struct sbx_sync_msg m = { .type = type, .value = value };
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
 
-	if (fd >= 0) {
-		struct cmsghdr *c;
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (sbx_send_fd(sock, &m, sizeof(m), fd) < 0)
 		return sbx_err_set(err, errno, "sync: send message %u", (unsigned)type);
 	return 0;
 }

@@ -74,38 +74,15 @@ int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct
 
 int sbx_terminal_send_console(const char *path, int master, struct sbx_err *err)
 {
-	_sbx_cleanup_close_ int sock = -1;
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	/* runc and crun send the master's name ("/dev/ptmx") as the payload;
 	 * conmon/containerd only look at the fd but need a non-empty message. */
-	char payload[] = "/dev/ptmx";
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) - 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
+	static const char payload[] = "/dev/ptmx";
+	_sbx_cleanup_close_ int sock = sbx_unix_connect(path, "console socket", err);
 
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return sbx_err_set(err, ENAMETOOLONG, "console socket %s", path);
-	strcpy(addr.sun_path, path);
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0)
-		return sbx_err_set(err, errno, "console socket %s: socket", path);
-	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return sbx_err_set(err, errno, "console socket %s: connect", path);
-	memset(u.buf, 0, sizeof(u.buf));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
-		if (errno != EINTR)
-			return sbx_err_set(err, errno, "console socket %s: send pty master", path);
-	}
+		return -1;
+	if (sbx_send_fd(sock, payload, sizeof(payload) - 1, master) < 0)
+		return sbx_err_set(err, errno, "console socket %s: send pty master", path);
 	return 0;
 }
 

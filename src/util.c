@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 void sbx_cleanup_close(int *fd)
@@ -42,6 +44,63 @@ void sbx_cleanup_closedir(void *dirp)
 		closedir(*d);
 		*d = NULL;
 	}
+}
+
+int sbx_fd_move_above(int fd, int min)
+{
+	int n;
+
+	if (fd < 0 || fd >= min)
+		return fd;
+	n = fcntl(fd, F_DUPFD_CLOEXEC, min);
+	close(fd);
+	return n;
+}
+
+int sbx_unix_connect(const char *path, const char *what, struct sbx_err *err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int sock;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return sbx_err_set(err, ENAMETOOLONG, "connect to %s %s", what, path);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return sbx_err_set(err, errno, "connect to %s %s: socket", what, path);
+	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		sbx_err_set(err, errno, "connect to %s %s", what, path);
+		close(sock);
+		return -1;
+	}
+	return sock;
+}
+
+ssize_t sbx_send_fd(int sock, const void *data, size_t len, int fd)
+{
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n;
 }
 
 int sbx_write_all(int fd, const void *buf, size_t len)

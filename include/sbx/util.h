@@ -48,6 +48,19 @@ static inline void *sbx_steal_ptr(void *pp)
 
 #define SBX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Move fd to a number >= `min` (O_CLOEXEC), closing the old one; fds
+ * already there are returned as they are.  -1 (errno set) on failure.
+ * Used to keep sbxrun's own fds out of the range the container receives
+ * (stdio + --preserve-fds). */
+int sbx_fd_move_above(int fd, int min);
+
+/* Connect a SOCK_STREAM|SOCK_CLOEXEC unix socket to `path` ("connect to
+ * <what> <path>" on error).  Returns the fd or -1 + err. */
+int sbx_unix_connect(const char *path, const char *what, struct sbx_err *err);
+/* sendmsg(data, len) with `fd` attached as SCM_RIGHTS (fd < 0: none),
+ * retrying on EINTR, MSG_NOSIGNAL.  Returns the bytes sent or -1 (errno). */
+ssize_t sbx_send_fd(int sock, const void *data, size_t len, int fd);
+
 /* Write all of buf, retrying on EINTR/short writes.  0 or -1 (errno set). */
 int sbx_write_all(int fd, const void *buf, size_t len);
 /* Read exactly len bytes.  Returns bytes read (< len only at EOF) or -1. */

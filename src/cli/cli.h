@@ -6,7 +6,9 @@
 #ifndef SBX_CLI_H
 #define SBX_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include "sbx/error.h"
 #include "sbx/log.h"
 
@@ -46,6 +48,12 @@ bool sbx_cli_is_rootless(const struct sbx_global_opts *g);
 /* Private cache directory (compiled seccomp programs) under the state
  * root: "<root>/.cache" (no container ID starts with a dot).  malloc'ed. */
 char *sbx_cli_cache_dir(const struct sbx_global_opts *g);
+
+/* Foreground waiting (src/cli/forward.c): the signals sbxrun forwards to
+ * the container process (+ SIGCHLD), and a signalfd loop that forwards them
+ * to `pid` until it exits.  Returns its wait status. */
+void sbx_cli_forward_mask(sigset_t *mask);
+int sbx_cli_wait_forwarding(pid_t pid, int sfd);
 
 /* Commands (each in src/cli/cmd_<name>.c). */
 int sbx_cmd_run(const struct sbx_global_opts *g, int argc, char **argv);

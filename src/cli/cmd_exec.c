@@ -106,16 +106,6 @@ static int ns_flags_to_join(pid_t pid, struct sbx_err *err)
 	return flags;
 }
 
-static int move_high(int fd, unsigned preserve)
-{
-	int n;
-	if (fd < 0 || fd >= 3 + (int)preserve)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, 3 + (int)preserve);
-	close(fd);
-	return n;
-}
-
 static char **strv_append(struct sbx_arena *a, char **v, size_t n, const char *s, size_t *n_out)
 {
 	char **r = sbx_arena_alloc(a, (n + 2) * sizeof(char *));
@@ -310,34 +300,6 @@ fail:
 	_exit(SBX_EXIT_FAILURE);
 }
 
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-				 SIGWINCH, SIGCONT, SIGALRM, SIGURG, SIGPWR };
-
-static int wait_process(pid_t pid, int sfd)
-{
-	for (;;) {
-		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(si)) {
-			int st;
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-			return st;
-		}
-		if (si.ssi_signo == SIGCHLD) {
-			int st;
-			pid_t w;
-			while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-				if (w == pid)
-					return st;
-			continue;
-		}
-		kill(pid, (int)si.ssi_signo);
-	}
-}
-
 static int do_exec(const struct sbx_global_opts *g, const struct exec_opts *o, const char *id,
 		   char **cmd, size_t n_cmd)
 {
@@ -369,7 +331,7 @@ static int do_exec(const struct sbx_global_opts *g, const struct exec_opts *o, c
 	cache_dir = sbx_cli_cache_dir(g);
 	if (compile_plans(cfg, &st, cache_dir, &pl, &err) < 0)
 		goto fail;
-	pidfd = move_high((int)syscall(SYS_pidfd_open, st.pid, 0), o->preserve_fds);
+	pidfd = sbx_fd_move_above((int)syscall(SYS_pidfd_open, st.pid, 0), (int)(3 + o->preserve_fds));
 	if (pidfd < 0 || !sbx_state_pid_alive(&st)) {
 		sbx_err_set(&err, pidfd < 0 ? errno : 0, "cannot exec in container \"%s\": its init is gone", st.id);
 		goto fail;
@@ -381,13 +343,10 @@ static int do_exec(const struct sbx_global_opts *g, const struct exec_opts *o, c
 		sbx_err_set(&err, errno, "exec: socketpair");
 		goto fail;
 	}
-	sv[0] = move_high(sv[0], o->preserve_fds);
-	sv[1] = move_high(sv[1], o->preserve_fds);
+	sv[0] = sbx_fd_move_above(sv[0], (int)(3 + o->preserve_fds));
+	sv[1] = sbx_fd_move_above(sv[1], (int)(3 + o->preserve_fds));
 
-	sigemptyset(&mask);
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(forwarded); i++)
-		sigaddset(&mask, forwarded[i]);
-	sigaddset(&mask, SIGCHLD);
+	sbx_cli_forward_mask(&mask);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 
 	joiner = fork();
@@ -456,7 +415,7 @@ static int do_exec(const struct sbx_global_opts *g, const struct exec_opts *o, c
 			while (waitpid(proc, &wst, 0) < 0 && errno == EINTR)
 				;
 		} else {
-			wst = wait_process(proc, sfd);
+			wst = sbx_cli_wait_forwarding(proc, sfd);
 			close(sfd);
 		}
 		code = sbx_container_exit_code(wst);

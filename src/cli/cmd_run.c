@@ -40,11 +40,6 @@ struct run_args {
 	unsigned log_max_file;   /* lifecycle: --log-max-file */
 };
 
-/* Signals sbxrun forwards to the container (everything a user or an
- * engine may send to stop, reload or notify a workload). */
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-				 SIGWINCH, SIGCONT, SIGALRM, SIGURG, SIGPWR };
-
 static int write_pid_file(const char *path, pid_t pid, struct sbx_err *err)
 {
 	_sbx_cleanup_free_ char *tmp = sbx_xasprintf("%s.tmp.%d", path, (int)getpid());
@@ -83,35 +78,6 @@ static void format_bytes(const char *v, char *out, size_t len)
 		snprintf(out, len, "%llu", (unsigned long long)n);
 	else
 		snprintf(out, len, "%llu%c", (unsigned long long)n, units[u]);
-}
-
-/* Wait for init, forwarding signals.  Returns its wait status. */
-static int wait_forwarding(pid_t init, int sfd)
-{
-	for (;;) {
-		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(si)) {
-			int st;
-			/* Should not happen; fall back to a plain wait. */
-			while (waitpid(init, &st, 0) < 0 && errno == EINTR)
-				;
-			return st;
-		}
-		if (si.ssi_signo == SIGCHLD) {
-			int st;
-			pid_t w;
-			/* Reap everything: init, and any stray child. */
-			while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-				if (w == init)
-					return st;
-			continue;
-		}
-		kill(init, (int)si.ssi_signo);
-	}
 }
 
 static int run_container(const struct sbx_global_opts *g, const struct run_args *a)
@@ -159,10 +125,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	/* Block the forwarded signals before the container exists, so none
 	 * is lost between its start and our signalfd; init unblocks them in
 	 * itself right before execve. */
-	sigemptyset(&mask);
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(forwarded); i++)
-		sigaddset(&mask, forwarded[i]);
-	sigaddset(&mask, SIGCHLD);
+	sbx_cli_forward_mask(&mask);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 
 	r = sbx_container_spawn(cfg, &lo, &ctr, &err);
@@ -208,7 +171,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 		code = sbx_cli_fail(&err);
 		goto out_wait;
 	}
-	st = wait_forwarding(ctr.pid, sfd);
+	st = sbx_cli_wait_forwarding(ctr.pid, sfd);
 	close(sfd);
 	code = sbx_container_exit_code(st);
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
