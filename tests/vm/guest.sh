@@ -8,6 +8,7 @@ set -u
 export SBXRUN=/payload/sbxrun HELPERS=/payload/helpers SBX_SRCDIR=/payload
 export BUSYBOX=/payload/busybox PATH="/payload/scripts:$PATH"
 export SBX_VM_LIB=/payload/lib.sh
+: "${VM_TEST_TIMEOUT:=240}"
 chmod 0755 /payload /payload/sbxrun /payload/scripts/*.sh /payload/busybox
 chmod -R a+rX /payload
 
@@ -19,8 +20,13 @@ for t in /payload/tests/*.test.sh; do
 	d=$(mktemp -d /tmp/vmtest.XXXXXX)
 	chmod 0755 "$d"
 	out="$d.log"
-	(cd "$d" && TEST_TMP="$d" bash "$t") 2>&1 | tee "$out"
+	# A hung test must not eat the whole VM budget (vm-run.sh --timeout):
+	# it is stopped and counted as failed, and the other tests still run.
+	(cd "$d" && TEST_TMP="$d" exec timeout "$VM_TEST_TIMEOUT" bash "$t") 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
+	if [ "$rc" = 124 ] || [ "$rc" = 143 ]; then
+		echo "FAIL: $name timed out after ${VM_TEST_TIMEOUT}s" | tee -a "$out"
+	fi
 	p=$(grep -c '^PASS: ' "$out")
 	f=$(grep -c '^FAIL: ' "$out")
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
