@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1082,17 +1083,43 @@ START_TEST(test_default_spec_rootless)
 }
 END_TEST
 
-/* The seccomp object is the embedded profile, inserted unchanged. */
+/* The seccomp object is the embedded profile, unchanged but for the
+ * architectures: only the host's family is kept (a subset of the profile's
+ * list, in its order; on x86_64 exactly the three x86 ABIs). */
 START_TEST(test_default_spec_embeds_profile)
 {
 	_sbx_cleanup_free_ char *text = sbx_config_default_spec(false);
 	json_error_t jerr;
 	json_t *spec = json_loads(text, 0, &jerr);
 	json_t *prof = json_loads(sbx_seccomp_default_json, 0, &jerr);
+	json_t *sc, *archs, *all;
+	struct utsname u;
 
 	ck_assert_ptr_nonnull(spec);
 	ck_assert_msg(prof != NULL, "embedded profile: %s", jerr.text);
-	ck_assert(json_equal(json_object_get(json_object_get(spec, "linux"), "seccomp"), prof));
+	sc = json_object_get(json_object_get(spec, "linux"), "seccomp");
+	ck_assert_ptr_nonnull(sc);
+	archs = json_incref(json_object_get(sc, "architectures"));
+	all = json_incref(json_object_get(prof, "architectures"));
+	ck_assert(json_is_array(archs) && json_array_size(archs) > 0);
+	for (size_t i = 0; i < json_array_size(archs); i++) {
+		bool found = false;
+		for (size_t j = 0; j < json_array_size(all); j++)
+			found |= json_equal(json_array_get(archs, i), json_array_get(all, j));
+		ck_assert_msg(found, "architecture %s is not in the profile",
+			      json_string_value(json_array_get(archs, i)));
+	}
+	ck_assert_int_eq(uname(&u), 0);
+	if (!strcmp(u.machine, "x86_64")) {
+		json_t *x86 = json_pack("[sss]", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+		ck_assert(json_equal(archs, x86));
+		json_decref(x86);
+	}
+	json_object_del(sc, "architectures");
+	json_object_del(prof, "architectures");
+	ck_assert(json_equal(sc, prof));
+	json_decref(archs);
+	json_decref(all);
 	json_decref(spec);
 	json_decref(prof);
 }
