@@ -181,6 +181,27 @@ static __attribute__((noreturn)) void reaper_loop(pid_t child)
 	}
 }
 
+/*
+ * Every signal back to SIG_DFL, through the raw syscall: glibc's
+ * signal()/sigaction() refuse 32 and 33 (reserved for its threads), but an
+ * ignored 32/33 inherited from whoever started sbxrun survives execve just
+ * the same (seen on a CI runner: SigIgn 0x180000000).  Called right before
+ * execve, so glibc's own use of those signals no longer matters.
+ */
+static void reset_signal_dispositions(void)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} ksa = { .handler = SIG_DFL };
+
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+}
+
 static int wait_exec_fifo(int fd, struct sbx_err *err)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -353,9 +374,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	 * whatever sbxrun inherited (nohup, a CI runner ignoring SIGPIPE...):
 	 * ignored signals survive execve, and a container ignoring SIGTERM
 	 * could not be stopped. */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+	reset_signal_dispositions();
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
 	execve(exe, p->args, p->env);
