@@ -378,7 +378,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
 	execve(exe, p->args, p->env);
-	return sbx_err_set(err, errno, "exec %s", exe);
+	return sbx_err_set(err, errno, "exec \"%s\"", exe);
 }
 
 static __attribute__((noreturn)) void init_main(struct launch_ctx *c)
@@ -389,10 +389,7 @@ static __attribute__((noreturn)) void init_main(struct launch_ctx *c)
 	child_setup(c, &err);
 	/* Tell the parent which exit code the failure maps to. */
 	m.err = err;
-	m.value = (err.errnum == ENOENT || err.errnum == EACCES || err.errnum == ENOEXEC) &&
-			  !strncmp(err.msg, "exec ", 5)
-		  ? sbx_process_exec_exit_code(err.errnum)
-		  : SBX_EXIT_SETUP_FAILED;
+	m.value = sbx_process_error_exit_code(&err);
 	(void)send(c->sock, &m, sizeof(m), MSG_NOSIGNAL);
 	_exit((int)m.value);
 }
@@ -520,7 +517,8 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 {
 	const struct sbx_config *cfg = c->cfg;
 	const struct sbx_linux *l = &cfg->linux;
-	bool host_root = geteuid() == 0 && in_initial_userns();
+	bool host_root = c->opts->rootless < 0 ? geteuid() == 0 && in_initial_userns()
+						 : !c->opts->rootless;
 	struct sbx_rootfs_opts ro = { 0 };
 	const char *init;
 

@@ -165,3 +165,14 @@ int sbx_process_exec_exit_code(int errnum)
 {
 	return errnum == ENOENT ? 127 : 126;
 }
+
+int sbx_process_error_exit_code(const struct sbx_err *e)
+{
+	/* Only the lookup and execve of args[0] say `exec "<path>"`; other
+	 * failures (a missing --process file, say) are setup errors. */
+	if (strncmp(e->msg, "exec \"", 6) != 0)
+		return 125;
+	if (e->errnum == ENOENT || e->errnum == EACCES || e->errnum == ENOEXEC)
+		return sbx_process_exec_exit_code(e->errnum);
+	return 125;
+}

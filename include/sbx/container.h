@@ -43,6 +43,10 @@ struct sbx_launch_opts {
 	bool no_pivot;
 	bool no_new_keyring;
 	const char *cache_dir;      /* private cache (compiled seccomp programs); NULL: none */
+	/* --rootless: -1 auto (not root in the initial user namespace), 0 act
+	 * as root, 1 act as rootless (bind devices instead of mknod, sysfs
+	 * fallback, rootless cgroup placement). */
+	int rootless;
 	bool foreground;            /* `run` in the foreground: init dies with sbxrun (PDEATHSIG) */
 	/* Container state JSON for hooks (built by the caller; pid is filled
 	 * in by the launcher through the callback below). */

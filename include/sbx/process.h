@@ -31,5 +31,10 @@ int sbx_process_find_executable(const struct sbx_process *p, char *out, size_t l
 int sbx_process_prepare_fds(unsigned preserve_fds, struct sbx_err *err);
 /* Exit code for a failed exec (ENOENT -> 127, EACCES/ENOEXEC/... -> 126). */
 int sbx_process_exec_exit_code(int errnum);
+/* Exit code sbxrun reports for a setup failure `e`: 127/126 when the
+ * executable lookup or execve of process.args[0] failed (message
+ * `exec "<path>": ...`),
+ * else 125.  Shared by run/create (init) and exec. */
+int sbx_process_error_exit_code(const struct sbx_err *e);
 
 #endif

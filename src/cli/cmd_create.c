@@ -74,6 +74,12 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 		sbx_err_set(&err, 0, "config.json: process: required to create a container");
 		goto fail_nostate;
 	}
+	/* `create` returns before anyone could read the pty: it can only go
+	 * to a console socket (runc refuses the same). */
+	if (cfg->process->terminal && !lo.console_socket) {
+		sbx_err_set(&err, 0, "create: process.terminal is true but no --console-socket was given to hand the terminal to");
+		goto fail_nostate;
+	}
 	if (sbx_life_record_begin(g, lo.id, cfg, &h, &st, &err) < 0)
 		goto fail_nostate;
 	if (mkfifoat(h.dirfd, SBX_EXEC_FIFO, 0600) < 0) {
@@ -86,6 +92,7 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	lo.cache_dir = cache_dir;
 	lo.exec_fifo = fifo;
 	lo.foreground = false;
+	lo.rootless = g->rootless;
 	lo.state_json = sbx_life_hook_state;
 	lo.state_arg = &st;
 	r = sbx_container_spawn(cfg, &lo, &ctr, &err);

@@ -257,7 +257,7 @@ static int process_setup(const struct sbx_config *cfg, const struct plans *pl,
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
 	execve(exe, p->args, p->env);
-	return sbx_err_set(err, errno, "exec %s", exe);
+	return sbx_err_set(err, errno, "exec \"%s\"", exe);
 }
 
 static __attribute__((noreturn)) void joiner_main(const struct sbx_config *cfg,
@@ -442,9 +442,8 @@ fail_kill:
 fail_unblock:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 fail:
-	code = sbx_cli_fail(&err);
-	if (err.errnum == ENOENT && strstr(err.msg, "exec"))
-		code = SBX_EXIT_NOTFOUND;
+	sbx_cli_fail(&err);
+	code = sbx_process_error_exit_code(&err);
 	if (master >= 0)
 		close(master);
 	if (sv[0] >= 0)

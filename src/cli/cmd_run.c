@@ -102,6 +102,14 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 		sbx_config_free(cfg);
 		return sbx_cli_fail(&err);
 	}
+	/* Detached, nobody would read the pty: refuse rather than silently
+	 * closing the container's terminal (runc refuses too). */
+	if (a->detach && !a->console_socket && cfg->process && cfg->process->terminal) {
+		sbx_err_set(&err, 0, "run --detach: process.terminal is true but no --console-socket was given to hand the terminal to");
+		sbx_life_record_remove(&rh, &rst);
+		sbx_config_free(cfg);
+		return sbx_cli_fail(&err);
+	}
 	/* lifecycle: `run --detach` without a terminal logs to a json-file. */
 	if (a->detach && !a->console_socket && cfg->process && !cfg->process->terminal &&
 	    sbx_life_detach_log_start(&rh, &rst, a->log_max_size, a->log_max_file, &saved_out,
@@ -119,6 +127,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	lo.preserve_fds = a->preserve_fds;
 	lo.console_socket = a->console_socket;
 	lo.no_pivot = a->no_pivot;
+	lo.rootless = g->rootless;
 	lo.no_new_keyring = a->no_new_keyring;
 	lo.foreground = !a->detach;
 
@@ -279,8 +288,13 @@ int sbx_cmd_run_bundle_dir(const struct sbx_global_opts *g, const char *dir)
 					 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
 				 ? *p
 				 : '-');
-	if (o == 0 || id[0] == '-')
-		o = (size_t)snprintf(id, sizeof(id), "sbx");
+	/* IDs start with a letter or digit (state.c validates that). */
+	if (o == 0 || !((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
+			(id[0] >= '0' && id[0] <= '9'))) {
+		memmove(id + 4, id, o); /* o <= 60: fits */
+		memcpy(id, "sbx-", 4);
+		o += 4;
+	}
 	(void)!getrandom(rnd, sizeof(rnd), 0);
 	snprintf(id + o, sizeof(id) - o, "-%02x%02x%02x", rnd[0], rnd[1], rnd[2]);
 	a.id = id;

@@ -49,7 +49,7 @@ int sbx_cli_usage(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "sbxrun %s: %s\nRun 'sbxrun --help' for usage.\n", cmd, msg);
+	fprintf(stderr, "sbxrun%s%s: %s\nRun 'sbxrun --help' for usage.\n", *cmd ? " " : "", cmd, msg);
 	return SBX_EXIT_FAILURE;
 }
 

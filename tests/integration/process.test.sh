@@ -195,3 +195,32 @@ test_tmpcopyup_only_for_tmpfs() {
 	expect_eq 125 "$rc" "exit status" || return 1
 	expect_match '"tmpcopyup" is only valid for a tmpfs mount' "$err"
 }
+
+# exec reports the same exit codes as run: 127 not found, 126 not
+# executable, 125 for its own failures (a missing --process file).
+test_exec_exit_codes() {
+	local b=$TEST_TMP/b id="ex-$RANDOM"
+	make_bundle "$b" sleep 30 || return 1
+	expect_rc 0 sbx run --detach --bundle "$b" "$id" || return 1
+	expect_rc 127 sbx exec "$id" /no/such/binary || return 1
+	expect_rc 126 sbx exec "$id" /etc/passwd || return 1
+	expect_rc 125 sbx exec --process "$TEST_TMP/missing.json" "$id" || return 1
+	expect_rc 0 sbx exec "$id" true || return 1
+	sbx delete --force "$id"
+}
+
+# A terminal that nobody could read: create (and run --detach) need a
+# console socket to hand it to.
+test_terminal_needs_console_socket_when_detached() {
+	local b=$TEST_TMP/b err rc=0
+	make_bundle "$b" sh || return 1
+	cfg "$b" '.process.terminal = true' || return 1
+	err=$(sbx create --bundle "$b" "tty-$RANDOM" 2>&1) || rc=$?
+	expect_eq 125 "$rc" "create: exit status" || return 1
+	expect_match 'process\.terminal is true but no --console-socket' "$err" || return 1
+	rc=0
+	err=$(sbx run --detach --bundle "$b" "tty-$RANDOM" 2>&1) || rc=$?
+	expect_eq 125 "$rc" "run --detach: exit status" || return 1
+	expect_match 'process\.terminal is true but no --console-socket' "$err" || return 1
+	expect_eq "" "$(sbx list -q)" "nothing recorded"
+}
