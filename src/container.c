@@ -253,6 +253,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	if (o->foreground && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
+	sbx_debug("init: started in the container's namespaces");
 
 	/* 1. Namespaced identity and plumbing: needs the capabilities that we
 	 *    hold in the new user namespace, so it comes before any drop. */
@@ -273,6 +274,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	if (p && sbx_process_apply_oom_score_adj(p, err) < 0)
 		return -1;
+	sbx_debug("init: hostname, lo, session keyring, exec label set");
 
 	/* Whether setgroups(2) is allowed is a property of the user namespace
 	 * we ended up in (ours, or one joined by path, maybe made by
@@ -292,12 +294,14 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	if (sbx_rootfs_apply_child(c->rootfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
+	sbx_debug("init: mounts done, pivot_root into %s", cfg->rootfs);
 	/* sysctls go through the container's own /proc, before readonlyPaths
 	 * makes /proc/sys read-only. */
 	if (sbx_sysctl_apply_child(cfg, err) < 0)
 		return -1;
 	if (sbx_rootfs_finalize_child(c->rootfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
+	sbx_debug("init: sysctls, read-only and masked paths, read-only root done");
 
 	/* 3. The terminal lives in the container's devpts instance. */
 	if (p->terminal) {
@@ -327,6 +331,8 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return sbx_err_prefix(err, "switch to uid %u gid %u", p->user.uid, p->user.gid);
 	if (sbx_caps_apply(&c->caps, err) < 0)
 		return sbx_err_prefix(err, "capabilities");
+	sbx_debug("init: now uid %u gid %u with the configured capability sets", p->user.uid,
+		  p->user.gid);
 	/* The uid switch cleared the parent-death signal: set it again. */
 	if (o->foreground && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
@@ -345,6 +351,9 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	/* 6. seccomp last: from here on only execve is left to do. */
 	if (p->no_new_privileges && sbx_seccomp_apply_child(&c->seccomp, &fd, err) < 0)
 		return sbx_err_prefix(err, "seccomp");
+	sbx_debug("init: no_new_privs=%d, landlock=%d, seccomp=%d (%zu instructions); exec %s",
+		  p->no_new_privileges, c->landlock.present, c->seccomp.present, c->seccomp.n_insns,
+		  exe);
 	if (c->seccomp.needs_listener && fd >= 0) {
 		if (sbx_sync_send(c->sock, SBX_SYNC_SECCOMP, 0, fd, err) < 0)
 			return -1;
@@ -627,6 +636,7 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 		goto fail;
 	if (sbx_sync_send(sock, SBX_SYNC_USERNS_DONE, 0, -1, err) < 0)
 		goto fail;
+	sbx_debug("parent: ids mapped%s", cg_enter ? ", moved into the cgroup" : "");
 	if (sbx_sync_expect(sock, SBX_SYNC_INIT_PID, &m, NULL, "namespaces", err) < 0)
 		goto fail;
 	init = (pid_t)m.value;
@@ -774,6 +784,7 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 	pid_t s1;
 	int r;
 
+	sbx_debug("parent: compiling plans");
 	if (compile_all(&c, err) < 0) {
 		free_plans(&c);
 		return -SBX_EXIT_SETUP_FAILED;

@@ -98,6 +98,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 
 	if (sbx_config_load(a->bundle, &cfg, &err) < 0)
 		return sbx_cli_fail(&err);
+	sbx_debug("parent: %s/config.json loaded", cfg->bundle);
 	if (sbx_life_record_begin(g, a->id, cfg, &rh, &rst, &err) < 0) {
 		sbx_config_free(cfg);
 		return sbx_cli_fail(&err);
@@ -183,6 +184,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	st = sbx_cli_wait_forwarding(ctr.pid, sfd);
 	close(sfd);
 	code = sbx_container_exit_code(st);
+	sbx_debug("container %s exited: status %d", a->id, code);
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
 		/* Otherwise indistinguishable from a crash: name the cause. */
 		sbx_cli_report("container killed by SIGSYS (signal 31): a seccomp rule with SCMP_ACT_KILL matched a system call");
@@ -213,6 +215,7 @@ out_cleanup:
 			sbx_warn("%s", err.msg);
 	}
 	sbx_life_record_remove(&rh, &rst); /* lifecycle: foreground run is over */
+	sbx_debug("container %s: cgroup and state removed", a->id);
 out:
 	sbx_container_release(&ctr);
 	sbx_config_free(cfg);
