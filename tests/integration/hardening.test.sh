@@ -112,10 +112,7 @@ test_seccomp_kill_sigsys() {
 
 # The exact error, exit 125, and no container started.
 expect_config_error() {
-	local b=$1 want=$2 err rc=0
-	err=$(run_h "$b" 2>&1 >/dev/null) || rc=$?
-	expect_eq 125 "$rc" "exit status" || return 1
-	expect_match "$want" "$err" "stderr"
+	expect_run_error "$@"
 }
 
 test_reject_unknown_syscall() {

@@ -147,6 +147,16 @@ expect_nomatch() {
 	_sbx_fail "${3:-output}: a line matches /$1/ in: $(printf '%q' "$2")"
 }
 
+# expect_run_error BUNDLE REGEX [SBXRUN-RUN-OPTIONS...]: `sbxrun run` of
+# BUNDLE must fail with status 125 (nothing ran) and its stderr match REGEX.
+expect_run_error() {
+	local b=$1 want=$2 err rc=0
+	shift 2
+	err=$(sbx run --bundle "$b" "$@" "err-$RANDOM" 2>&1 >/dev/null) || rc=$?
+	expect_eq 125 "$rc" "exit status" || return 1
+	expect_match "$want" "$err" "stderr"
+}
+
 # expect_rc N CMD...: run CMD (output passes through), compare its status.
 expect_rc() {
 	local want=$1 rc=0

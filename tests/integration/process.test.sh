@@ -36,12 +36,10 @@ test_rlimits() {
 }
 
 test_rlimit_unknown_type_rejected() {
-	local b=$TEST_TMP/b err rc=0
+	local b=$TEST_TMP/b
 	make_bundle "$b" true || return 1
 	cfg "$b" '.process.rlimits = [{"type":"RLIMIT_BOGUS","soft":1,"hard":1}]' || return 1
-	err=$(run_p "$b" 2>&1) || rc=$?
-	expect_eq 125 "$rc" "exit status" || return 1
-	expect_match 'process\.rlimits\[0\]' "$err"
+	expect_run_error "$b" 'process\.rlimits\[0\]'
 }
 
 test_oom_score_adj_and_umask() {
@@ -67,12 +65,10 @@ test_additional_gids() {
 # must refuse additional groups it cannot set rather than drop them.
 test_additional_gids_refused_without_setgroups() {
 	[ "$SBX_TEST_MODE" = rootless ] || skip "rootless only (single-id map)"
-	local b=$TEST_TMP/b err rc=0
+	local b=$TEST_TMP/b
 	make_bundle "$b" id -G || return 1
 	cfg "$b" '.process.user.additionalGids = [10]' || return 1
-	err=$(run_p "$b" 2>&1) || rc=$?
-	expect_eq 125 "$rc" "exit status" || return 1
-	expect_match 'additionalGids: gid 10 cannot be set: setgroups is denied' "$err"
+	expect_run_error "$b" 'additionalGids: gid 10 cannot be set: setgroups is denied'
 }
 
 test_sysctl_namespaced() {
@@ -87,12 +83,10 @@ test_sysctl_namespaced() {
 }
 
 test_sysctl_host_wide_refused() {
-	local b=$TEST_TMP/b err rc=0
+	local b=$TEST_TMP/b
 	make_bundle "$b" true || return 1
 	cfg "$b" '.linux.sysctl = {"kernel.panic": "1"}' || return 1
-	err=$(run_p "$b" 2>&1) || rc=$?
-	expect_eq 125 "$rc" "exit status" || return 1
-	expect_match '^sbxrun: config\.json: linux\.sysctl: "kernel\.panic" is not namespaced' "$err"
+	expect_run_error "$b" '^sbxrun: config\.json: linux\.sysctl: "kernel\.panic" is not namespaced'
 }
 
 test_devices() {
@@ -118,12 +112,10 @@ test_bind_mount_readonly() {
 }
 
 test_unknown_mount_option_rejected() {
-	local b=$TEST_TMP/b err rc=0
+	local b=$TEST_TMP/b
 	make_bundle "$b" true || return 1
 	cfg "$b" '.mounts += [{"destination":"/x","type":"bind","source":"/tmp","options":["bind","frobnicate"]}]' || return 1
-	err=$(run_p "$b" 2>&1) || rc=$?
-	expect_eq 125 "$rc" "exit status" || return 1
-	expect_match 'unknown mount option "frobnicate"' "$err"
+	expect_run_error "$b" 'unknown mount option "frobnicate"'
 }
 
 # Join a network namespace by path: the container sees that namespace's
@@ -158,12 +150,10 @@ test_join_network_namespace_by_path() {
 }
 
 test_hostname_without_uts_namespace_refused() {
-	local b=$TEST_TMP/b err rc=0
+	local b=$TEST_TMP/b
 	make_bundle "$b" true || return 1
 	cfg "$b" 'del(.linux.namespaces[] | select(.type == "uts"))' || return 1
-	err=$(run_p "$b" 2>&1) || rc=$?
-	expect_eq 125 "$rc" "exit status" || return 1
-	expect_match 'hostname: setting a hostname requires a new uts namespace' "$err"
+	expect_run_error "$b" 'hostname: setting a hostname requires a new uts namespace'
 }
 
 # tmpcopyup (podman --read-only uses it): the tmpfs starts with the image's
@@ -188,12 +178,10 @@ ro-ok" "$out"
 }
 
 test_tmpcopyup_only_for_tmpfs() {
-	local b=$TEST_TMP/b err rc=0
+	local b=$TEST_TMP/b
 	make_bundle "$b" true || return 1
 	cfg "$b" '.mounts += [{"destination":"/x","type":"bind","source":"/tmp","options":["rbind","tmpcopyup"]}]' || return 1
-	err=$(run_p "$b" 2>&1) || rc=$?
-	expect_eq 125 "$rc" "exit status" || return 1
-	expect_match '"tmpcopyup" is only valid for a tmpfs mount' "$err"
+	expect_run_error "$b" '"tmpcopyup" is only valid for a tmpfs mount'
 }
 
 # exec reports the same exit codes as run: 127 not found, 126 not
