@@ -226,7 +226,8 @@ static int wait_exec_fifo(int fd, struct sbx_err *err)
 			nanosleep(&ts, NULL);
 		}
 	}
-	close(fd);
+	/* The fd stays open (close-on-exec): `sbxrun start` waits for it to
+	 * close at execve before running the poststart hooks. */
 	return 0;
 }
 
@@ -315,8 +316,6 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	/* 4. Process attributes that need privilege. */
 	if (sbx_process_apply_rlimits(p, err) < 0)
 		return -1;
-	if (sbx_hooks_run(&cfg->hooks.start_container, "startContainer", c->state_json, err) < 0)
-		return -1;
 
 	/* 5. Drop privileges.  Loading seccomp needs no_new_privs or
 	 *    CAP_SYS_ADMIN: without no_new_privs it must be loaded while we
@@ -369,13 +368,23 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	} else if (sbx_sync_send(c->sock, SBX_SYNC_EXEC, 0, -1, err) < 0) {
 		return -1;
 	}
+	/* startContainer hooks: after `start`, before the user's process
+	 * (runtime-spec), in the container's namespaces and already under
+	 * its confinement, as runc runs them.  A failure is reported over the
+	 * sync socket (run) and ends the container. */
+	if (sbx_hooks_run(&cfg->hooks.start_container, "startContainer", c->state_json, err) < 0)
+		return -1;
 
 	if (c->init_reaper) {
 		pid_t child = fork();
 		if (child < 0)
 			return sbx_err_set(err, errno, "fork the workload under run.sbx.init");
 		if (child > 0) {
+			/* Only the workload's execve may close these: the parent
+			 * (run) and `start` wait for exactly that. */
 			close(c->sock);
+			if (c->fifo_fd >= 0)
+				close(c->fifo_fd);
 			reaper_loop(child);
 		}
 	}

@@ -9,6 +9,7 @@
 #include "sbx/util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -52,6 +53,18 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 	if (unlinkat(h.dirfd, SBX_EXEC_FIFO, 0) < 0) {
 		sbx_err_set(&err, errno, "remove exec fifo %s/%s", h.dir, SBX_EXEC_FIFO);
 		goto fail;
+	}
+	/* runtime-spec: poststart runs after the user's process is executed.
+	 * init keeps the fifo's read end open (close-on-exec) through the
+	 * startContainer hooks until its execve; the write end reports POLLERR
+	 * once no reader is left. */
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = 0 };
+		int r = poll(&p, 1, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
+			break;
 	}
 	if (sbx_life_load_config(&h, &st, &cfg, &err) < 0) {
 		sbx_warn("poststart hooks not run: %s", err.msg);

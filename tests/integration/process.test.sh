@@ -232,3 +232,33 @@ test_limit_without_usable_cgroup_v2_is_a_clear_error() {
 	expect_match '^sbxrun: cgroup: memory limit \(linux\.resources\.memory\.limit\) requested but the memory controller is not available in the cgroup v2 hierarchy at .*\(this host uses cgroup v1 for it\).*systemd\.unified_cgroup_hierarchy=1' "$err" || return 1
 	expect_nomatch 'should-not-run' "$err"
 }
+
+# Container-side hooks (runtime-spec): createContainer runs in the
+# container's namespaces before pivot_root; startContainer runs inside the
+# container after `start` (not at create) and before the user's process;
+# poststart runs after that process was executed.
+test_container_hooks_order() {
+	local b=$TEST_TMP/b log=$TEST_TMP/log id="hk-$RANDOM" out
+	mkdir -p "$log" && : >"$log/order" && chmod 0666 "$log/order" && chown_user "$log"
+	printf '#!/bin/sh\necho poststart >> %s/order\n' "$log" >"$TEST_TMP/poststart"
+	printf '#!/bin/sh\necho createContainer >> %s/order\n' "$log" >"$TEST_TMP/cc"
+	chmod 0755 "$TEST_TMP/poststart" "$TEST_TMP/cc"
+	chown_user "$TEST_TMP/poststart" "$TEST_TMP/cc"
+	make_bundle "$b" sh -c 'echo process >> /log/order; sleep 30' || return 1
+	cfg "$b" ".mounts += [{destination: \"/log\", type: \"bind\", source: \"$log\", options: [\"rbind\", \"rw\"]}]
+		  | .hooks = {createContainer: [{path: \"$TEST_TMP/cc\"}],
+			      startContainer: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo startContainer >> /log/order\"]}],
+			      poststart: [{path: \"$TEST_TMP/poststart\"}]}" || return 1
+	expect_rc 0 sbx create --bundle "$b" "$id" || return 1
+	expect_eq "createContainer" "$(cat "$log/order" | xargs)" "after create" || return 1
+	expect_rc 0 sbx start "$id" || return 1
+	# startContainer (in the container) before poststart; the process line
+	# may come before or after poststart (it runs concurrently).
+	expect_eq "createContainer startContainer poststart" "$(grep -v process "$log/order" | xargs)" "after start" || return 1
+	sbx delete --force "$id"
+	# run: the hook runs inside the container (its /tmp), before the process.
+	make_bundle "$TEST_TMP/b2" cat /tmp/marker || return 1
+	cfg "$TEST_TMP/b2" '.hooks = {startContainer: [{path: "/bin/sh", args: ["sh", "-c", "echo hook-ran > /tmp/marker"]}]}' || return 1
+	out=$(sbx run --bundle "$TEST_TMP/b2" "hk2-$RANDOM") || return 1
+	expect_eq "hook-ran" "$out"
+}
