@@ -134,3 +134,24 @@ clean:
 
 # Embedded data files (see src/embedded.c).
 $(O)/obj/src/embedded.o: configs/seccomp/default.json
+
+# Fuzzing (clang + libFuzzer): `make fuzz FUZZ_SECONDS=60` builds the config
+# parser target with ASan+UBSan and runs it on the fixtures as seed corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_O := build-fuzz
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-DSBX_VERSION='"$(VERSION)"' -DSBX_GIT_COMMIT='"$(GIT_COMMIT)"' -DSBX_DATADIR='"$(DATADIR)"'
+.PHONY: fuzz
+fuzz: $(FUZZ_O)/embedded.o
+	@mkdir -p $(FUZZ_O)/corpus
+	clang $(FUZZ_CFLAGS) -o $(FUZZ_O)/fuzz_config tests/fuzz/fuzz_config.c \
+		$(filter-out src/embedded.c,$(LIB_SRCS)) $(FUZZ_O)/embedded.o $(PKG_LIBS) 2>&1 | grep -v '^$$' || true
+	@test -x $(FUZZ_O)/fuzz_config
+	cp tests/fixtures/config/*.json $(FUZZ_O)/corpus/
+	$(FUZZ_O)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-detect_leaks=1 $(FUZZ_O)/corpus
+
+$(FUZZ_O)/embedded.o: src/embedded.c configs/seccomp/default.json
+	@mkdir -p $(FUZZ_O)
+	clang -c -Iinclude -o $@ src/embedded.c

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libFuzzer target: config.json is untrusted input to the runtime.  Every
+ * input must either parse into a model that compiles (caps, mounts,
+ * seccomp, sysctl, cgroup) and frees cleanly, or fail with an error
+ * message; ASan/UBSan/LSan catch the rest.  `make fuzz` builds and runs it.
+ */
+#include "sbx/caps.h"
+#include "sbx/cgroup.h"
+#include "sbx/config.h"
+#include "sbx/landlock.h"
+#include "sbx/rootfs.h"
+#include "sbx/seccomp.h"
+#include "sbx/sysctl.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sbx_config *cfg = NULL;
+	struct sbx_err err = { 0 };
+
+	if (sbx_config_parse((const char *)data, size, "config.json", &cfg, &err) < 0) {
+		/* A failure always says something. */
+		if (!err.msg[0])
+			abort();
+		return 0;
+	}
+	/* The pure compile steps of every module see the parsed model too. */
+	{
+		struct sbx_rootfs_opts ro = { .userns = true, .rootless = true, .new_netns = true };
+		struct sbx_rootfs_plan *rp = NULL;
+		struct sbx_caps_plan cp;
+		struct sbx_landlock_plan lp;
+		struct sbx_seccomp_plan sp;
+
+		cfg->bundle = sbx_arena_strdup(&cfg->arena, "/fuzz-bundle");
+		if (sbx_rootfs_compile(cfg, &ro, &rp, &err) == 0)
+			sbx_rootfs_plan_free(rp);
+		if (cfg->process)
+			(void)sbx_caps_compile(&cfg->process->caps, &cp, &err);
+		if (sbx_landlock_compile(cfg, &lp, &err) == 0)
+			sbx_landlock_plan_free(&lp);
+		(void)sbx_sysctl_compile(cfg, &err);
+		/* libseccomp is slow: only small profiles, to keep the fuzzer fast. */
+		if (cfg->linux.seccomp && cfg->linux.seccomp->n_syscalls < 8 &&
+		    sbx_seccomp_compile(cfg->linux.seccomp, &sp, &err) == 0)
+			sbx_seccomp_plan_free(&sp);
+	}
+	sbx_config_free(cfg);
+	return 0;
+}
