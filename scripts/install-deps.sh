@@ -13,7 +13,7 @@ set -eu
 
 BUILD_PKGS="gcc make pkg-config libcap-ng-dev libseccomp-dev libmnl-dev libapparmor-dev libjansson-dev check"
 TEST_PKGS="busybox-static uidmap jq iproute2 util-linux procps"
-OPT_PKGS="runc crun hyperfine valgrind clang qemu-system-x86 apparmor cpio file
+OPT_PKGS="runc crun hyperfine valgrind clang libclang-rt-14-dev qemu-system-x86 apparmor cpio file
 	podman conmon docker.io containerd containernetworking-plugins slirp4netns fuse-overlayfs"
 
 mode=--check-or-install
