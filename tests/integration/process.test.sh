@@ -72,14 +72,17 @@ test_additional_gids_refused_without_setgroups() {
 }
 
 test_sysctl_namespaced() {
-	local b=$TEST_TMP/b out
+	local b=$TEST_TMP/b out host_shmmni host_fwd
+	host_shmmni=$(cat /proc/sys/kernel/shmmni) host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+	[ "$host_shmmni" != 1234 ] || skip "host kernel.shmmni is already 1234"
 	make_bundle "$b" sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni' || return 1
 	cfg "$b" '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}' || return 1
 	out=$(run_p "$b") || return 1
 	expect_eq "1
 1234" "$out" || return 1
-	# the host's own values are untouched
-	expect_eq "$(cat /proc/sys/kernel/shmmni)" "$(cat /proc/sys/kernel/shmmni)"
+	# the host's own values are untouched (they live in other namespaces)
+	expect_eq "$host_shmmni" "$(cat /proc/sys/kernel/shmmni)" "host kernel.shmmni" || return 1
+	expect_eq "$host_fwd" "$(cat /proc/sys/net/ipv4/ip_forward)" "host net.ipv4.ip_forward"
 }
 
 test_sysctl_host_wide_refused() {
