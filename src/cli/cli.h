@@ -30,6 +30,7 @@ struct sbx_command {
 	const char *name;
 	int (*fn)(const struct sbx_global_opts *g, int argc, char **argv);
 	const char *summary;
+	const char *usage;   /* options and arguments, for `sbxrun CMD --help` */
 };
 
 /* Print/log an error (log at error level; to stderr as "sbxrun: <msg>") and

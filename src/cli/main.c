@@ -196,6 +196,16 @@ int main(int argc, char **argv)
 			int sub_argc = argc - optind;
 			char **sub_argv = argv + optind;
 
+			/* `sbxrun CMD --help`: only among the leading options, so
+			 * `sbxrun exec ID ls -h` still runs `ls -h`. */
+			for (int i = 1; i < sub_argc && sub_argv[i][0] == '-' && strcmp(sub_argv[i], "--"); i++)
+				if (!strcmp(sub_argv[i], "--help") || !strcmp(sub_argv[i], "-h")) {
+					printf("Usage: sbxrun [global options] %s%s%s\n%s.\n"
+					       "See `man sbxrun` or docs/cli.md for every option.\n",
+					       sc->name, *sc->usage ? " " : "", sc->usage, sc->summary);
+					return 0;
+				}
+
 			/* Each command runs its own getopt over (name, args...). */
 			optind = 0;
 			r = sc->fn(&g, sub_argc, sub_argv);

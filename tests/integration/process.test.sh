@@ -265,3 +265,18 @@ test_container_hooks_order() {
 	out=$(sbx run --bundle "$TEST_TMP/b2" "hk2-$RANDOM") || return 1
 	expect_eq "hook-ran" "$out"
 }
+
+# Every command answers --help with its usage line; an "-h" that belongs to
+# the container's command (after the ID) is passed through.
+test_command_help() {
+	local c out b=$TEST_TMP/b id="help-$RANDOM"
+	for c in run spec create start state kill delete list ps exec pause resume update events features version; do
+		out=$(sbx "$c" --help) || { echo "$c --help failed"; return 1; }
+		expect_match "^Usage: sbxrun \[global options\] $c" "$out" "$c --help" || return 1
+	done
+	make_bundle "$b" sleep 30 || return 1
+	expect_rc 0 sbx run --detach --bundle "$b" "$id" || return 1
+	out=$(sbx exec "$id" sh -c 'echo "args: $*"' sh -h) || return 1
+	expect_eq "args: -h" "$out" || return 1
+	sbx delete --force "$id"
+}
