@@ -40,25 +40,6 @@ struct run_args {
 	unsigned log_max_file;   /* lifecycle: --log-max-file */
 };
 
-static int write_pid_file(const char *path, pid_t pid, struct sbx_err *err)
-{
-	_sbx_cleanup_free_ char *tmp = sbx_xasprintf("%s.tmp.%d", path, (int)getpid());
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	_sbx_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	/* temp + rename: an engine polling the file never reads half of it. */
-	if (fd < 0)
-		return sbx_err_set(err, errno, "write pid file %s", tmp);
-	if (sbx_write_all(fd, buf, (size_t)n) < 0)
-		return sbx_err_set(err, errno, "write pid file %s", tmp);
-	if (rename(tmp, path) < 0) {
-		unlink(tmp);
-		return sbx_err_set(err, errno, "rename pid file to %s", path);
-	}
-	return 0;
-}
-
 /* "67108864" -> "64M" (exact multiples only), "max" stays "max". */
 static void format_bytes(const char *v, char *out, size_t len)
 {
@@ -151,15 +132,13 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 		sbx_warn("%s", err.msg);
 	sbx_debug("container %s started: pid %d, cgroup %s", a->id, (int)ctr.pid,
 		  ctr.cgroup_path ? ctr.cgroup_path : "(none)");
-	if (a->pid_file && write_pid_file(a->pid_file, ctr.pid, &err) < 0) {
+	if (a->pid_file && sbx_life_write_pid_file(a->pid_file, ctr.pid, &err) < 0) {
 		kill(ctr.pid, SIGKILL);
 		code = sbx_cli_fail(&err);
 		goto out_wait;
 	}
 	if (cfg->hooks.poststart.n) {
-		_sbx_cleanup_free_ char *state = NULL;
-		state = sbx_xasprintf("{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"running\",\"pid\":%d,\"bundle\":\"%s\"}",
-				      SBX_OCI_VERSION, a->id, (int)ctr.pid, cfg->bundle);
+		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "running", false);
 		if (sbx_hooks_run(&cfg->hooks.poststart, "poststart", state, &err) < 0)
 			sbx_warn("%s", err.msg);
 	}
@@ -208,9 +187,7 @@ out_cleanup:
 			sbx_warn("%s", err.msg);
 	}
 	if (cfg->hooks.poststop.n) {
-		_sbx_cleanup_free_ char *state = NULL;
-		state = sbx_xasprintf("{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"stopped\",\"bundle\":\"%s\"}",
-				      SBX_OCI_VERSION, a->id, cfg->bundle);
+		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "stopped", false);
 		if (sbx_hooks_run(&cfg->hooks.poststop, "poststop", state, &err) < 0)
 			sbx_warn("%s", err.msg);
 	}

@@ -280,3 +280,26 @@ test_command_help() {
 	expect_eq "args: -h" "$out" || return 1
 	sbx delete --force "$id"
 }
+
+# `run` gives poststart and poststop the runtime-spec state like `start`
+# and `delete` do: valid JSON (the bundle path may contain a quote), with
+# the pid and the annotations.
+test_run_poststart_poststop_state() {
+	local b="$TEST_TMP/bundle\"q" id="pp-$RANDOM" s
+	printf '#!/bin/sh\ncat > %s/$1.json\n' "$TEST_TMP" >"$TEST_TMP/hook"
+	chmod 0755 "$TEST_TMP/hook" && chown_user "$TEST_TMP/hook"
+	make_bundle "$b" true || return 1
+	cfg "$b" ".annotations = {\"org.example/k\": \"v\"}
+		  | .hooks = {poststart: [{path: \"$TEST_TMP/hook\", args: [\"hook\", \"poststart\"]}],
+			      poststop: [{path: \"$TEST_TMP/hook\", args: [\"hook\", \"poststop\"]}]}" || return 1
+	expect_rc 0 sbx run --bundle "$b" "$id" || return 1
+	for s in poststart poststop; do
+		jq -e . "$TEST_TMP/$s.json" >/dev/null || { echo "$s: state is not valid JSON: $(cat "$TEST_TMP/$s.json")"; return 1; }
+		expect_eq "$id" "$(jq -r .id "$TEST_TMP/$s.json")" "$s id" || return 1
+		expect_eq "$b" "$(jq -r .bundle "$TEST_TMP/$s.json")" "$s bundle" || return 1
+		expect_eq v "$(jq -r '.annotations["org.example/k"]' "$TEST_TMP/$s.json")" "$s annotations" || return 1
+	done
+	expect_eq running "$(jq -r .status "$TEST_TMP/poststart.json")" "poststart status" || return 1
+	expect_eq stopped "$(jq -r .status "$TEST_TMP/poststop.json")" "poststop status" || return 1
+	[ "$(jq -r .pid "$TEST_TMP/poststart.json")" -gt 0 ] || { echo "poststart: no pid"; return 1; }
+}
