@@ -181,27 +181,6 @@ static __attribute__((noreturn)) void reaper_loop(pid_t child)
 	}
 }
 
-/*
- * Every signal back to SIG_DFL, through the raw syscall: glibc's
- * signal()/sigaction() refuse 32 and 33 (reserved for its threads), but an
- * ignored 32/33 inherited from whoever started sbxrun survives execve just
- * the same (seen on a CI runner: SigIgn 0x180000000).  Called right before
- * execve, so glibc's own use of those signals no longer matters.
- */
-static void reset_signal_dispositions(void)
-{
-	struct {
-		void (*handler)(int);
-		unsigned long flags;
-		void (*restorer)(void);
-		uint64_t mask;
-	} ksa = { .handler = SIG_DFL };
-
-	for (int sig = 1; sig <= 64; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
-}
-
 static int wait_exec_fifo(int fd, struct sbx_err *err)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -243,7 +222,6 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	const struct sbx_launch_opts *o = c->opts;
 	struct sbx_sync_msg m;
 	char exe[PATH_MAX];
-	sigset_t empty;
 	int fd;
 
 	/* 0. Wait for the parent: ids are mapped, we are in our cgroup, and
@@ -317,42 +295,17 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	if (sbx_process_apply_rlimits(p, err) < 0)
 		return -1;
 
-	/* 5. Drop privileges.  Loading seccomp needs no_new_privs or
-	 *    CAP_SYS_ADMIN: without no_new_privs it must be loaded while we
-	 *    still hold CAP_SYS_ADMIN, i.e. before the drop (the filter must
-	 *    then allow the remaining setup syscalls, which the default
-	 *    profile does). */
-	if (!p->no_new_privileges && sbx_seccomp_apply_child(&c->seccomp, &fd, err) < 0)
-		return sbx_err_prefix(err, "seccomp");
-	if (sbx_caps_apply_bounding(&c->caps, err) < 0)
-		return sbx_err_prefix(err, "capabilities");
-	if (sbx_process_switch_user(p, !c->setgroups_denied, err) < 0)
-		return sbx_err_prefix(err, "switch to uid %u gid %u", p->user.uid, p->user.gid);
-	if (sbx_caps_apply(&c->caps, err) < 0)
-		return sbx_err_prefix(err, "capabilities");
-	sbx_debug("init: now uid %u gid %u with the configured capability sets", p->user.uid,
-		  p->user.gid);
-	/* The uid switch cleared the parent-death signal: set it again. */
-	if (o->foreground && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return sbx_err_set(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-	/* cwd as the final user, so permissions are checked as for the
-	 * workload itself. */
-	if (chdir(p->cwd) < 0)
-		return sbx_err_set(err, errno, "chdir to process.cwd %s", p->cwd);
-	if (sbx_landlock_apply_child(&c->landlock, err) < 0)
-		return sbx_err_prefix(err, "landlock");
-	if (sbx_process_find_executable(p, exe, sizeof(exe), err) < 0)
-		return -1;
-	if (sbx_process_prepare_fds(o->preserve_fds, err) < 0)
-		return -1;
-	/* 6. seccomp last: from here on only execve is left to do. */
-	if (p->no_new_privileges && sbx_seccomp_apply_child(&c->seccomp, &fd, err) < 0)
-		return sbx_err_prefix(err, "seccomp");
-	sbx_debug("init: no_new_privs=%d, landlock=%d, seccomp=%d (%zu instructions); exec %s",
-		  p->no_new_privileges, c->landlock.present, c->seccomp.present, c->seccomp.n_insns,
-		  exe);
+	/* 5. Drop privileges and confine (process.c owns the order, shared
+	 *    with `exec`); 6. seccomp is its last step. */
+	{
+		struct sbx_confine cf = { .caps = &c->caps, .seccomp = &c->seccomp,
+					  .landlock = &c->landlock,
+					  .setgroups_allowed = !c->setgroups_denied,
+					  .preserve_fds = o->preserve_fds,
+					  .pdeathsig = o->foreground ? SIGKILL : 0 };
+		if (sbx_process_confine(p, &cf, exe, sizeof(exe), &fd, err) < 0)
+			return -1;
+	}
 	if (c->seccomp.needs_listener && fd >= 0) {
 		if (sbx_sync_send(c->sock, SBX_SYNC_SECCOMP, 0, fd, err) < 0)
 			return -1;
@@ -389,12 +342,8 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		}
 	}
 	/* The workload starts with default dispositions and nothing blocked,
-	 * whatever sbxrun inherited (nohup, a CI runner ignoring SIGPIPE...):
-	 * ignored signals survive execve, and a container ignoring SIGTERM
-	 * could not be stopped. */
-	reset_signal_dispositions();
-	sigemptyset(&empty);
-	sigprocmask(SIG_SETMASK, &empty, NULL);
+	 * whatever sbxrun inherited (nohup, a CI runner ignoring SIGPIPE...). */
+	sbx_process_reset_signals();
 	execve(exe, p->args, p->env);
 	return sbx_err_set(err, errno, "exec \"%s\"", exe);
 }

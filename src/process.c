@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "sbx/process.h"
+#include "sbx/log.h"
 #include "sbx/util.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -159,6 +161,72 @@ int sbx_process_prepare_fds(unsigned preserve_fds, struct sbx_err *err)
 			return sbx_err_set(err, errno, "--preserve-fds: fd %u", fd);
 	}
 	return 0;
+}
+
+int sbx_process_confine(const struct sbx_process *p, const struct sbx_confine *cf, char *exe,
+			size_t len, int *listener_fd, struct sbx_err *err)
+{
+	*listener_fd = -1;
+	/* Loading seccomp needs no_new_privs or CAP_SYS_ADMIN: without
+	 * no_new_privs it must be loaded while we still hold CAP_SYS_ADMIN,
+	 * i.e. before the drop (the filter must then allow the remaining
+	 * setup syscalls, which the default profile does). */
+	if (!p->no_new_privileges && sbx_seccomp_apply_child(cf->seccomp, listener_fd, err) < 0)
+		return sbx_err_prefix(err, "seccomp");
+	if (sbx_caps_apply_bounding(cf->caps, err) < 0)
+		return sbx_err_prefix(err, "capabilities");
+	if (sbx_process_switch_user(p, cf->setgroups_allowed, err) < 0)
+		return sbx_err_prefix(err, "switch to uid %u gid %u", p->user.uid, p->user.gid);
+	if (sbx_caps_apply(cf->caps, err) < 0)
+		return sbx_err_prefix(err, "capabilities");
+	sbx_debug("now uid %u gid %u with the configured capability sets", p->user.uid, p->user.gid);
+	/* The uid switch cleared the parent-death signal: set it again. */
+	if (cf->pdeathsig && prctl(PR_SET_PDEATHSIG, cf->pdeathsig) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+	/* cwd as the final user, so permissions are checked as for the
+	 * workload itself. */
+	if (chdir(p->cwd) < 0)
+		return sbx_err_set(err, errno, "chdir to process.cwd %s", p->cwd);
+	if (sbx_landlock_apply_child(cf->landlock, err) < 0)
+		return sbx_err_prefix(err, "landlock");
+	if (sbx_process_find_executable(p, exe, len, err) < 0)
+		return -1;
+	if (sbx_process_prepare_fds(cf->preserve_fds, err) < 0)
+		return -1;
+	/* seccomp last: from here on only execve is left to do. */
+	if (p->no_new_privileges && sbx_seccomp_apply_child(cf->seccomp, listener_fd, err) < 0)
+		return sbx_err_prefix(err, "seccomp");
+	sbx_debug("no_new_privs=%d, landlock=%d, seccomp=%d (%zu instructions); exec %s",
+		  p->no_new_privileges, cf->landlock->present, cf->seccomp->present,
+		  cf->seccomp->n_insns, exe);
+	return 0;
+}
+
+/*
+ * Every signal back to SIG_DFL, through the raw syscall: glibc's
+ * signal()/sigaction() refuse 32 and 33 (reserved for its threads), but an
+ * ignored 32/33 inherited from whoever started sbxrun survives execve just
+ * the same (seen on a CI runner: SigIgn 0x180000000).  Called right before
+ * execve, so glibc's own use of those signals no longer matters.  Ignored
+ * signals survive execve: a container ignoring SIGTERM could not be stopped.
+ */
+void sbx_process_reset_signals(void)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} ksa = { .handler = SIG_DFL };
+	sigset_t empty;
+
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, &empty, NULL);
 }
 
 int sbx_process_exec_exit_code(int errnum)

@@ -9,7 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "sbx/caps.h"
 #include "sbx/config.h"
+#include "sbx/landlock.h"
+#include "sbx/seccomp.h"
 
 /* setrlimit for every process.rlimits entry ("setrlimit RLIMIT_NOFILE 1024/1024: ..."). */
 int sbx_process_apply_rlimits(const struct sbx_process *p, struct sbx_err *err);
@@ -29,6 +32,31 @@ int sbx_process_find_executable(const struct sbx_process *p, char *out, size_t l
  * 3 .. 3+preserve_fds-1, so nothing but stdio and the preserved fds reaches
  * the container. */
 int sbx_process_prepare_fds(unsigned preserve_fds, struct sbx_err *err);
+/*
+ * The privilege drop, in the one order both init (`run`/`create`) and
+ * `exec` use: seccomp first when no_new_privs is off (loading it then
+ * needs CAP_SYS_ADMIN), bounding set, setgroups/setresgid/setresuid with
+ * keep-caps, the configured capability sets, PR_SET_PDEATHSIG again when
+ * `pdeathsig` is set (the uid switch clears it), no_new_privs, chdir(cwd)
+ * as the final user, Landlock, the executable lookup (into exe), fd
+ * hygiene, and seccomp last when no_new_privs is on.  *listener_fd gets a
+ * NOTIFY listener fd or -1.
+ */
+struct sbx_confine {
+	const struct sbx_caps_plan *caps;
+	const struct sbx_seccomp_plan *seccomp;
+	const struct sbx_landlock_plan *landlock;
+	bool setgroups_allowed;
+	unsigned preserve_fds;
+	int pdeathsig;
+};
+int sbx_process_confine(const struct sbx_process *p, const struct sbx_confine *cf, char *exe,
+			size_t len, int *listener_fd, struct sbx_err *err);
+
+/* Every signal back to SIG_DFL (32 and 33 too) and nothing blocked: the
+ * last step before execve. */
+void sbx_process_reset_signals(void);
+
 /* Exit code for a failed exec (ENOENT -> 127, EACCES/ENOEXEC/... -> 126). */
 int sbx_process_exec_exit_code(int errnum);
 /* Exit code sbxrun reports for a setup failure `e`: 127/126 when the

@@ -216,7 +216,6 @@ static int process_setup(const struct sbx_config *cfg, const struct plans *pl,
 {
 	const struct sbx_process *p = cfg->process;
 	char exe[PATH_MAX];
-	sigset_t empty;
 	int fd = -1;
 
 	if (sbx_apparmor_apply_child(&pl->apparmor, err) < 0)
@@ -232,30 +231,18 @@ static int process_setup(const struct sbx_config *cfg, const struct plans *pl,
 	}
 	if (sbx_process_apply_rlimits(p, err) < 0)
 		return -1;
-	if (!p->no_new_privileges && sbx_seccomp_apply_child(&pl->seccomp, &fd, err) < 0)
-		return sbx_err_prefix(err, "seccomp");
-	if (sbx_caps_apply_bounding(&pl->caps, err) < 0)
-		return sbx_err_prefix(err, "capabilities");
-	if (sbx_process_switch_user(p, pl->setgroups_allowed, err) < 0)
-		return sbx_err_prefix(err, "switch to uid %u gid %u", p->user.uid, p->user.gid);
-	if (sbx_caps_apply(&pl->caps, err) < 0)
-		return sbx_err_prefix(err, "capabilities");
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return sbx_err_set(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-	if (chdir(p->cwd) < 0)
-		return sbx_err_set(err, errno, "chdir to process.cwd %s", p->cwd);
-	if (sbx_landlock_apply_child(&pl->landlock, err) < 0)
-		return sbx_err_prefix(err, "landlock");
-	if (sbx_process_find_executable(p, exe, sizeof(exe), err) < 0)
-		return -1;
-	if (sbx_process_prepare_fds(o->preserve_fds, err) < 0)
-		return -1;
-	if (p->no_new_privileges && sbx_seccomp_apply_child(&pl->seccomp, &fd, err) < 0)
-		return sbx_err_prefix(err, "seccomp");
+	{
+		struct sbx_confine cf = { .caps = &pl->caps, .seccomp = &pl->seccomp,
+					  .landlock = &pl->landlock,
+					  .setgroups_allowed = pl->setgroups_allowed,
+					  .preserve_fds = o->preserve_fds };
+		if (sbx_process_confine(p, &cf, exe, sizeof(exe), &fd, err) < 0)
+			return -1;
+	}
 	if (fd >= 0)
 		close(fd); /* a NOTIFY listener of an exec'd process has no taker */
-	sigemptyset(&empty);
-	sigprocmask(SIG_SETMASK, &empty, NULL);
+	/* As init does: nothing the engine left ignored reaches the process. */
+	sbx_process_reset_signals();
 	execve(exe, p->args, p->env);
 	return sbx_err_set(err, errno, "exec \"%s\"", exe);
 }

@@ -303,3 +303,16 @@ test_run_poststart_poststop_state() {
 	expect_eq stopped "$(jq -r .status "$TEST_TMP/poststop.json")" "poststop status" || return 1
 	[ "$(jq -r .pid "$TEST_TMP/poststart.json")" -gt 0 ] || { echo "poststart: no pid"; return 1; }
 }
+
+# `exec` shares init's confinement step, including the signal reset: a
+# process started from an sbxrun that inherited ignored signals (32/33,
+# QUIT, PIPE) starts with none ignored and none blocked.
+test_exec_signal_dispositions_default() {
+	local b=$TEST_TMP/b id="sig-$RANDOM" out
+	make_bundle "$b" sleep 30 || return 1
+	expect_rc 0 sbx run --detach --bundle "$b" "$id" || return 1
+	out=$(trap '' QUIT PIPE; as_user "$HELPERS/ignore_exec" "$SBXRUN" --root "$SBX_ROOT" exec "$id" grep -E '^Sig(Blk|Ign)' /proc/self/status)
+	sbx delete --force "$id"
+	expect_eq "SigBlk:	0000000000000000
+SigIgn:	0000000000000000" "$out" "exec'd process signal mask/ignored set"
+}
