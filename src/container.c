@@ -465,26 +465,11 @@ static __attribute__((noreturn)) void stage1_main(struct launch_ctx *c)
 /* ------------------------------------------------------------------ */
 /* parent                                                               */
 
-static bool in_initial_userns(void)
-{
-	char *buf = NULL;
-	struct sbx_err e;
-	bool r = true;
-	unsigned a, b, n;
-
-	if (sbx_read_file_at(AT_FDCWD, "/proc/self/uid_map", &buf, NULL, &e) < 0)
-		return true;
-	if (sscanf(buf, "%u %u %u", &a, &b, &n) == 3)
-		r = (a == 0 && b == 0 && n == 4294967295u);
-	free(buf);
-	return r;
-}
-
 static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 {
 	const struct sbx_config *cfg = c->cfg;
 	const struct sbx_linux *l = &cfg->linux;
-	bool host_root = c->opts->rootless < 0 ? geteuid() == 0 && in_initial_userns()
+	bool host_root = c->opts->rootless < 0 ? geteuid() == 0 && sbx_userns_is_initial()
 						 : !c->opts->rootless;
 	struct sbx_rootfs_opts ro = { 0 };
 	const char *init;
@@ -520,7 +505,7 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 
 	/* Any user namespace (new, joined, or the one sbxrun runs in) means
 	 * no mknod: devices are bind-mounted from the host. */
-	ro.userns = sbx_config_ns(cfg, SBX_NS_USER) != NULL || !in_initial_userns();
+	ro.userns = sbx_config_ns(cfg, SBX_NS_USER) != NULL || !sbx_userns_is_initial();
 	ro.rootless = !host_root;
 	ro.new_netns = (c->new_flags & CLONE_NEWNET) != 0;
 	ro.new_pidns = (c->new_flags & CLONE_NEWPID) != 0;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,6 +115,24 @@ static int write_map(pid_t pid, const char *file, const struct sbx_idmap *m, siz
 	if (sbx_write_file_at(AT_FDCWD, path, buf, (size_t)len, err) < 0)
 		return -1;
 	return 0;
+}
+
+bool sbx_userns_is_initial(void)
+{
+	static int cached = -1;
+	char *buf = NULL;
+	struct sbx_err e;
+	unsigned a, b, n;
+
+	if (cached >= 0)
+		return cached;
+	cached = 1;
+	if (sbx_read_file_at(AT_FDCWD, "/proc/self/uid_map", &buf, NULL, &e) == 0) {
+		if (sscanf(buf, "%u %u %u", &a, &b, &n) == 3)
+			cached = a == 0 && b == 0 && n == 4294967295u;
+		free(buf);
+	}
+	return cached;
 }
 
 int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct sbx_err *err)

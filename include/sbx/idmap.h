@@ -27,6 +27,12 @@ struct sbx_idmap_plan {
 
 int sbx_idmap_compile(const struct sbx_config *cfg, uid_t euid, gid_t egid,
 		      struct sbx_idmap_plan *out, struct sbx_err *err);
+/* Is this process in the initial user namespace (uid_map "0 0 4294967295")?
+ * Root inside another user namespace (rootless podman runs the runtime in
+ * its own) is not really root: it cannot mknod, mount sysfs without a new
+ * netns, or write /run.  Read once per process. */
+bool sbx_userns_is_initial(void);
+
 int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct sbx_err *err);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "sbx/config.h"
+#include "sbx/idmap.h"
 #include "sbx/log.h"
 #include "sbx/util.h"
 
@@ -57,27 +58,12 @@ bool sbx_cli_is_rootless(const struct sbx_global_opts *g)
 {
 	if (g->rootless >= 0)
 		return g->rootless == 1;
-	return geteuid() != 0;
+	/* The launcher's rule (container.c): only root in the initial user
+	 * namespace is really root. */
+	return !(geteuid() == 0 && sbx_userns_is_initial());
 }
 
 /* uid_map "0 0 4294967295": the initial user namespace. */
-static bool initial_userns(void)
-{
-	char buf[128] = "";
-	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	unsigned long a, b, c;
-
-	if (fd < 0)
-		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	return sscanf(buf, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295UL;
-}
-
 char *sbx_cli_state_root(const struct sbx_global_opts *g)
 {
 	const char *x;
@@ -88,7 +74,7 @@ char *sbx_cli_state_root(const struct sbx_global_opts *g)
 	/* Root in a user namespace (rootless podman calls us inside its own
 	 * user namespace without --root) cannot write /run: like runc and
 	 * crun, use $XDG_RUNTIME_DIR then.  (lifecycle engineer) */
-	if (geteuid() == 0 && x && *x && !initial_userns())
+	if (geteuid() == 0 && x && *x && !sbx_userns_is_initial())
 		return sbx_xasprintf("%s/sbxrun", x);
 	if (geteuid() == 0)
 		return sbx_xstrdup("/run/sbxrun");
