@@ -27,7 +27,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -118,33 +117,11 @@ static bool has_hooks(const struct sbx_hook_list *l)
 	return l->n > 0;
 }
 
-/* The runtime-spec state object, for hooks when the caller gave no
- * builder (e.g. `run` without a state store). */
-static char *default_state_json(const struct sbx_config *cfg, const char *id, pid_t pid,
-				const char *status)
-{
-	json_t *o = json_object(), *ann = json_object();
-	char *s;
-
-	json_object_set_new(o, "ociVersion", json_string(SBX_OCI_VERSION));
-	json_object_set_new(o, "id", json_string(id ? id : ""));
-	json_object_set_new(o, "status", json_string(status));
-	json_object_set_new(o, "pid", json_integer(pid));
-	json_object_set_new(o, "bundle", json_string(cfg->bundle ? cfg->bundle : ""));
-	for (size_t i = 0; i < cfg->n_annotations; i++)
-		json_object_set_new(ann, cfg->annotations[i].key,
-				    json_string(cfg->annotations[i].value));
-	json_object_set_new(o, "annotations", ann);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s;
-}
-
+/* The state JSON for hooks comes from the caller's state store (checked
+ * in compile_all: there is a builder whenever there are hooks). */
 static char *state_for(const struct launch_ctx *c, pid_t pid, const char *status)
 {
-	if (c->opts->state_json)
-		return c->opts->state_json(c->opts->state_arg, pid, status);
-	return default_state_json(c->cfg, c->opts->id, pid, status);
+	return c->opts->state_json(c->opts->state_arg, pid, status);
 }
 
 /* ------------------------------------------------------------------ */
@@ -502,6 +479,9 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 	c->init_reaper = init && !strcmp(init, "true");
 	c->container_hooks = has_hooks(&cfg->hooks.create_container) ||
 			     has_hooks(&cfg->hooks.start_container);
+	if ((c->container_hooks || has_hooks(&cfg->hooks.prestart) ||
+	     has_hooks(&cfg->hooks.create_runtime)) && !c->opts->state_json)
+		return sbx_err_set(err, EINVAL, "launcher: hooks configured but no state builder given");
 
 	/* Any user namespace (new, joined, or the one sbxrun runs in) means
 	 * no mknod: devices are bind-mounted from the host. */

@@ -48,8 +48,9 @@ struct sbx_launch_opts {
 	 * fallback, rootless cgroup placement). */
 	int rootless;
 	bool foreground;            /* `run` in the foreground: init dies with sbxrun (PDEATHSIG) */
-	/* Container state JSON for hooks (built by the caller; pid is filled
-	 * in by the launcher through the callback below). */
+	/* Container state JSON for hooks, built by the caller's state store
+	 * (the launcher passes the pid and status).  Required when config.json
+	 * has prestart/createRuntime/createContainer/startContainer hooks. */
 	char *(*state_json)(void *arg, pid_t pid, const char *status);
 	void *state_arg;
 };
