@@ -554,17 +554,14 @@ static void undo_mkdirs(char **made, size_t n)
  * errno class of the failure: 1 permission/absent (EACCES, EPERM, EROFS,
  * ENOENT), 2 busy, 0 other.
  */
-static int place(const struct sbx_cgroup_plan *p, const char *rel, pid_t pid, int *stage,
-		 struct sbx_err *err)
+static int place(const struct sbx_cgroup_plan *p, const char *rel, int *stage, struct sbx_err *err)
 {
 	_sbx_cleanup_free_ char *full = sbx_xasprintf("%s%s", p->mount, rel);
 	char *made[64];
 	size_t nmade = 0;
-	char pidbuf[32];
 	size_t mlen = strlen(p->mount);
 
 	*stage = 0;
-	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
 	/* 1. the directories, top-down */
 	for (char *s = full + mlen + 1;; s++) {
 		char c = *s;
@@ -589,19 +586,15 @@ static int place(const struct sbx_cgroup_plan *p, const char *rel, pid_t pid, in
 		if (c == '\0')
 			break;
 	}
-	/* 2. the pid (pid <= 0: prepare only; the launcher then clones
-	 *    straight into the cgroup with CLONE_INTO_CGROUP) */
-	if (pid > 0 && sbx_cgroup_write_file(full, "cgroup.procs", pidbuf, err) < 0) {
-		*stage = is_perm_errno(errno) ? 1 : 0;
-		goto fail;
-	}
-	/* 3. controllers, top-down from the mount root to the parent */
+	/* 2. controllers, top-down from the mount root to the parent (no
+	 *    process is in the new cgroup yet: the launcher creates the
+	 *    container's first process inside it with CLONE_INTO_CGROUP) */
 	if (p->set.controllers &&
-	    sbx_cgroup_enable_chain(p->mount, full, p->set.controllers, pid, err) < 0) {
+	    sbx_cgroup_enable_chain(p->mount, full, p->set.controllers, -1, err) < 0) {
 		*stage = errno == EBUSY ? 2 : is_perm_errno(errno) ? 1 : 0;
 		goto fail;
 	}
-	/* 4. the limits */
+	/* 3. the limits */
 	if (sbx_cgroup_apply_settings(full, &p->set, err) < 0) {
 		*stage = (errno == EACCES || errno == EPERM) ? 1 : 0;
 		goto fail;
@@ -610,13 +603,6 @@ static int place(const struct sbx_cgroup_plan *p, const char *rel, pid_t pid, in
 		free(made[i]);
 	return 0;
 fail:
-	if (nmade && pid > 0) {
-		/* Move the pid back out so the directories can go: the caller's
-		 * cgroup is the one it came from. */
-		_sbx_cleanup_free_ char *own = sbx_xasprintf("%s%s", p->mount, p->own);
-		struct sbx_err ign;
-		(void)sbx_cgroup_write_file(own, "cgroup.procs", pidbuf, &ign);
-	}
 	undo_mkdirs(made, nmade);
 	return -1;
 }
@@ -634,20 +620,6 @@ static bool parent_delegated(const struct sbx_cgroup_plan *p)
 	       access(stc, W_OK) == 0;
 }
 
-static int settle(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out,
-		  struct sbx_err *err);
-
-int sbx_cgroup_enter(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out,
-		     struct sbx_err *err)
-{
-	return settle(p, pid, path_out, err);
-}
-
-int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p, char **path_out, struct sbx_err *err)
-{
-	return settle(p, -1, path_out, err);
-}
-
 int sbx_cgroup_add_pid(const char *path, pid_t pid, struct sbx_err *err)
 {
 	char buf[32];
@@ -658,8 +630,7 @@ int sbx_cgroup_add_pid(const char *path, pid_t pid, struct sbx_err *err)
 	return 0;
 }
 
-static int settle(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out,
-		  struct sbx_err *err)
+int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p, char **path_out, struct sbx_err *err)
 {
 	const char *cand[2] = { NULL, NULL };
 	struct sbx_err first = { 0 };
@@ -689,9 +660,9 @@ static int settle(const struct sbx_cgroup_plan *p, pid_t pid, char **path_out,
 		struct sbx_err e = { 0 };
 		char buf[SBX_ERR_MSG_MAX];
 
-		if (place(p, cand[i], pid, &stage, &e) == 0) {
+		if (place(p, cand[i], &stage, &e) == 0) {
 			*path_out = sbx_xasprintf("%s%s", p->mount, cand[i]);
-			sbx_debug("cgroup: pid %d placed in %s", (int)pid, *path_out);
+			sbx_debug("cgroup: %s created with its limits", *path_out);
 			return 0;
 		}
 		sbx_debug("cgroup: %s%s: %s", p->mount, cand[i], sbx_err_str(&e, buf, sizeof(buf)));

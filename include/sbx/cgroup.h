@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cgroup v2.  compile: config -> plan (path, limits as file/value pairs).
- * enter (parent, after clone, before the child unshares its cgroup ns):
- * create the cgroup, write the limits, move the pid.
+ * prepare (parent, before the first fork): create the cgroup and write the
+ * limits; the container's first process is born inside it.
  *
  * Hosts without a usable cgroup v2 (hybrid v1+v2, no delegation): with no
  * resources requested, sbxrun proceeds without a cgroup (debug log); with
@@ -24,15 +24,13 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 		       struct sbx_cgroup_plan **out, struct sbx_err *err);
 void sbx_cgroup_plan_free(struct sbx_cgroup_plan *plan);
 
-/* *path_out: malloc'ed absolute path of the container's cgroup directory,
- * or NULL when proceeding without a cgroup. */
-int sbx_cgroup_enter(const struct sbx_cgroup_plan *plan, pid_t pid, char **path_out,
-		     struct sbx_err *err);
-/* Like sbx_cgroup_enter, but only create the cgroup and write its limits:
- * the launcher then creates the container's first process directly inside
- * it with clone3(CLONE_INTO_CGROUP), which avoids migrating a running
- * process (a write to cgroup.procs waits for an RCU grace period: ~17 ms
- * measured here, more than the whole rest of a start). */
+/* Parent, before the first fork: create the container's cgroup (enabling
+ * the controllers it needs up the tree) and write its limits.  *path_out:
+ * malloc'ed absolute path of the cgroup directory, or NULL when proceeding
+ * without a cgroup.  The launcher then creates the container's first
+ * process directly inside it with clone3(CLONE_INTO_CGROUP), which avoids
+ * migrating a running process (a write to cgroup.procs waits for an RCU
+ * grace period: ~17 ms measured here, more than the whole rest of a start). */
 int sbx_cgroup_prepare(const struct sbx_cgroup_plan *plan, char **path_out, struct sbx_err *err);
 /* Move pid into the cgroup at path (fallback when clone3 is unavailable). */
 int sbx_cgroup_add_pid(const char *path, pid_t pid, struct sbx_err *err);

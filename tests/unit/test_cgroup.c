@@ -499,7 +499,9 @@ static void enter_without_resources(const char *id, bool expect_cgroup)
 		pause();
 		_exit(0);
 	}
-	ck_assert_msg(sbx_cgroup_enter(plan, child, &path, &err) == 0, "%s", err.msg);
+	ck_assert_msg(sbx_cgroup_prepare(plan, &path, &err) == 0, "%s", err.msg);
+	if (path)
+		ck_assert_msg(sbx_cgroup_add_pid(path, child, &err) == 0, "%s", err.msg);
 	if (expect_cgroup) {
 		char procs[512], *txt = NULL, pidline[32];
 		ck_assert_ptr_nonnull(path);
@@ -638,7 +640,7 @@ static void perm_error_as_user(void)
 			 " by uid %u: enable delegation (systemd: Delegate=yes, e.g. 'systemctl edit"
 			 " user@.service', see docs/cgroups.md) or run as root", mount, mount,
 			 (unsigned)geteuid());
-		ck_assert_int_eq(sbx_cgroup_enter(plan, getpid(), &path, &err), -1);
+		ck_assert_int_eq(sbx_cgroup_prepare(plan, &path, &err), -1);
 		ck_assert_str_eq(err.msg, expected);
 		ck_assert_int_eq(err.errnum, EACCES);
 		ck_assert_ptr_null(path);
