@@ -427,13 +427,14 @@ static int setattr_rec_fallback(int fd, uint64_t set, uint64_t clr)
 	add |= (set & MOUNT_ATTR_NOSUID) ? MS_NOSUID : 0;
 	add |= (set & MOUNT_ATTR_NODEV) ? MS_NODEV : 0;
 	add |= (set & MOUNT_ATTR_NOEXEC) ? MS_NOEXEC : 0;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	n = readlink(self, top, sizeof(top) - 1);
+	/* Like every mount here, through the host /proc that is our cwd
+	 * (fdpath): this works whatever is mounted at /proc. */
+	n = readlink(fdpath(self, sizeof(self), fd), top, sizeof(top) - 1);
 	if (n < 0)
 		return -1;
 	top[n] = '\0';
 	tl = (size_t)n;
-	f = fopen("/proc/self/mountinfo", "re");
+	f = fopen("self/mountinfo", "re");
 	if (!f)
 		return -1;
 	/* mountinfo lists parents before children, so the top mount is
@@ -462,8 +463,7 @@ static int setattr_rec_fallback(int fd, uint64_t set, uint64_t clr)
 		fl |= (sv.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
 		fl |= (sv.f_flag & ST_NOATIME) ? MS_NOATIME : (sv.f_flag & ST_RELATIME) ? MS_RELATIME : 0;
 		fl |= (sv.f_flag & ST_NODIRATIME) ? MS_NODIRATIME : 0;
-		snprintf(mpath, sizeof(mpath), "/proc/self/fd/%d", mfd);
-		if (mount(NULL, mpath, NULL, fl, NULL) < 0)
+		if (mount(NULL, fdpath(mpath, sizeof(mpath), mfd), NULL, fl, NULL) < 0)
 			return -1;
 	}
 	return 0;
