@@ -69,29 +69,6 @@ struct launch_ctx {
 /* ------------------------------------------------------------------ */
 /* helpers                                                              */
 
-unsigned long long sbx_proc_start_time(pid_t pid)
-{
-	char path[64], *buf = NULL, *p;
-	unsigned long long st = 0;
-	struct sbx_err e;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (sbx_read_file_at(AT_FDCWD, path, &buf, NULL, &e) < 0)
-		return 0;
-	/* comm (field 2) may contain spaces and ')': skip to the last ')'. */
-	p = strrchr(buf, ')');
-	if (p) {
-		int field = 2;
-		for (p++; *p && field < 22; p++)
-			if (*p == ' ')
-				field++;
-		if (field == 22)
-			st = strtoull(p, NULL, 10);
-	}
-	free(buf);
-	return st;
-}
-
 int sbx_container_exit_code(int wstatus)
 {
 	if (WIFEXITED(wstatus))
@@ -633,7 +610,11 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 		goto fail;
 	}
 	out->pid = init;
-	out->start_time = sbx_proc_start_time(init);
+	{
+		char state;
+		if (sbx_proc_stat(init, &out->start_time, &state) < 0)
+			out->start_time = 0;
+	}
 	out->cgroup_path = cgpath;
 	out->pty_master = pty;
 	out->seccomp_listener = listener;

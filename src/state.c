@@ -343,38 +343,6 @@ void sbx_state_free(struct sbx_state *st)
 
 /* ---- status ---- */
 
-/* Field 22 (starttime) and field 3 (state) of /proc/<pid>/stat.  The comm
- * field (2) may contain spaces and parentheses, so parse from the LAST ')'. */
-static int proc_stat(pid_t pid, unsigned long long *start, char *state)
-{
-	char path[64], buf[1024];
-	_sbx_cleanup_close_ int fd = -1;
-	ssize_t n;
-	char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return -1;
-	p += 2;
-	*state = *p;
-	/* p is at field 3; skip to field 22. */
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return -1;
-		p++;
-	}
-	*start = strtoull(p, NULL, 10);
-	return 0;
-}
 
 bool sbx_state_pid_alive(const struct sbx_state *st)
 {
@@ -383,7 +351,7 @@ bool sbx_state_pid_alive(const struct sbx_state *st)
 
 	if (st->pid <= 0)
 		return false;
-	if (proc_stat(st->pid, &start, &state) < 0)
+	if (sbx_proc_stat(st->pid, &start, &state) < 0)
 		return false;
 	/* A zombie has exited (nobody reaped it yet); 'X' is dead. */
 	if (state == 'Z' || state == 'X')

@@ -184,6 +184,39 @@ int sbx_read_file_at(int dirfd, const char *path, char **out, size_t *out_len,
 	return 0;
 }
 
+/* Field 22 (starttime) and field 3 (state) of /proc/<pid>/stat.  The comm
+ * field (2) may contain spaces and parentheses, so parse from the LAST ')'. */
+int sbx_proc_stat(pid_t pid, unsigned long long *start, char *state)
+{
+	char path[64], buf[1024];
+	_sbx_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -1;
+	p += 2;
+	*state = *p;
+	/* p is at field 3; skip to field 22. */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	*start = strtoull(p, NULL, 10);
+	return 0;
+}
+
 static void oom(void)
 {
 	static const char m[] = "sbxrun: out of memory\n";

@@ -80,7 +80,5 @@ void sbx_container_release(struct sbx_container *c);
 /* Exit code convention for a wait status: exit status, or 128+signal. */
 int sbx_container_exit_code(int wstatus);
 
-/* Read field 22 (starttime) of /proc/<pid>/stat; 0 on failure. */
-unsigned long long sbx_proc_start_time(pid_t pid);
 
 #endif

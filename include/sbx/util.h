@@ -93,6 +93,11 @@ void *sbx_arena_alloc(struct sbx_arena *a, size_t n); /* zeroed, 16-aligned */
 char *sbx_arena_strdup(struct sbx_arena *a, const char *s);
 void sbx_arena_free(struct sbx_arena *a);
 
+/* Field 22 (start time, clock ticks since boot) and field 3 (state letter)
+ * of /proc/<pid>/stat: the start time tells a process from a later one
+ * that reuses its pid.  0, or -1 if the process is gone. */
+int sbx_proc_stat(pid_t pid, unsigned long long *start, char *state);
+
 /* Parse an unsigned/signed decimal integer; whole string must match. */
 int sbx_parse_u64(const char *s, uint64_t *out);
 int sbx_parse_i64(const char *s, int64_t *out);
