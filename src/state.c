@@ -62,7 +62,9 @@ const char *sbx_state_status_name(enum sbx_status s)
 
 /* mkdir -p with mode 0700 for the last component.  Parents that do not exist
  * are created 0700 too: the state root holds pids and bundle paths of other
- * users' containers only when shared, which we never want by default. */
+ * users' containers only when shared, which we never want by default.
+ * Whatever already exists is not trusted here: open_root() checks the root
+ * itself on its fd. */
 static int mkdir_p(const char *path, struct sbx_err *err)
 {
 	_sbx_cleanup_free_ char *p = sbx_xstrdup(path);
@@ -78,6 +80,60 @@ static int mkdir_p(const char *path, struct sbx_err *err)
 	if (mkdir(p, 0700) < 0 && errno != EEXIST)
 		return sbx_err_set(err, errno, "create state directory %s", p);
 	return 0;
+}
+
+/*
+ * A directory we keep records in (the state root, a container's directory)
+ * must be ours and writable only by us.  Otherwise whoever else can write it
+ * can plant a record (a config.json with a poststop hook that `delete -f`
+ * would run as us), swap one for a symlink, or remove ours.  The classic
+ * case: /tmp/sbxrun-<uid>, the fallback root when XDG_RUNTIME_DIR is unset,
+ * pre-created 0777 by another user.  Checked with fstat on the fd we go on
+ * using, so nothing can be swapped between the check and the use.
+ */
+static int check_private_dir(int fd, const char *what, const char *path, struct sbx_err *err)
+{
+	struct stat st;
+	uid_t me = geteuid();
+
+	if (fstat(fd, &st) < 0)
+		return sbx_err_set(err, errno, "stat %s %s", what, path);
+	if (!S_ISDIR(st.st_mode))
+		return sbx_err_set(err, ENOTDIR, "%s %s", what, path);
+	if (st.st_uid != me || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		errno = EPERM;
+		return sbx_err_set(err, 0,
+				   "refusing to use %s %s: it is owned by uid %u with mode %04o; it must be "
+				   "owned by uid %u (the caller) and not writable by group or others "
+				   "(remove it, or choose another --root)",
+				   what, path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+				   (unsigned)me);
+	}
+	return 0;
+}
+
+/* Open the state root (O_NOFOLLOW: a symlink planted in its place is not
+ * followed) and check it.  create: make it (and its parents) first.
+ * Returns the fd, or -1 with errno ENOENT when it does not exist. */
+static int open_root(const char *root, bool create, struct sbx_err *err)
+{
+	int fd;
+
+	if (create && mkdir_p(root, err) < 0)
+		return -1;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		sbx_err_set(err, e, "open state root %s", root);
+		errno = e;
+		return -1;
+	}
+	if (check_private_dir(fd, "state root", root, err) < 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
 }
 
 static int lock_dir(struct sbx_state_handle *h, bool exclusive, struct sbx_err *err)
@@ -115,8 +171,9 @@ static int open_handle(const char *root, const char *id, struct sbx_state_handle
 	h->dir = sbx_xasprintf("%s/%s", root, id);
 	h->id = sbx_xstrdup(id);
 	/* O_NOFOLLOW: the ID directory itself must not be a symlink planted
-	 * in a shared root to redirect our writes. */
-	h->dirfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	 * in a shared root to redirect our writes.  Relative to the checked
+	 * root's fd: no second lookup of the root's path. */
+	h->dirfd = openat(h->rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (h->dirfd < 0) {
 		int e = errno;
 		if (e == ENOENT)
@@ -127,27 +184,41 @@ static int open_handle(const char *root, const char *id, struct sbx_state_handle
 		errno = e;
 		return -1;
 	}
+	/* The root was ours; the record must be too (a root that was once
+	 * shared may still hold somebody else's). */
+	if (check_private_dir(h->dirfd, "state directory", h->dir, err) < 0) {
+		sbx_state_close(h);
+		errno = EPERM;
+		return -1;
+	}
 	return 0;
+}
+
+static void handle_init(struct sbx_state_handle *h)
+{
+	h->rootfd = h->dirfd = h->lockfd = -1;
+	h->dir = h->id = NULL;
 }
 
 int sbx_state_create(const char *root, const char *id, struct sbx_state_handle *h,
 		     struct sbx_err *err)
 {
-	_sbx_cleanup_free_ char *dir = NULL;
-
-	h->dirfd = h->lockfd = -1;
-	h->dir = h->id = NULL;
+	handle_init(h);
 	if (sbx_state_validate_id(id, err) < 0)
 		return -1;
-	if (mkdir_p(root, err) < 0)
+	h->rootfd = open_root(root, true, err);
+	if (h->rootfd < 0)
 		return -1;
-	dir = sbx_xasprintf("%s/%s", root, id);
 	/* mkdir is the atomic claim of the ID: of two concurrent creates
 	 * exactly one gets past this line. */
-	if (mkdir(dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return sbx_err_set(err, 0, "container \"%s\" already exists", id);
-		return sbx_err_set(err, errno, "create state directory %s", dir);
+	if (mkdirat(h->rootfd, id, 0700) < 0) {
+		int e = errno;
+		if (e == EEXIST)
+			sbx_err_set(err, 0, "container \"%s\" already exists", id);
+		else
+			sbx_err_set(err, e, "create state directory %s/%s", root, id);
+		sbx_state_close(h);
+		return -1;
 	}
 	if (open_handle(root, id, h, err) < 0)
 		return -1;
@@ -161,10 +232,15 @@ int sbx_state_create(const char *root, const char *id, struct sbx_state_handle *
 int sbx_state_open(const char *root, const char *id, bool exclusive, struct sbx_state_handle *h,
 		   struct sbx_err *err)
 {
-	h->dirfd = h->lockfd = -1;
-	h->dir = h->id = NULL;
+	handle_init(h);
 	if (sbx_state_validate_id(id, err) < 0)
 		return -1;
+	h->rootfd = open_root(root, false, err);
+	if (h->rootfd < 0) {
+		if (errno == ENOENT)
+			sbx_err_set(err, 0, "container \"%s\" does not exist", id);
+		return -1;
+	}
 	if (open_handle(root, id, h, err) < 0)
 		return -1;
 	if (lock_dir(h, exclusive, err) < 0) {
@@ -193,6 +269,7 @@ void sbx_state_close(struct sbx_state_handle *h)
 		return;
 	sbx_cleanup_close(&h->lockfd); /* drops the record lock */
 	sbx_cleanup_close(&h->dirfd);
+	sbx_cleanup_close(&h->rootfd);
 	free(h->dir);
 	free(h->id);
 	h->dir = h->id = NULL;
@@ -409,7 +486,7 @@ int sbx_state_remove(struct sbx_state_handle *h, struct sbx_err *err)
 		if (unlinkat(h->dirfd, de->d_name, 0) < 0 && errno != ENOENT)
 			return sbx_err_set(err, errno, "remove %s/%s", h->dir, de->d_name);
 	}
-	if (rmdir(h->dir) < 0 && errno != ENOENT)
+	if (unlinkat(h->rootfd, h->id, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return sbx_err_set(err, errno, "remove state directory %s", h->dir);
 	return 0;
 }
@@ -421,17 +498,27 @@ static int cmp_str(const void *a, const void *b)
 
 int sbx_state_list(const char *root, char ***ids, size_t *n, struct sbx_err *err)
 {
-	_sbx_cleanup_closedir_ DIR *d = opendir(root);
+	_sbx_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 	char **v = NULL;
 	size_t cnt = 0;
+	int fd;
 
 	*ids = NULL;
 	*n = 0;
-	if (!d) {
-		if (errno == ENOENT)
+	fd = open_root(root, false, err);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			sbx_err_clear(err);
 			return 0;
-		return sbx_err_set(err, errno, "open state root %s", root);
+		}
+		return -1;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return sbx_err_set(err, e, "open state root %s", root);
 	}
 	while ((de = readdir(d))) {
 		struct sbx_err e;

@@ -18,6 +18,13 @@
  * `create`s.  A command that waited for the lock re-checks that the
  * directory was not removed meanwhile (st_nlink == 0 after rmdir).
  *
+ * Ownership: every state root (--root, $XDG_RUNTIME_DIR/sbxrun, the
+ * /tmp/sbxrun-<uid> fallback) and every container directory in it must be
+ * owned by the caller and not writable by group or others, checked with
+ * fstat on the opened (O_NOFOLLOW) fd; everything after that is relative to
+ * that fd.  Anything else is refused, naming the path, owner and mode, so a
+ * record planted by another user is never loaded (and its hooks never run).
+ *
  * Pid reuse: the recorded pid comes with its start time (/proc/<pid>/stat
  * field 22).  A live pid whose start time differs is somebody else's process,
  * so the container is `stopped` and nothing is ever signalled through it.
@@ -64,6 +71,7 @@ struct sbx_state {
 
 /* An open container directory with its lock held. */
 struct sbx_state_handle {
+	int rootfd;                     /* the checked state root (O_DIRECTORY) */
 	int dirfd;                      /* O_DIRECTORY */
 	int lockfd;                     /* <dir>/lock, holds the record lock */
 	char *dir;                      /* <root>/<id>, malloc'ed */
@@ -78,7 +86,9 @@ int sbx_state_validate_id(const char *id, struct sbx_err *err);
 const char *sbx_state_status_name(enum sbx_status s);
 
 /* Claim a new ID: create <root> (0700, parents as needed) and <root>/<id>
- * (0700) and lock it exclusively.  EEXIST -> "container \"x\" already exists". */
+ * (0700) and lock it exclusively.  EEXIST -> "container \"x\" already exists".
+ * A root that is not the caller's own private directory is refused
+ * ("refusing to use state root R: it is owned by uid U with mode M; ..."). */
 int sbx_state_create(const char *root, const char *id, struct sbx_state_handle *h,
 		     struct sbx_err *err);
 /* Open and lock an existing container ("container \"x\" does not exist"). */

@@ -39,7 +39,7 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	struct sbx_launch_opts lo = { 0 };
 	_sbx_cleanup_free_ char *cache_dir = NULL;
 	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
-	struct sbx_state_handle h = { .dirfd = -1, .lockfd = -1 };
+	struct sbx_state_handle h = { .rootfd = -1, .dirfd = -1, .lockfd = -1 };
 	struct sbx_state st = { 0 };
 	struct sbx_config *cfg = NULL;
 	struct sbx_err err = { 0 };

@@ -73,7 +73,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	/* lifecycle: the container is recorded in the state store, so that
 	 * state/list/kill/exec/delete work on it (removed again when a
 	 * foreground run ends; kept for --detach). */
-	struct sbx_state_handle rh = { .dirfd = -1, .lockfd = -1 };
+	struct sbx_state_handle rh = { .rootfd = -1, .dirfd = -1, .lockfd = -1 };
 	struct sbx_state rst = { 0 };
 	int saved_out = -1, saved_err = -1;
 

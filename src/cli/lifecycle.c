@@ -198,7 +198,7 @@ int sbx_life_record_begin(const struct sbx_global_opts *g, const char *id,
 	size_t len;
 
 	memset(st, 0, sizeof(*st));
-	h->dirfd = h->lockfd = -1;
+	h->rootfd = h->dirfd = h->lockfd = -1;
 	h->dir = h->id = NULL;
 	/* The exact config text, kept for delete (poststop hooks) and exec. */
 	cfgpath = sbx_xasprintf("%s/config.json", cfg->bundle);

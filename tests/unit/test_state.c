@@ -329,6 +329,60 @@ START_TEST(test_symlink_id_dir)
 }
 END_TEST
 
+/* Class 3 (issue 8): a state root or record that is not the caller's own
+ * private directory is refused, naming path, owner and mode. */
+START_TEST(test_unsafe_root)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_state_handle h;
+	char **ids = NULL, link[300], sub[300];
+	size_t n;
+
+	ck_assert_int_eq(sbx_state_create(root, "c1", &h, &err), 0);
+	sbx_state_close(&h);
+	{
+		struct stat sb;
+		ck_assert_int_eq(stat(root, &sb), 0);
+		ck_assert_int_eq(sb.st_mode & 07777, 0700);
+	}
+	/* World-writable: refused by every entry point. */
+	ck_assert_int_eq(chmod(root, 0777), 0);
+	ck_assert_int_eq(sbx_state_open(root, "c1", false, &h, &err), -1);
+	ck_assert_msg(strstr(err.msg, "refusing to use state root") && strstr(err.msg, "mode 0777") &&
+			      strstr(err.msg, root),
+		      "%s", err.msg);
+	ck_assert_ptr_null(strstr(err.msg, "does not exist"));
+	ck_assert_int_eq(sbx_state_create(root, "c2", &h, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "refusing"));
+	ck_assert_int_eq(sbx_state_list(root, &ids, &n, &err), -1);
+	/* Group-writable too. */
+	ck_assert_int_eq(chmod(root, 0770), 0);
+	ck_assert_int_eq(sbx_state_open(root, "c1", false, &h, &err), -1);
+	/* 0755 is not writable by others: accepted. */
+	ck_assert_int_eq(chmod(root, 0755), 0);
+	ck_assert_int_eq(sbx_state_open(root, "c1", false, &h, &err), 0);
+	sbx_state_close(&h);
+	if (geteuid() == 0) {
+		/* Owned by somebody else. */
+		ck_assert_int_eq(chown(root, 12345, 12345), 0);
+		ck_assert_int_eq(sbx_state_open(root, "c1", false, &h, &err), -1);
+		ck_assert_msg(strstr(err.msg, "owned by uid 12345"), "%s", err.msg);
+		ck_assert_int_eq(chown(root, 0, 0), 0);
+		/* A record owned by somebody else in our own root. */
+		snprintf(sub, sizeof(sub), "%s/c1", root);
+		ck_assert_int_eq(chown(sub, 12345, 12345), 0);
+		ck_assert_int_eq(sbx_state_open(root, "c1", false, &h, &err), -1);
+		ck_assert_msg(strstr(err.msg, "refusing to use state directory"), "%s", err.msg);
+		ck_assert_int_eq(chown(sub, 0, 0), 0);
+	}
+	/* The root itself a symlink to a private directory: not followed. */
+	snprintf(link, sizeof(link), "%s-link", root);
+	ck_assert_int_eq(symlink(root, link), 0);
+	ck_assert_int_eq(sbx_state_open(link, "c1", false, &h, &err), -1);
+	ck_assert_int_eq(unlink(link), 0);
+}
+END_TEST
+
 START_TEST(test_rfc3339)
 {
 	char buf[64];
@@ -353,6 +407,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_concurrent_create);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_symlink_id_dir);
+	tcase_add_test(tc, test_unsafe_root);
 	tcase_add_test(tc, test_rfc3339);
 	suite_add_tcase(s, tc);
 	return s;
