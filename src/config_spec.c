@@ -145,8 +145,10 @@ static json_t *mounts_arr(bool rootless)
 				       STRV("nosuid", "noexec", "nodev", "ro")));
 	json_array_append_new(a, mount_obj("/sys/fs/cgroup", "cgroup", "cgroup",
 				       STRV("nosuid", "noexec", "nodev", "relatime", "ro")));
+	/* A size limit: without one a tmpfs may fill half of the host's RAM
+	 * (issue 8, class 7); 64 MiB is plenty for scratch files. */
 	json_array_append_new(a, mount_obj("/tmp", "tmpfs", "tmpfs",
-				       STRV("nosuid", "nodev", "mode=1777")));
+				       STRV("nosuid", "nodev", "mode=1777", "size=64m")));
 	return a;
 }
 

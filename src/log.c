@@ -42,7 +42,14 @@ int sbx_log_init(const char *path, enum sbx_log_format fmt, enum sbx_log_level m
 	log_fmt = fmt;
 	log_min = min;
 	if (path && *path) {
-		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		/* O_NOFOLLOW: --log is a caller-given path, often in a shared
+		 * sticky directory; a symlink planted there must not make us
+		 * append to (or create) a file of the attacker's choosing. */
+		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+			      0600);
+		if (fd < 0 && errno == ELOOP)
+			return sbx_err_set(err, errno, "open log file %s: it is a symbolic link (not followed)",
+					   path);
 		if (fd < 0)
 			return sbx_err_set(err, errno, "open log file %s", path);
 		if (log_fd >= 0)

@@ -77,7 +77,9 @@ int sbx_terminal_send_console(const char *path, int master, struct sbx_err *err)
 	/* runc and crun send the master's name ("/dev/ptmx") as the payload;
 	 * conmon/containerd only look at the fd but need a non-empty message. */
 	static const char payload[] = "/dev/ptmx";
-	_sbx_cleanup_close_ int sock = sbx_unix_connect(path, "console socket", err);
+	/* --console-socket is a caller-given path: never follow a symlink
+	 * planted as its final component (issue 8, class 7). */
+	_sbx_cleanup_close_ int sock = sbx_unix_connect_nofollow(path, "console socket", err);
 
 	if (sock < 0)
 		return -1;

@@ -6,9 +6,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -73,6 +75,32 @@ int sbx_unix_connect(const char *path, const char *what, struct sbx_err *err)
 		close(sock);
 		return -1;
 	}
+	return sock;
+}
+
+int sbx_unix_connect_nofollow(const char *path, const char *what, struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int pfd = -1;
+	char link[64];
+	struct stat st;
+	int sock;
+
+	/* Pin the object the final component names without following it: a
+	 * symlink opens as itself (S_ISLNK) and is refused.  connect() then
+	 * goes through the fd's magic link, which names exactly that inode,
+	 * so the name cannot be swapped for a symlink between check and use. */
+	pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0 || fstat(pfd, &st) < 0)
+		return sbx_err_set(err, errno, "connect to %s %s", what, path);
+	if (S_ISLNK(st.st_mode))
+		return sbx_err_set(err, ELOOP, "connect to %s %s: it is a symbolic link (not followed)",
+				   what, path);
+	if (!S_ISSOCK(st.st_mode))
+		return sbx_err_set(err, ENOTSOCK, "connect to %s %s", what, path);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	sock = sbx_unix_connect(link, what, err);
+	if (sock < 0)
+		return sbx_err_set(err, err->errnum, "connect to %s %s", what, path);
 	return sock;
 }
 

@@ -57,6 +57,11 @@ int sbx_fd_move_above(int fd, int min);
 /* Connect a SOCK_STREAM|SOCK_CLOEXEC unix socket to `path` ("connect to
  * <what> <path>" on error).  Returns the fd or -1 + err. */
 int sbx_unix_connect(const char *path, const char *what, struct sbx_err *err);
+/* The same for a caller-given path whose final component must not be a
+ * symlink (--console-socket): refused with ELOOP ("... is a symbolic link
+ * (not followed)"), never followed; connects through the O_PATH fd of the
+ * socket inode it checked (/proc/self/fd/N). */
+int sbx_unix_connect_nofollow(const char *path, const char *what, struct sbx_err *err);
 /* sendmsg(data, len) with `fd` attached as SCM_RIGHTS (fd < 0: none),
  * retrying on EINTR, MSG_NOSIGNAL.  Returns the bytes sent or -1 (errno). */
 ssize_t sbx_send_fd(int sock, const void *data, size_t len, int fd);

@@ -160,17 +160,25 @@ int sbx_life_pids(const struct sbx_state *st, pid_t **pids, size_t *n, struct sb
 
 int sbx_life_write_pid_file(const char *path, pid_t pid, struct sbx_err *err)
 {
-	_sbx_cleanup_free_ char *tmp = sbx_xasprintf("%s.tmp.%d", path, (int)getpid());
+	_sbx_cleanup_free_ char *tmp = sbx_xasprintf("%s.XXXXXX", path);
 	_sbx_cleanup_close_ int fd = -1;
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
 
-	/* temp + rename: an engine polling the file never reads half of it. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* temp + rename: an engine polling the file never reads half of it.
+	 * The pid file is a caller-given path, often in a shared sticky
+	 * directory (issue 8, class 7): the temp name is unpredictable and
+	 * created O_EXCL (never an existing file or symlink somebody planted
+	 * there), and rename() replaces a symlink at `path` instead of
+	 * following it. */
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return sbx_err_set(err, errno, "write pid file %s", tmp);
-	if (sbx_write_all(fd, buf, (size_t)n) < 0)
-		return sbx_err_set(err, errno, "write pid file %s", tmp);
+		return sbx_err_set(err, errno, "write pid file %s: create a temporary file next to it", path);
+	if (fchmod(fd, 0644) < 0 || sbx_write_all(fd, buf, (size_t)n) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return sbx_err_set(err, e, "write pid file %s", tmp);
+	}
 	if (rename(tmp, path) < 0) {
 		int e = errno;
 		unlink(tmp);

@@ -1035,6 +1035,8 @@ static void check_spec(bool rootless)
 	m = find_mount(cfg, "/tmp");
 	ck_assert_str_eq(m->type, "tmpfs");
 	ck_assert(has_str(m->options, "mode=1777") && has_str(m->options, "nodev"));
+	/* issue 8 class 7: a size limit (it would default to half of RAM). */
+	ck_assert(has_str(m->options, "size=64m"));
 	m = find_mount(cfg, "/dev/shm");
 	ck_assert(has_str(m->options, "noexec") && has_str(m->options, "size=65536k"));
 
