@@ -12,7 +12,7 @@
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libcap-ng-dev libseccomp-dev libmnl-dev libapparmor-dev libjansson-dev check"
-TEST_PKGS="busybox-static uidmap jq iproute2 util-linux procps"
+TEST_PKGS="busybox-static uidmap jq iproute2 util-linux procps nodejs npm"
 OPT_PKGS="runc crun hyperfine valgrind clang libclang-rt-14-dev qemu-system-x86 apparmor cpio file
 	podman conmon docker.io containerd containernetworking-plugins slirp4netns fuse-overlayfs"
 
@@ -44,17 +44,28 @@ installed() {
 	iproute2) command -v ip >/dev/null 2>&1 ;;
 	util-linux) command -v setpriv >/dev/null 2>&1 ;;
 	procps) command -v ps >/dev/null 2>&1 ;;
+	nodejs) command -v node >/dev/null 2>&1 ;;
 	qemu-system-x86) command -v qemu-system-x86_64 >/dev/null 2>&1 ;;
 	apparmor) command -v apparmor_parser >/dev/null 2>&1 ;;
 	*) command -v "$1" >/dev/null 2>&1 ;;
 	esac
 }
 
+# npm tools for the tests (after the apt packages, which bring npm):
+# the SARIF Multitool validates `sbxrun check --format sarif` output.
+npm_tools() {
+	[ "$mode" = --check ] && return 0
+	"$(dirname "$0")/sarif-validate.sh" --install
+}
+
 missing=
 for p in $pkgs; do
 	installed "$p" || missing="$missing $p"
 done
-[ -n "$missing" ] || exit 0
+if [ -z "$missing" ]; then
+	npm_tools
+	exit 0
+fi
 
 cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing"
 if [ "$mode" = --check ]; then
@@ -73,4 +84,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+npm_tools
 echo "install-deps: done"

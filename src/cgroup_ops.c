@@ -171,6 +171,18 @@ int sbx_cgroup_stats(const char *path, struct sbx_cgroup_stats *out, struct sbx_
 		(void)keyed_u64(cs, "nr_throttled", &out->cpu_nr_throttled);
 		(void)keyed_u64(cs, "throttled_usec", &out->cpu_throttled_usec);
 	}
+	{
+		_sbx_cleanup_free_ char *mx = NULL;
+		if (sbx_cgroup_read_file(path, "cpu.max", &mx, &ign) == 0) {
+			/* "max 100000" or "50000 100000" */
+			char *sp = strchr(mx, ' ');
+			out->has_cpu_max = true;
+			out->cpu_max_quota = strncmp(mx, "max", 3) == 0 ? UINT64_MAX : strtoull(mx, NULL, 10);
+			out->cpu_max_period = sp ? strtoull(sp + 1, NULL, 10) : 0;
+		}
+		if (read_u64(path, "cpu.weight", &out->cpu_weight) == 0)
+			out->has_cpu_weight = true;
+	}
 	return 0;
 }
 

@@ -63,6 +63,9 @@ struct sbx_cgroup_stats {
 	bool has_cpu;
 	uint64_t cpu_usage_usec, cpu_user_usec, cpu_system_usec; /* cpu.stat (always there) */
 	uint64_t cpu_nr_throttled, cpu_throttled_usec;
+	/* The cpu controller's limits (cpu.max, cpu.weight), for `sbxrun check`. */
+	bool has_cpu_max, has_cpu_weight;
+	uint64_t cpu_max_quota, cpu_max_period, cpu_weight;   /* quota UINT64_MAX: "max" */
 };
 int sbx_cgroup_stats(const char *path, struct sbx_cgroup_stats *out, struct sbx_err *err);
 

@@ -73,6 +73,7 @@ int sbx_cmd_features(const struct sbx_global_opts *g, int argc, char **argv);
 int sbx_cmd_version(const struct sbx_global_opts *g, int argc, char **argv);
 int sbx_cmd_update(const struct sbx_global_opts *g, int argc, char **argv);
 int sbx_cmd_events(const struct sbx_global_opts *g, int argc, char **argv);
+int sbx_cmd_check(const struct sbx_global_opts *g, int argc, char **argv);
 /* `sbxrun DIR`: run the bundle DIR with an ID generated from its name. */
 int sbx_cmd_run_bundle_dir(const struct sbx_global_opts *g, const char *dir);
 

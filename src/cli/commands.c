@@ -17,6 +17,7 @@ const struct sbx_command sbx_commands[] = {
 	{ "resume", sbx_cmd_resume, "thaw a paused container", "ID" },
 	{ "update", sbx_cmd_update, "change the resource limits of a running container", "[-r FILE|-] [--memory N] [--memory-reservation N] [--memory-swap N] [--pids-limit N] [--cpu-quota N] [--cpu-period N] [--cpu-shares N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--blkio-weight N] ID" },
 	{ "events", sbx_cmd_events, "print container stats and OOM events (JSON; --stats: once)", "[--stats] [--interval DURATION] ID" },
+	{ "check", sbx_cmd_check, "audit a bundle or a running container (CIS Docker Benchmark, hardening guides)", "[--format text|json|sarif] [--fail-on low|medium|high] (BUNDLE-DIR | --id ID)" },
 	{ "features", sbx_cmd_features, "print the features this runtime supports (JSON)", "" },
 	{ "version", sbx_cmd_version, "print version information", "" },
 	{ NULL, NULL, NULL, NULL },

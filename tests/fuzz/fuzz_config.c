@@ -7,6 +7,8 @@
  */
 #include "sbx/caps.h"
 #include "sbx/cgroup.h"
+#include "sbx/check.h"
+#include "sbx/jsonloc.h"
 #include "sbx/config.h"
 #include "sbx/landlock.h"
 #include "sbx/rootfs.h"
@@ -24,6 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sbx_config *cfg = NULL;
 	struct sbx_err err = { 0 };
 
+	/* The check locator walks the same untrusted text (any bytes). */
+	{
+		static const char *const paths[] = { "process.capabilities.bounding[1]", "mounts[0].source",
+						     "annotations[\"run.sbx.x\"]", "linux.seccomp", "" };
+		struct sbx_jsonloc loc;
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+			(void)sbx_jsonloc_find((const char *)data, size, paths[i], &loc);
+	}
 	if (sbx_config_parse((const char *)data, size, "config.json", &cfg, &err) < 0) {
 		/* A failure always says something. */
 		if (!err.msg[0])
@@ -50,6 +60,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cfg->linux.seccomp && cfg->linux.seccomp->n_syscalls < 8 &&
 		    sbx_seccomp_compile(cfg->linux.seccomp, &sp, &err) == 0)
 			sbx_seccomp_plan_free(&sp);
+	}
+	/* `sbxrun check` evaluates any config the parser accepts. */
+	{
+		struct sbx_check_report rep;
+		struct sbx_check_format_opts fo = { .fail_on = SBX_CHECK_HIGH };
+		sbx_check_report_init(&rep);
+		if (sbx_check_config(cfg, &rep, &err) == 0) {
+			sbx_check_locate(&rep, (const char *)data, size);
+			free(sbx_check_format_sarif(&rep, &fo));
+		}
+		sbx_check_report_free(&rep);
 	}
 	sbx_config_free(cfg);
 	return 0;
