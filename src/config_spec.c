@@ -265,3 +265,31 @@ char *sbx_config_default_spec_lsm(bool rootless, const char *apparmor_profile)
 	free(text);
 	return out;
 }
+
+char *sbx_config_spec_set_annotation(char *text, const char *key, const char *value)
+{
+	json_error_t jerr;
+	json_t *root = json_loads(text, 0, &jerr), *ann;
+	char *dumped, *out;
+	size_t n;
+
+	/* Our own output: unparsable would be a bug, never user input. */
+	chk(root);
+	free(text);
+	ann = json_object_get(root, "annotations");
+	if (!json_is_object(ann)) {
+		ann = chk(json_object());
+		json_object_set_new(root, "annotations", ann);
+	}
+	json_object_set_new(ann, key, chk(json_string(value)));
+	dumped = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	chk(dumped ? json_true() : NULL);
+	n = strlen(dumped);
+	out = sbx_xmalloc(n + 2);
+	memcpy(out, dumped, n);
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	free(dumped);
+	return out;
+}

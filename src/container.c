@@ -20,6 +20,7 @@
 #include "sbx/process.h"
 #include "sbx/rootfs.h"
 #include "sbx/seccomp.h"
+#include "sbx/secrets.h"
 #include "sbx/sync.h"
 #include "sbx/sysctl.h"
 #include "sbx/terminal.h"
@@ -60,6 +61,7 @@ struct launch_ctx {
 	struct sbx_apparmor_plan apparmor;
 	struct sbx_landlock_plan landlock;
 	struct sbx_cgroup_plan *cgroup;
+	struct sbx_secrets_plan secrets; /* run.sbx.secrets, read before clone */
 	char *state_json;      /* init side: state for container hooks */
 	bool setgroups_denied; /* init side: /proc/self/setgroups says "deny" */
 };
@@ -227,6 +229,10 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	if (sbx_rootfs_apply_child(c->rootfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
+	/* /run/secrets: after the config mounts (a tmpfs on /run must not
+	 * hide it), before the root becomes read-only. */
+	if (sbx_secrets_apply_child(&c->secrets, err) < 0)
+		return sbx_err_prefix(err, "secrets");
 	sbx_debug("init: mounts done, pivot_root into %s", cfg->rootfs);
 	/* sysctls go through the container's own /proc, before readonlyPaths
 	 * makes /proc/sys read-only. */
@@ -486,6 +492,8 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 				   "config.json: process.selinuxLabel: SELinux is not supported by sbxrun");
 	if (sbx_cgroup_compile(cfg, c->opts->id, !host_root, &c->cgroup, err) < 0)
 		return -1;
+	if (sbx_secrets_compile(cfg, &c->secrets, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -495,6 +503,7 @@ static void free_plans(struct launch_ctx *c)
 	sbx_seccomp_plan_free(&c->seccomp);
 	sbx_landlock_plan_free(&c->landlock);
 	sbx_cgroup_plan_free(c->cgroup);
+	sbx_secrets_plan_free(&c->secrets);
 	c->rootfs = NULL;
 	c->cgroup = NULL;
 }

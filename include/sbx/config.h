@@ -365,5 +365,8 @@ char *sbx_config_default_spec(bool rootless);
 /* The same, confined by the AppArmor profile `apparmor_profile` (NULL: none).
  * `sbxrun spec` passes "sbxrun-default" when that profile is loaded. */
 char *sbx_config_default_spec_lsm(bool rootless, const char *apparmor_profile);
+/* `sbxrun spec --secret`: the spec text `text` (from the functions above)
+ * with annotations[key] = value added.  malloc'ed; `text` is freed. */
+char *sbx_config_spec_set_annotation(char *text, const char *key, const char *value);
 
 #endif
