@@ -79,20 +79,69 @@ START_TEST(test_compile_ok)
 }
 END_TEST
 
+/* The rule (docs/capabilities.md): a capability this kernel or libcap-ng
+ * does not know is ignored with a warning (it only grants less); a name
+ * that is not a capability at all (wrong form, or a typo of a known one)
+ * is an error. */
+START_TEST(test_classify)
+{
+	const char *hint;
+	int c;
+
+	ck_assert_int_eq(sbx_caps_classify("CAP_KILL", &c, &hint), SBX_CAPS_KNOWN);
+	ck_assert_int_eq(c, 5);
+	ck_assert_int_eq(sbx_caps_classify("kill", &c, &hint), SBX_CAPS_KNOWN);
+	/* well-formed, far from every known name: a future capability */
+	ck_assert_int_eq(sbx_caps_classify("CAP_TEST", &c, &hint), SBX_CAPS_UNKNOWN);
+	ck_assert_int_eq(c, -1);
+	ck_assert_int_eq(sbx_caps_classify("CAP_BLAH", &c, &hint), SBX_CAPS_UNKNOWN);
+	ck_assert_int_eq(sbx_caps_classify("CAP_FUTURE_THING_2", &c, &hint), SBX_CAPS_UNKNOWN);
+	/* typos of known names */
+	ck_assert_int_eq(sbx_caps_classify("CAP_SYS_ADMN", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_str_eq(hint, "CAP_SYS_ADMIN");
+	ck_assert_int_eq(sbx_caps_classify("CAP_NET_BIND_SERIVCE", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_str_eq(hint, "CAP_NET_BIND_SERVICE");
+	ck_assert_int_eq(sbx_caps_classify("CAP_SYSADMIN", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_str_eq(hint, "CAP_SYS_ADMIN");
+	ck_assert_int_eq(sbx_caps_classify("CAP_BPX", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_str_eq(hint, "CAP_BPF");
+	ck_assert_int_eq(sbx_caps_classify("CAP_KIL", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_str_eq(hint, "CAP_KILL");
+	/* not of the form CAP_<NAME> */
+	ck_assert_int_eq(sbx_caps_classify("CAPS_KILL", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_ptr_null(hint);
+	ck_assert_int_eq(sbx_caps_classify("SYSADMIN", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_int_eq(sbx_caps_classify("cap_future", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_int_eq(sbx_caps_classify("CAP_21", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_int_eq(sbx_caps_classify("CAP_", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_int_eq(sbx_caps_classify("CAP_A-B", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_int_eq(sbx_caps_classify("CAP_X ", &c, &hint), SBX_CAPS_INVALID);
+	ck_assert_int_eq(sbx_caps_classify("", &c, &hint), SBX_CAPS_INVALID);
+}
+END_TEST
+
 START_TEST(test_compile_unknown)
 {
 	struct sbx_caps c = { .present = true };
 	struct sbx_caps_plan p;
 	struct sbx_err err = { 0 };
 
+	/* ignored (with a warning), the rest still applies */
 	SET(bounding, "CAP_CHOWN", "CAP_KILL", "CAP_TEST");
-	ck_assert_int_lt(sbx_caps_compile(&c, &p, &err), 0);
-	ck_assert_str_eq(err.msg, "config.json: process.capabilities.bounding[2]: unknown capability \"CAP_TEST\"");
+	SET(permitted, "CAP_TEST", "CAP_KILL");
+	ck_assert_int_eq(sbx_caps_compile(&c, &p, &err), 0);
+	ck_assert_uint_eq(p.bounding, (1ULL << 0) | (1ULL << 5));
+	ck_assert_uint_eq(p.permitted, 1ULL << 5);
 
 	c = (struct sbx_caps){ .present = true };
-	SET(inheritable, "CAP_BOGUS");
+	SET(inheritable, "CAP_SYS_ADMN");
 	ck_assert_int_lt(sbx_caps_compile(&c, &p, &err), 0);
-	ck_assert_str_eq(err.msg, "config.json: process.capabilities.inheritable[0]: unknown capability \"CAP_BOGUS\"");
+	ck_assert_str_eq(err.msg, "config.json: process.capabilities.inheritable[0]: unknown capability \"CAP_SYS_ADMN\" (did you mean CAP_SYS_ADMIN?)");
+
+	c = (struct sbx_caps){ .present = true };
+	SET(bounding, "CAP_CHOWN", "NET_RAWW");
+	ck_assert_int_lt(sbx_caps_compile(&c, &p, &err), 0);
+	ck_assert_str_eq(err.msg, "config.json: process.capabilities.bounding[1]: \"NET_RAWW\" is not a capability name (expected CAP_ followed by upper-case letters, digits and '_', e.g. CAP_NET_BIND_SERVICE)");
 }
 END_TEST
 
@@ -102,11 +151,22 @@ START_TEST(test_compile_ambient_rule)
 	struct sbx_caps_plan p;
 	struct sbx_err err = { 0 };
 
+	/* runc's rule: an ambient cap that cannot be raised is skipped */
 	SET(permitted, "CAP_KILL", "CAP_CHOWN");
 	SET(inheritable, "CAP_CHOWN");
 	SET(ambient, "CAP_CHOWN", "CAP_KILL");
-	ck_assert_int_lt(sbx_caps_compile(&c, &p, &err), 0);
-	ck_assert_str_eq(err.msg, "config.json: process.capabilities.ambient[1]: CAP_KILL must also be in permitted and inheritable");
+	ck_assert_int_eq(sbx_caps_compile(&c, &p, &err), 0);
+	ck_assert_uint_eq(p.ambient, 1ULL << 0);
+
+	/* `runc spec`: ambient without inheritable at all */
+	c = (struct sbx_caps){ .present = true };
+	SET(bounding, "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+	SET(effective, "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+	SET(permitted, "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+	SET(ambient, "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+	ck_assert_int_eq(sbx_caps_compile(&c, &p, &err), 0);
+	ck_assert_uint_eq(p.ambient, 0);
+	ck_assert_uint_eq(p.effective, (1ULL << 29) | (1ULL << 5) | (1ULL << 10));
 
 	c = (struct sbx_caps){ .present = true };
 	SET(effective, "CAP_SETUID");
@@ -173,6 +233,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_compile_ok);
 	tcase_add_test(tc, test_compile_unknown);
 	tcase_add_test(tc, test_compile_ambient_rule);
+	tcase_add_test(tc, test_classify);
 	tcase_add_test(tc, test_apply_real);
 	suite_add_tcase(s, tc);
 	return s;
