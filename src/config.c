@@ -572,6 +572,10 @@ static int parse_hook_list(struct cfg_ctx *c, json_t *hooks, const char *key,
 			return -1;
 		if (h->has_timeout)
 			h->timeout = (int)t;
+		/* runtime-spec: env has execve's semantics; runc and crun give
+		 * a hook without `env` their own environment (Go's nil Env),
+		 * and an explicit [] an empty one. */
+		h->has_env = json_is_array(json_object_get(e, "env"));
 	}
 	out->n = json_array_size(arr);
 	return 0;
@@ -599,6 +603,19 @@ static int parse_hooks(struct cfg_ctx *c, json_t *root, struct sbx_hooks *h)
 /* public API                                                          */
 /* ------------------------------------------------------------------ */
 
+/* A JSON syntax error, in words a user can act on.  jansson names its own
+ * flag for an embedded NUL ("\u0000 is not allowed without
+ * JSON_ALLOW_NUL"), which means nothing to someone editing config.json. */
+static int load_error(struct sbx_err *err, const char *source, const json_error_t *j)
+{
+	if (strstr(j->text, "JSON_ALLOW_NUL") || strstr(j->text, "NUL byte"))
+		return sbx_err_set(err, 0, "%s: line %d, column %d: a string contains a NUL character"
+				   " (\\u0000), which is not allowed in config strings", source, j->line,
+				   j->column);
+	return sbx_err_set(err, 0, "%s: line %d, column %d: %s", source, j->line, j->column,
+			   j->text);
+}
+
 int sbx_config_parse(const char *text, size_t len, const char *source,
 		     struct sbx_config **out, struct sbx_err *err)
 {
@@ -614,8 +631,7 @@ int sbx_config_parse(const char *text, size_t len, const char *source,
 	 * C string can never be shorter than the JSON string it came from. */
 	root = json_loadb(text, len, 0, &jerr);
 	if (!root)
-		return sbx_err_set(err, 0, "%s: line %d, column %d: %s", c.source, jerr.line,
-				   jerr.column, jerr.text);
+		return load_error(err, c.source, &jerr);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return sbx_err_set(err, 0, "%s: the top-level value must be an object", c.source);
@@ -662,8 +678,7 @@ int sbx_config_parse_resources(const char *text, size_t len, const char *source,
 	memset(out, 0, sizeof(*out));
 	root = json_loadb(text, len, 0, &jerr);
 	if (!root)
-		return sbx_err_set(err, 0, "%s: line %d, column %d: %s", c.source, jerr.line,
-				   jerr.column, jerr.text);
+		return load_error(err, c.source, &jerr);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return sbx_err_set(err, 0, "%s: the top-level value must be an object", c.source);
@@ -692,8 +707,7 @@ int sbx_config_parse_process(const char *text, size_t len, const char *source,
 
 	root = json_loadb(text, len, 0, &jerr);
 	if (!root)
-		return sbx_err_set(err, 0, "%s: line %d, column %d: %s", c.source, jerr.line,
-				   jerr.column, jerr.text);
+		return load_error(err, c.source, &jerr);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return sbx_err_set(err, 0, "%s: the top-level value must be an object", c.source);

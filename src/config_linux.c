@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -163,11 +164,16 @@ static int parse_devices(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
 		    sbx_cfg_u32(c, e, pi, "uid", false, &d->has_uid, &d->uid) < 0 ||
 		    sbx_cfg_u32(c, e, pi, "gid", false, &d->has_gid, &d->gid) < 0)
 			return -1;
-		/* Only permission bits: the file type comes from `type`, and
-		 * mknod with stray type bits would create something else. */
-		if (d->has_file_mode && d->file_mode > 07777)
+		/* Engines send the host node's whole st_mode (podman rootful:
+		 * 8630 = S_IFCHR|0666), so file-type bits are accepted, as
+		 * runc does, and dropped: the node's type always comes from
+		 * `type`, never from stray bits that would make mknod create
+		 * something else.  Bits outside S_IFMT|07777 mean nothing. */
+		if (d->has_file_mode && (d->file_mode & ~(uint32_t)(S_IFMT | 07777)))
 			return sbx_cfg_fail(c, sbx_cfg_jkey(pk, pi, "fileMode"),
-					    "must be an integer between 0 and 07777");
+					    "%u (0%o) has bits outside the file type (S_IFMT) and"
+					    " permission bits (07777)", d->file_mode, d->file_mode);
+		d->file_mode &= 07777;
 	}
 	l->n_devices = json_array_size(arr);
 	return 0;

@@ -74,8 +74,10 @@ static int run_one(const struct sbx_hook *h, const char *label, const char *stat
 		if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 			_exit(127);
 		/* Never through a shell; env is exactly hook.env (runtime-spec:
-		 * same semantics as execve's envp), empty if none. */
-		execve(h->path, h->n_args ? h->args : argv0, h->n_env ? h->env : empty);
+		 * same semantics as execve's envp).  Without `env` the hook
+		 * gets the runtime's own environment, as with runc and crun. */
+		execve(h->path, h->n_args ? h->args : argv0,
+		       h->has_env ? (h->n_env ? h->env : empty) : environ);
 		dprintf(2, "exec %s: %s\n", h->path, strerror(errno));
 		_exit(127);
 	}

@@ -104,6 +104,7 @@ struct sbx_hook {
 	size_t n_args;
 	char **env;
 	size_t n_env;
+	bool has_env;       /* false: the hook gets the runtime's environment */
 	bool has_timeout;
 	int timeout;        /* seconds, > 0 */
 };
@@ -155,7 +156,7 @@ struct sbx_device {
 	char type;          /* 'c', 'b', 'u', 'p' */
 	int64_t major, minor;
 	bool has_file_mode;
-	uint32_t file_mode;
+	uint32_t file_mode; /* permission bits only (file-type bits dropped) */
 	bool has_uid, has_gid;
 	uint32_t uid, gid;
 };

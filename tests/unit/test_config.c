@@ -165,6 +165,8 @@ START_TEST(test_full)
 	ck_assert_uint_eq(cfg->hooks.prestart.hooks[0].n_args, 2);
 	ck_assert_str_eq(cfg->hooks.prestart.hooks[0].args[1], "1");
 	ck_assert_uint_eq(cfg->hooks.prestart.hooks[0].n_env, 1);
+	ck_assert(cfg->hooks.prestart.hooks[0].has_env);
+	ck_assert(!cfg->hooks.create_runtime.hooks[0].has_env); /* runtime's env */
 	ck_assert(cfg->hooks.prestart.hooks[0].has_timeout);
 	ck_assert_int_eq(cfg->hooks.prestart.hooks[0].timeout, 5);
 	ck_assert_str_eq(cfg->hooks.create_runtime.hooks[0].path, "/bin/cr");
@@ -588,7 +590,8 @@ static const struct {
 	{ "{\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"u\",\"major\":3}]}}",
 	  "linux.devices[0].minor: is required" },
 	{ "{\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":3,"
-	  "\"fileMode\":65536}]}}", "linux.devices[0].fileMode: must be an integer between 0 and 07777" },
+	  "\"fileMode\":262144}]}}", "linux.devices[0].fileMode: 262144 (01000000) has bits outside the"
+	  " file type (S_IFMT) and permission bits (07777)" },
 	{ "{\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"p\",\"uid\":-1}]}}",
 	  "linux.devices[0].uid: must be an integer between 0 and 4294967295" },
 	/* linux.resources */
@@ -749,6 +752,40 @@ START_TEST(test_invalid_fixtures)
 }
 END_TEST
 
+/* podman rootful sends fileMode with the file-type bits (8630 =
+ * S_IFCHR|0666): accepted, the permission bits kept (issue 9 item 8). */
+START_TEST(test_device_filemode_type_bits)
+{
+	_sbx_cleanup_free_ char *t = patched("{\"linux\":{\"devices\":["
+		"{\"path\":\"/dev/a\",\"type\":\"c\",\"major\":1,\"minor\":3,\"fileMode\":8630},"
+		"{\"path\":\"/dev/b\",\"type\":\"b\",\"major\":7,\"minor\":0,\"fileMode\":24960},"
+		"{\"path\":\"/dev/c\",\"type\":\"c\",\"major\":1,\"minor\":5,\"fileMode\":2559}]}}");
+	struct sbx_config *cfg = parse_ok(t);
+
+	ck_assert_uint_eq(cfg->linux.n_devices, 3);
+	ck_assert_uint_eq(cfg->linux.devices[0].file_mode, 0666);
+	ck_assert_uint_eq(cfg->linux.devices[1].file_mode, 0600);
+	ck_assert_uint_eq(cfg->linux.devices[2].file_mode, 04777); /* setuid: a permission bit */
+	sbx_config_free(cfg);
+}
+END_TEST
+
+/* The exact output of `runc spec` (runc 1.1.5) parses. */
+START_TEST(test_runc_spec_fixture)
+{
+	struct sbx_config *cfg = parse_fixture_ok(SBX_FIXTURE("config/runc-spec.json"));
+
+	ck_assert(cfg->process->terminal);
+	ck_assert_uint_eq(cfg->process->caps.n_ambient, 3);
+	ck_assert_uint_eq(cfg->process->caps.n_inheritable, 0);
+	ck_assert_uint_eq(cfg->linux.resources.n_devices, 1);
+	sbx_config_free(cfg);
+	cfg = parse_fixture_ok(SBX_FIXTURE("config/runc-spec-rootless.json"));
+	ck_assert_uint_eq(cfg->linux.n_uid_mappings, 1);
+	sbx_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_syntax_and_top_level)
 {
 	ck_assert_str_eq(parse_err("[]"), "config.json: the top-level value must be an object");
@@ -759,7 +796,8 @@ START_TEST(test_syntax_and_top_level)
 	/* An embedded NUL could make a C string shorter than what was
 	 * validated; jansson rejects it by default and so must we. */
 	ck_assert_str_eq(parse_err("{\"ociVersion\":\"1.0.0\",\"hostname\":\"a\\u0000b\"}"),
-			 "config.json: line 1, column 43: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"'");
+			 "config.json: line 1, column 43: a string contains a NUL character (\\u0000),"
+			 " which is not allowed in config strings");
 	/* The source name is the caller's. */
 	{
 		struct sbx_err err = { 0 };
@@ -1135,6 +1173,8 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_device_filemode_type_bits);
+	tcase_add_test(tc, test_runc_spec_fixture);
 	tcase_add_test(tc, test_minimal);
 	tcase_add_test(tc, test_unknown_properties_ignored);
 	tcase_add_test(tc, test_nulls_are_absent);

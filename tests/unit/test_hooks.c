@@ -46,6 +46,31 @@ static char *slurp(const char *name)
 	return text;
 }
 
+/* runc and crun: a hook without `env` gets the runtime's environment;
+ * "env": [] is an empty one. */
+START_TEST(test_env_default_is_runtime_env)
+{
+	struct sbx_err err = { 0 };
+	char *body = sbx_xasprintf("echo \"${SBX_HOOK_TEST_VAR:-unset}\" >> %s/env", dir);
+	char *p = script("h", body);
+	struct sbx_hook hooks[2] = {
+		{ .path = p },                     /* no env: ours */
+		{ .path = p, .has_env = true },    /* env: [] */
+	};
+	struct sbx_hook_list list = { hooks, 2 };
+	char *t;
+
+	setenv("SBX_HOOK_TEST_VAR", "from-runtime", 1);
+	ck_assert_msg(sbx_hooks_run(&list, "poststop", "{}", &err) == 0, "%s", err.msg);
+	unsetenv("SBX_HOOK_TEST_VAR");
+	t = slurp("env");
+	ck_assert_str_eq(t, "from-runtime\nunset\n");
+	free(t);
+	free(body);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_stdin_args_env_order)
 {
 	struct sbx_err err = { 0 };
@@ -55,7 +80,7 @@ START_TEST(test_stdin_args_env_order)
 	char *args[] = { "myhook", "a", "b c", NULL };
 	char *env[] = { "FOO=bar", NULL };
 	struct sbx_hook hooks[2] = {
-		{ .path = p1, .args = args, .n_args = 3, .env = env, .n_env = 1 },
+		{ .path = p1, .args = args, .n_args = 3, .env = env, .n_env = 1, .has_env = true },
 		{ .path = p2 },
 	};
 	struct sbx_hook_list list = { hooks, 2 };
@@ -166,6 +191,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_stdin_args_env_order);
+	tcase_add_test(tc, test_env_default_is_runtime_env);
 	tcase_add_test(tc, test_failure_stops);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_missing_binary_and_signal);
