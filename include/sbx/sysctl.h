@@ -3,7 +3,9 @@
  * linux.sysctl.  Only namespaced sysctls are accepted (the same rule as
  * runc): a container must never change a host-wide kernel setting, even as
  * root.  IPC keys need an IPC namespace, net.* a network namespace,
- * kernel.hostname/domainname a UTS namespace.
+ * kernel.domainname a UTS namespace (and must agree with `domainname`);
+ * kernel.hostname is refused because it conflicts with `hostname` (runc,
+ * crun).  Keys may use '/' as the separator ("net/ipv4/ip_forward").
  */
 #ifndef SBX_SYSCTL_H
 #define SBX_SYSCTL_H
