@@ -369,7 +369,7 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) == 0)
 		p->mount = sbx_cgroup_parse_mountinfo(mi, &v1_mask);
 	if (!p->mount) {
-		if (p->set.n) {
+		if (p->set.n_limits) {
 			sbx_err_set(err, 0, "cgroup: resource limits requested (linux.resources) but no"
 				    " cgroup v2 hierarchy is mounted; sbxrun supports cgroup v2 only:"
 				    " mount it (mount -t cgroup2 none /sys/fs/cgroup) or boot with"
@@ -520,12 +520,20 @@ int sbx_cgroup_enable_chain(const char *mount, const char *full, unsigned ctrls,
 
 /* Write the settings into dir. */
 int sbx_cgroup_apply_settings(const char *dir, const struct sbx_cgroup_settings *set,
-			  struct sbx_err *err)
+			      bool update, struct sbx_err *err)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		const struct sbx_cgroup_setting *s = &set->v[i];
+		if (s->is_default && !update)
+			continue; /* a new cgroup has it already */
 		if (sbx_cgroup_write_file(dir, s->file, s->value, err) == 0)
 			continue;
+		if (s->is_default && errno == ENOENT) {
+			/* Controller not enabled here: no limit was ever set. */
+			sbx_debug("cgroup: %s/%s absent: nothing to reset to \"%s\"", dir, s->file,
+				  s->value);
+			continue;
+		}
 		if (errno == ENOENT && s->alt_file &&
 		    sbx_cgroup_write_file(dir, s->alt_file, s->alt_value, err) == 0)
 			continue;
@@ -595,7 +603,7 @@ static int place(const struct sbx_cgroup_plan *p, const char *rel, int *stage, s
 		goto fail;
 	}
 	/* 3. the limits */
-	if (sbx_cgroup_apply_settings(full, &p->set, err) < 0) {
+	if (sbx_cgroup_apply_settings(full, &p->set, false, err) < 0) {
 		*stage = (errno == EACCES || errno == EPERM) ? 1 : 0;
 		goto fail;
 	}
@@ -673,7 +681,7 @@ int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p, char **path_out, struct 
 		if (stage != 1 && stage != 2)
 			break;
 	}
-	if (!p->set.n && first_stage == 1) {
+	if (!p->set.n_limits && first_stage == 1) {
 		/* Never fail a resource-less container because of cgroups. */
 		char buf[SBX_ERR_MSG_MAX];
 		sbx_debug("cgroup: running without a cgroup (no resources requested): %s",

@@ -4,6 +4,7 @@
 #ifndef SBX_CGROUP_INT_H
 #define SBX_CGROUP_INT_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include "sbx/cgroup.h"
 
@@ -20,9 +21,11 @@ int sbx_cgroup_enable_controllers(const char *dir, unsigned ctrls, pid_t pid,
  * from the mount root down to full's parent. */
 int sbx_cgroup_enable_chain(const char *mount, const char *full, unsigned ctrls, pid_t pid,
 			    struct sbx_err *err);
-/* Write the settings (alt file on ENOENT).  errno preserved. */
+/* Write the settings (alt file on ENOENT).  errno preserved.  `update`
+ * false (a new cgroup): is_default settings are skipped; true: they are
+ * written where their file exists. */
 int sbx_cgroup_apply_settings(const char *dir, const struct sbx_cgroup_settings *set,
-			      struct sbx_err *err);
+			      bool update, struct sbx_err *err);
 /* Error (with the how-to-fix text) if a controller `set` needs is not
  * available at the cgroup2 root `mount`; v1_mask: controllers on cgroup v1. */
 int sbx_cgroup_check_available(const char *mount, unsigned v1_mask,

@@ -47,10 +47,15 @@ int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sb
 	unsigned v1_mask = 0;
 	int ret = -1;
 
-	if (check_under_mount(path, &mount, &v1_mask, err) < 0)
-		return -1;
 	if (sbx_cgroup_resources_compile(r, "resources", &set, err) < 0)
 		return -1;
+	/* Only "no limit" values and no cgroup: nothing was ever limited. */
+	if ((!path || !*path) && set.n_limits == 0) {
+		sbx_cgroup_settings_free(&set);
+		return 0;
+	}
+	if (check_under_mount(path, &mount, &v1_mask, err) < 0)
+		goto out;
 	if (sbx_cgroup_check_available(mount, v1_mask, &set, err) < 0)
 		goto out;
 	if (set.controllers &&
@@ -58,7 +63,7 @@ int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sb
 		sbx_err_prefix(err, "cgroup: update %s", path);
 		goto out;
 	}
-	if (sbx_cgroup_apply_settings(path, &set, err) < 0) {
+	if (sbx_cgroup_apply_settings(path, &set, true, err) < 0) {
 		sbx_err_prefix(err, "cgroup: update %s", path);
 		goto out;
 	}

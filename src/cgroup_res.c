@@ -7,6 +7,10 @@
  * through the setup.
  *
  * The mapping (docs/cgroups.md has the table):
+ * "No limit" values (-1, pids <= 0, quota -1, all-zero throttles, burst
+ * 0, idle 0) are what a new cgroup has already: they need no controller
+ * and are only written by `update` (see add_nolimit()).
+ *
  *   memory.limit        -> memory.max          (-1 -> "max")
  *   memory.reservation  -> memory.low
  *   memory.swap         -> memory.swap.max = swap - limit  (the spec's swap
@@ -185,6 +189,8 @@ static struct sbx_cgroup_setting *add(struct sbx_cgroup_settings *s, unsigned ct
 	memset(e, 0, sizeof(*e));
 	e->file = sbx_xstrdup(file);
 	e->value = sbx_xstrdup(value);
+	e->ctrl = ctrl;
+	s->n_limits++;
 	if (ctrl) {
 		for (unsigned i = 0; i < SBX_CG_NCTRL; i++)
 			if (ctrl == (1u << i) && !s->why[i])
@@ -192,6 +198,27 @@ static struct sbx_cgroup_setting *add(struct sbx_cgroup_settings *s, unsigned ct
 		s->controllers |= ctrl;
 	}
 	return e;
+}
+
+/*
+ * A "no limit" value, i.e. what a new cgroup's file already holds
+ * ("max", "max 100000", "0").  It asks for no controller, so that
+ * engines' explicit defaults (podman: pids {limit: 0}) run on hosts
+ * without delegation, as with runc and crun; `update` still writes it,
+ * to lift a limit set earlier.
+ */
+static void add_nolimit(struct sbx_cgroup_settings *s, unsigned ctrl, const char *file,
+			const char *value)
+{
+	struct sbx_cgroup_setting *e;
+
+	s->v = sbx_xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	e = &s->v[s->n++];
+	memset(e, 0, sizeof(*e));
+	e->file = sbx_xstrdup(file);
+	e->value = sbx_xstrdup(value);
+	e->ctrl = ctrl;
+	e->is_default = true;
 }
 
 static void fmt_u64(char *buf, size_t len, uint64_t v)
@@ -245,11 +272,13 @@ static int compile_memory(const struct sbx_resources *r, const char *src,
 			return sbx_err_set(err, 0, "%s: linux.resources.memory.limit: %" PRId64
 					   " is invalid: must be -1 (unlimited) or a number of bytes > 0",
 					   src, r->memory.limit);
-		if (r->memory.limit == -1)
-			snprintf(buf, sizeof(buf), "max");
-		else
+		if (r->memory.limit == -1) {
+			add_nolimit(out, SBX_CG_MEMORY, "memory.max", "max");
+		} else {
 			fmt_u64(buf, sizeof(buf), (uint64_t)r->memory.limit);
-		add(out, SBX_CG_MEMORY, "memory limit (linux.resources.memory.limit)", "memory.max", buf);
+			add(out, SBX_CG_MEMORY, "memory limit (linux.resources.memory.limit)",
+			    "memory.max", buf);
+		}
 		limited = r->memory.limit > 0;
 		limit = r->memory.limit;
 	}
@@ -269,7 +298,7 @@ static int compile_memory(const struct sbx_resources *r, const char *src,
 		/* The spec's swap is v1's memsw limit (memory + swap); v2's
 		 * memory.swap.max counts swap alone, hence swap - limit. */
 		if (r->memory.swap == -1) {
-			snprintf(buf, sizeof(buf), "max");
+			add_nolimit(out, SBX_CG_MEMORY, "memory.swap.max", "max");
 		} else if (r->memory.swap < -1) {
 			return sbx_err_set(err, 0, "%s: linux.resources.memory.swap: %" PRId64
 					   " is invalid: must be -1 (unlimited) or a number of bytes > 0",
@@ -285,8 +314,9 @@ static int compile_memory(const struct sbx_resources *r, const char *src,
 					   src, r->memory.swap, limit);
 		} else {
 			fmt_u64(buf, sizeof(buf), (uint64_t)(r->memory.swap - limit));
+			add(out, SBX_CG_MEMORY, "swap limit (linux.resources.memory.swap)",
+			    "memory.swap.max", buf);
 		}
-		add(out, SBX_CG_MEMORY, "swap limit (linux.resources.memory.swap)", "memory.swap.max", buf);
 	}
 	if (r->memory.has_disable_oom_killer && r->memory.disable_oom_killer)
 		return sbx_err_set(err, 0, "%s: linux.resources.memory.disableOOMKiller: not supported"
@@ -336,18 +366,30 @@ static int compile_cpu(const struct sbx_resources *r, const char *src,
 		} else {
 			snprintf(buf, sizeof(buf), "max %" PRIu64, period);
 		}
-		add(out, SBX_CG_CPU, "cpu quota (linux.resources.cpu.quota)", "cpu.max", buf);
+		/* "max 100000" (no quota, the default period) is a new cgroup's
+		 * value; another period is a setting even without a quota. */
+		if (strcmp(buf, "max 100000") == 0)
+			add_nolimit(out, SBX_CG_CPU, "cpu.max", buf);
+		else
+			add(out, SBX_CG_CPU, "cpu quota (linux.resources.cpu.quota)", "cpu.max", buf);
 	}
 	if (r->cpu.has_burst) {
 		fmt_u64(buf, sizeof(buf), r->cpu.burst);
-		add(out, SBX_CG_CPU, "cpu burst (linux.resources.cpu.burst)", "cpu.max.burst", buf);
+		if (r->cpu.burst == 0)
+			add_nolimit(out, SBX_CG_CPU, "cpu.max.burst", buf);
+		else
+			add(out, SBX_CG_CPU, "cpu burst (linux.resources.cpu.burst)", "cpu.max.burst",
+			    buf);
 	}
 	if (r->cpu.has_idle) {
 		if (r->cpu.idle != 0 && r->cpu.idle != 1)
 			return sbx_err_set(err, 0, "%s: linux.resources.cpu.idle: %" PRId64
 					   " is invalid: must be 0 or 1", src, r->cpu.idle);
 		snprintf(buf, sizeof(buf), "%" PRId64, r->cpu.idle);
-		add(out, SBX_CG_CPU, "cpu idle (linux.resources.cpu.idle)", "cpu.idle", buf);
+		if (r->cpu.idle == 0)
+			add_nolimit(out, SBX_CG_CPU, "cpu.idle", buf);
+		else
+			add(out, SBX_CG_CPU, "cpu idle (linux.resources.cpu.idle)", "cpu.idle", buf);
 	}
 	if ((r->cpu.has_realtime_runtime && r->cpu.realtime_runtime != 0) ||
 	    (r->cpu.has_realtime_period && r->cpu.realtime_period != 0))
@@ -475,7 +517,13 @@ static int compile_blkio(const struct sbx_resources *r, const char *src,
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n, " riops=%s", d->riops);
 		if (d->wiops[0])
 			snprintf(buf + n, sizeof(buf) - (size_t)n, " wiops=%s", d->wiops);
-		add(out, SBX_CG_IO, "io throttle (linux.resources.blockIO.throttle*)", "io.max", buf);
+		/* Every given rate 0 ("max"): the device's default, no limit. */
+		if ((!d->rbps[0] || !strcmp(d->rbps, "max")) && (!d->wbps[0] || !strcmp(d->wbps, "max")) &&
+		    (!d->riops[0] || !strcmp(d->riops, "max")) && (!d->wiops[0] || !strcmp(d->wiops, "max")))
+			add_nolimit(out, SBX_CG_IO, "io.max", buf);
+		else
+			add(out, SBX_CG_IO, "io throttle (linux.resources.blockIO.throttle*)", "io.max",
+			    buf);
 	}
 	return 0;
 }
@@ -546,11 +594,13 @@ int sbx_cgroup_resources_compile(const struct sbx_resources *r, const char *src,
 		goto fail;
 	if (r->pids.present) {
 		char buf[32];
-		if (r->pids.limit <= 0)
-			snprintf(buf, sizeof(buf), "max");
-		else
+		/* <= 0: unlimited (runtime-spec; podman sends 0 for "no limit") */
+		if (r->pids.limit <= 0) {
+			add_nolimit(out, SBX_CG_PIDS, "pids.max", "max");
+		} else {
 			snprintf(buf, sizeof(buf), "%" PRId64, r->pids.limit);
-		add(out, SBX_CG_PIDS, "pids limit (linux.resources.pids.limit)", "pids.max", buf);
+			add(out, SBX_CG_PIDS, "pids limit (linux.resources.pids.limit)", "pids.max", buf);
+		}
 	}
 	if (compile_blkio(r, src, out, err) < 0)
 		goto fail;

@@ -103,12 +103,19 @@ struct sbx_cgroup_setting {
 	char *value;
 	char *alt_file;
 	char *alt_value;
+	unsigned ctrl;        /* SBX_CG_* the file belongs to (0: cgroup core) */
+	/* "No limit" (pids.limit 0/-1, memory.limit -1, cpu.quota -1, ...):
+	 * the value a new cgroup already has.  Needs no controller: skipped
+	 * when the cgroup is created, written by `update` only where the
+	 * file exists (to lift a limit set before). */
+	bool is_default;
 };
 
 struct sbx_cgroup_settings {
 	struct sbx_cgroup_setting *v;
 	size_t n;
-	unsigned controllers;                 /* SBX_CG_* needed */
+	size_t n_limits;                      /* settings that are not is_default */
+	unsigned controllers;                 /* SBX_CG_* needed (by n_limits) */
 	/* Per controller: which config field asked for it, for error
 	 * messages ("memory limit (linux.resources.memory.limit)"). */
 	const char *why[SBX_CG_NCTRL];

@@ -672,6 +672,116 @@ START_TEST(host_limits_without_delegation)
 }
 END_TEST
 
+/* runtime-spec config-linux: pids.limit 0/-1, memory limit/swap -1 and a
+ * quota of -1 mean "no limit".  They are what a new cgroup holds already,
+ * so they must not demand a controller (issue 9 item 9: podman sends
+ * pids {limit: 0}); a real limit still does. */
+START_TEST(nolimit_values_need_no_controller)
+{
+	struct sbx_resources r = { .present = true };
+	struct sbx_blkio_throttle z[] = { { 8, 0, 0 } };
+	struct sbx_cgroup_settings s;
+	struct sbx_err err = { 0 };
+
+	r.pids.present = true;
+	r.pids.limit = -1;
+	r.memory.present = r.memory.has_limit = r.memory.has_swap = true;
+	r.memory.limit = r.memory.swap = -1;
+	r.cpu.present = r.cpu.has_quota = r.cpu.has_burst = r.cpu.has_idle = true;
+	r.cpu.quota = -1;
+	r.blkio.present = true;
+	r.blkio.throttle_read_bps = z;
+	r.blkio.n_throttle_read_bps = 1;
+	ck_assert_int_eq(sbx_cgroup_resources_compile(&r, "config.json", &s, &err), 0);
+	ck_assert_uint_eq(s.controllers, 0);
+	ck_assert_uint_eq(s.n_limits, 0);
+	/* still there for `update`, which lifts an earlier limit with them */
+	ck_assert_str_eq(value_of(&s, "pids.max"), "max");
+	ck_assert_str_eq(value_of(&s, "memory.max"), "max");
+	ck_assert_str_eq(value_of(&s, "memory.swap.max"), "max");
+	ck_assert_str_eq(value_of(&s, "cpu.max"), "max 100000");
+	ck_assert_str_eq(value_of(&s, "cpu.max.burst"), "0");
+	ck_assert_str_eq(value_of(&s, "cpu.idle"), "0");
+	ck_assert_str_eq(value_of(&s, "io.max"), "8:0 rbps=max");
+	for (size_t i = 0; i < s.n; i++)
+		ck_assert_msg(s.v[i].is_default, "%s is not a default", s.v[i].file);
+	sbx_cgroup_settings_free(&s);
+
+	r.pids.limit = 0;
+	ck_assert_int_eq(sbx_cgroup_resources_compile(&r, "config.json", &s, &err), 0);
+	ck_assert_uint_eq(s.controllers, 0);
+	sbx_cgroup_settings_free(&s);
+
+	/* a real value next to them: only its controller is needed */
+	r.pids.limit = 100;
+	ck_assert_int_eq(sbx_cgroup_resources_compile(&r, "config.json", &s, &err), 0);
+	ck_assert_uint_eq(s.controllers, SBX_CG_PIDS);
+	ck_assert_uint_eq(s.n_limits, 1);
+	sbx_cgroup_settings_free(&s);
+
+	/* a period without a quota is a setting, not the default */
+	r.pids.limit = 0;
+	r.cpu.has_period = true;
+	r.cpu.period = 50000;
+	ck_assert_int_eq(sbx_cgroup_resources_compile(&r, "config.json", &s, &err), 0);
+	ck_assert_str_eq(value_of(&s, "cpu.max"), "max 50000");
+	ck_assert_uint_eq(s.controllers, SBX_CG_CPU);
+	sbx_cgroup_settings_free(&s);
+}
+END_TEST
+
+/* The same on this host: no usable controller, yet "no limit" values
+ * compile and prepare (as root and as a user without delegation). */
+static void nolimit_on_host(bool rootless)
+{
+	struct sbx_config cfg;
+	struct sbx_cgroup_plan *plan = NULL;
+	struct sbx_err err = { 0 };
+	char *path = NULL;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.has_linux = true;
+	cfg.linux.resources.present = true;
+	cfg.linux.resources.pids.present = true;
+	cfg.linux.resources.pids.limit = 0;
+	cfg.linux.resources.memory.present = true;
+	cfg.linux.resources.memory.has_limit = true;
+	cfg.linux.resources.memory.limit = -1;
+	cfg.linux.resources.cpu.present = true;
+	cfg.linux.resources.cpu.has_quota = true;
+	cfg.linux.resources.cpu.quota = -1;
+	ck_assert_msg(sbx_cgroup_compile(&cfg, "unit-nolimit", rootless, &plan, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_msg(sbx_cgroup_prepare(plan, &path, &err) == 0, "%s", err.msg);
+	if (path) {
+		ck_assert_int_eq(sbx_cgroup_destroy(path, true, &err), 0);
+		free(path);
+	}
+	sbx_cgroup_plan_free(plan);
+}
+
+START_TEST(host_nolimit_values)
+{
+	pid_t c;
+	int st;
+
+	if (geteuid() == 0)
+		nolimit_on_host(false);
+	c = fork();
+	ck_assert_int_ge(c, 0);
+	if (c == 0) {
+		struct passwd *pw = getpwnam("nobody");
+		uid_t u = pw ? pw->pw_uid : 65534;
+		if (geteuid() == 0 && (setresgid(u, u, u) < 0 || setresuid(u, u, u) < 0))
+			_exit(3);
+		nolimit_on_host(true);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(c, &st, 0), c);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unprivileged child failed: %#x", st);
+}
+END_TEST
+
 START_TEST(ops_refuse_foreign_paths)
 {
 	struct sbx_err err = { 0 };
@@ -711,6 +821,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, host_memory_limit_needs_v2);
 	tcase_add_test(tc, host_limits_without_delegation);
 	tcase_add_test(tc, ops_refuse_foreign_paths);
+	tcase_add_test(tc, nolimit_values_need_no_controller);
+	tcase_add_test(tc, host_nolimit_values);
 	suite_add_tcase(s, tc);
 	return s;
 }
