@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * sbxrun kill [--all|-a] ID [SIGNAL]   (default SIGTERM; names or numbers)
+ * sbxrun kill [--all|-a] ID [SIGNAL]   (default SIGTERM; names or numbers;
+ *                                      0 only checks that the container is alive)
  *
  * The init is signalled through a pidfd after checking its start time, so a
  * recycled pid is never hit.  --all signals every process of the container:
@@ -37,7 +38,11 @@ int sbx_cmd_kill(const struct sbx_global_opts *g, int argc, char **argv)
 	}
 	if (optind != argc - 1 && optind != argc - 2)
 		return sbx_cli_usage("kill", "expected ID [SIGNAL]");
-	if (optind == argc - 2 && sbx_signals_parse(argv[optind + 1], &sig, &err) < 0)
+	/* Signal 0 sends nothing and only checks that the container's init
+	 * is alive (kill(2)); liveness scripts use `kill ID 0` with runc. */
+	if (optind == argc - 2 && strcmp(argv[optind + 1], "0") == 0)
+		sig = 0;
+	else if (optind == argc - 2 && sbx_signals_parse(argv[optind + 1], &sig, &err) < 0)
 		return sbx_cli_fail(&err);
 	if (sbx_life_open(g, argv[optind], false, &h, &st, &err) < 0)
 		return sbx_cli_fail(&err);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * sbxrun ps [--format table|json] ID: the container's processes (its
- * cgroup's members, or without a cgroup the processes of its pid namespace).
- * json: an array of host pids, as runc prints it.
+ * sbxrun ps [--format table|json] ID [ps-options...]: the container's
+ * processes (its cgroup's members, or without a cgroup the processes of its
+ * pid namespace).  table (runc's behaviour): the host's `ps` run with
+ * ps-options (default -ef), filtered to those processes by its PID column.
+ * json: an array of host pids, as runc prints it (ps-options ignored).
  */
 #include "lifecycle.h"
+#include "sbx/ps.h"
 #include "sbx/util.h"
 
 #include <fcntl.h>
@@ -12,24 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void print_cmdline(pid_t pid)
-{
-	char path[64];
-	_sbx_cleanup_free_ char *text = NULL;
-	struct sbx_err err;
-	size_t len = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if (sbx_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0 || len == 0) {
-		printf("%-8d ?\n", (int)pid);
-		return;
-	}
-	for (size_t i = 0; i + 1 < len; i++)
-		if (text[i] == '\0')
-			text[i] = ' ';
-	printf("%-8d %s\n", (int)pid, text);
-}
 
 static int cmp_pid(const void *a, const void *b)
 {
@@ -75,9 +60,16 @@ int sbx_cmd_ps(const struct sbx_global_opts *g, int argc, char **argv)
 			printf("%s%d", i ? "," : "", (int)pids[i]);
 		printf("]\n");
 	} else {
-		printf("%-8s %s\n", "PID", "CMD");
-		for (size_t i = 0; i < n; i++)
-			print_cmdline(pids[i]);
+		_sbx_cleanup_free_ char *ps = sbx_ps_run(argv + optind + 1,
+							 (size_t)(argc - optind - 1), &err);
+		_sbx_cleanup_free_ char *out = ps ? sbx_ps_filter(ps, pids, n, &err) : NULL;
+		if (!out) {
+			free(pids);
+			sbx_state_free(&st);
+			sbx_state_close(&h);
+			return sbx_cli_fail(&err);
+		}
+		fputs(out, stdout);
 	}
 	free(pids);
 	sbx_state_free(&st);

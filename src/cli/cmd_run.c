@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sbxrun run [--bundle DIR] [--detach] [--pid-file F] [--console-socket S]
- *            [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID
+ *            [--no-pivot] [--no-new-keyring] [--preserve-fds N] [--keep] ID
  * sbxrun DIR
  *
  * Foreground: sbxrun stays the container's parent, forwards signals to its
- * init, and exits with its status (128+N when killed by signal N).
+ * init, and exits with its status (128+N when killed by signal N).  With
+ * --keep (runc's flag) the stopped container's record and cgroup stay until
+ * `sbxrun delete ID`, which then runs the poststop hooks: the runtime-spec
+ * runs them when the container is deleted, and it is not deleted yet.
  */
 #include "cli.h"
 #include "lifecycle.h"
@@ -35,6 +38,7 @@ struct run_args {
 	const char *pid_file;
 	const char *console_socket;
 	bool detach, no_pivot, no_new_keyring;
+	bool keep;               /* --keep: the stopped container stays until `delete` */
 	unsigned preserve_fds;
 	uint64_t log_max_size;   /* lifecycle: --log-max-size (run --detach json-file log) */
 	unsigned log_max_file;   /* lifecycle: --log-max-file */
@@ -59,6 +63,17 @@ static void format_bytes(const char *v, char *out, size_t len)
 		snprintf(out, len, "%llu", (unsigned long long)n);
 	else
 		snprintf(out, len, "%llu%c", (unsigned long long)n, units[u]);
+}
+
+/* Said plainly: an OOM kill otherwise looks like a random SIGKILL. */
+static void report_oom(const char *cgroup_path)
+{
+	char mm[64] = "", human[64];
+
+	if (cgroup_path && sbx_cgroup_oom_killed(cgroup_path, mm, sizeof(mm)) > 0) {
+		format_bytes(mm, human, sizeof(human));
+		sbx_cli_report("container killed by the OOM killer: memory.max=%s", human);
+	}
 }
 
 static int run_container(const struct sbx_global_opts *g, const struct run_args *a)
@@ -175,14 +190,16 @@ out_wait:
 		;
 out_cleanup:
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (a->keep) {
+		/* Stopped but not deleted: state shows "stopped", `delete`
+		 * removes the cgroup and the record and runs poststop. */
+		report_oom(ctr.cgroup_path);
+		sbx_life_record_close(&rh, &rst);
+		sbx_debug("container %s stopped; kept until delete (--keep)", a->id);
+		goto out;
+	}
 	if (ctr.cgroup_path) {
-		char mm[64] = "";
-		if (sbx_cgroup_oom_killed(ctr.cgroup_path, mm, sizeof(mm)) > 0) {
-			char human[64];
-			format_bytes(mm, human, sizeof(human));
-			/* Said plainly: an OOM kill otherwise looks like a random SIGKILL. */
-			sbx_cli_report("container killed by the OOM killer: memory.max=%s", human);
-		}
+		report_oom(ctr.cgroup_path);
 		if (sbx_cgroup_destroy(ctr.cgroup_path, true, &err) < 0)
 			sbx_warn("%s", err.msg);
 	}
@@ -234,7 +251,8 @@ int sbx_cmd_run(const struct sbx_global_opts *g, int argc, char **argv)
 				return sbx_cli_usage("run", "--preserve-fds: invalid number \"%s\"", optarg);
 			a.preserve_fds = (unsigned)v;
 			break;
-		case OPT_KEEP: case OPT_NO_SUBREAPER: break;
+		case OPT_KEEP: a.keep = true; break;
+		case OPT_NO_SUBREAPER: break;
 		case OPT_LOG_MAX_SIZE: /* lifecycle: bytes, or with a k/m/g suffix */
 			if (sbx_life_parse_size(optarg, &a.log_max_size) < 0)
 				return sbx_cli_usage("run", "--log-max-size: invalid size \"%s\" (e.g. 10m)", optarg);
