@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-all.sh BUILD_DIR: the whole test suite, as `make check` runs it.
 #   1. unit tests        BUILD_DIR/tests/test_*      (tests/run-unit.sh)
-#   2. integration tests tests/integration/run.sh   (modes root + rootless)
+#   2. integration tests tests/integration/run.sh   (modes root + rootless),
+#      then tests/integration/subids-scenarios.sh (other users' subid ranges)
 #   3. VM tests          tests/vm/run.sh (real AppArmor + cgroup v2 kernel
 #      under qemu), when qemu and ../shared/vm/vm-run.sh are available;
 #      otherwise a SKIP line. With CI=true they are mandatory: a missing
@@ -56,6 +57,9 @@ else
 fi
 
 stage integration "$top/tests/integration/run.sh"
+# root only: the rootless tests with other users' /etc/subuid ranges, in a
+# private mount namespace (the machine's /etc is never written)
+stage subids "$top/tests/integration/subids-scenarios.sh"
 
 vm_skip=
 if [ "${SBX_VM_TESTS:-}" = skip ]; then

@@ -84,22 +84,13 @@ test_env_and_cwd() {
 }
 
 # process.user.uid 1000. Rootless, uid 1000 exists in the container only
-# with a multi-range mapping (newuidmap + the /etc/subuid range run.sh gives
-# sbxtest): container 0 = the user, container 1..65536 = its subuids.
+# with a multi-range mapping (newuidmap + sbxtest's /etc/subuid range, see
+# map_subids in lib.sh): container 0 = the user, 1..N = its subuids.
 test_process_user() {
 	local b=$TEST_TMP/b out
 	make_bundle "$b" sh -c 'id -u; id -g; echo x > /tmp/f && stat -c %u /tmp/f' || return 1
 	cfg "$b" '.process.user.uid = 1000 | .process.user.gid = 1000' || return 1
-	if [ "$SBX_TEST_MODE" = rootless ]; then
-		local uid gid
-		uid=$(id -u "$SBX_TEST_USER") gid=$(id -g "$SBX_TEST_USER")
-		command -v newuidmap >/dev/null || skip "newuidmap (uidmap) not installed"
-		grep -q "^$SBX_TEST_USER:" /etc/subuid || skip "no /etc/subuid range for $SBX_TEST_USER"
-		cfg "$b" ".linux.uidMappings = [{containerID: 0, hostID: $uid, size: 1},
-						{containerID: 1, hostID: 100000, size: 65536}]
-			  | .linux.gidMappings = [{containerID: 0, hostID: $gid, size: 1},
-						{containerID: 1, hostID: 100000, size: 65536}]" || return 1
-	fi
+	map_subids "$b" || return 1
 	out=$(run_b "$b")
 	expect_eq 0 $? "exit status" || return 1
 	expect_eq "1000

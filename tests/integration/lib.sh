@@ -110,6 +110,30 @@ cfg() {
 	printf '%s\n' "$new" >"$dir/config.json"
 }
 
+# shellcheck source=tests/subids.sh
+source "$SBX_SRCDIR/tests/subids.sh"
+
+# map_subids BUNDLE: rootless mode only, map container 0 to the user and
+# container 1..N to the user's real subordinate range from /etc/subuid and
+# /etc/subgid (N = its size, at most 65536), so the container has more
+# than one uid/gid (newuidmap/newgidmap).  Skips without uidmap or a range.
+map_subids() {
+	local b=$1 uid gid us uc gs gc
+	[ "$SBX_TEST_MODE" = rootless ] || return 0
+	command -v newuidmap >/dev/null || skip "newuidmap (uidmap) not installed"
+	read -r us uc < <(sbx_subid_range "$SBX_TEST_USER" /etc/subuid)
+	read -r gs gc < <(sbx_subid_range "$SBX_TEST_USER" /etc/subgid)
+	[ -n "$us" ] || skip "no /etc/subuid range for $SBX_TEST_USER"
+	[ -n "$gs" ] || skip "no /etc/subgid range for $SBX_TEST_USER"
+	[ "$uc" -gt 65536 ] && uc=65536
+	[ "$gc" -gt 65536 ] && gc=65536
+	uid=$(id -u "$SBX_TEST_USER") gid=$(id -g "$SBX_TEST_USER")
+	cfg "$b" ".linux.uidMappings = [{containerID: 0, hostID: $uid, size: 1},
+					{containerID: 1, hostID: $us, size: $uc}]
+		  | .linux.gidMappings = [{containerID: 0, hostID: $gid, size: 1},
+					{containerID: 1, hostID: $gs, size: $gc}]"
+}
+
 # add_helper DIR NAME: install a static test helper into the bundle's rootfs.
 add_helper() {
 	local dir=$1 name=$2

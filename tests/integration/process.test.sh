@@ -10,19 +10,8 @@ run_p() {
 	sbx run --bundle "$b" "$@" "proc-$RANDOM"
 }
 
-# A rootless bundle that maps a whole subordinate range (newuidmap), so the
-# container has more than one uid/gid.
-map_subids() {
-	local b=$1 uid gid
-	[ "$SBX_TEST_MODE" = rootless ] || return 0
-	command -v newuidmap >/dev/null || skip "newuidmap (uidmap) not installed"
-	grep -q "^$SBX_TEST_USER:" /etc/subuid || skip "no /etc/subuid range for $SBX_TEST_USER"
-	uid=$(id -u "$SBX_TEST_USER") gid=$(id -g "$SBX_TEST_USER")
-	cfg "$b" ".linux.uidMappings = [{containerID: 0, hostID: $uid, size: 1},
-					{containerID: 1, hostID: 100000, size: 65536}]
-		  | .linux.gidMappings = [{containerID: 0, hostID: $gid, size: 1},
-					{containerID: 1, hostID: 100000, size: 65536}]"
-}
+# map_subids BUNDLE (lib.sh): a rootless bundle that maps the user's whole
+# subordinate range (newuidmap), so the container has more than one uid/gid.
 
 test_rlimits() {
 	local b=$TEST_TMP/b out
