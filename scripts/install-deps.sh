@@ -2,25 +2,29 @@
 # install-deps.sh: make sure the build and test dependencies are present.
 #
 #   --check-or-install  (default; run by `make demo`/`make check`) check the
-#                       build + test dependencies; install what is missing
-#                       when root on Debian (apt-get), otherwise print the
-#                       exact command and fail. Silent when all is present.
-#   --all               also the optional tools for CI, the VM tests and the
-#                       benchmark (runc crun hyperfine valgrind clang
-#                       qemu-system-x86 apparmor cpio).
+#                       build + test dependencies, the VM suite's included
+#                       (qemu-system-x86 apparmor cpio: `make check` runs
+#                       it); install what is missing when root on Debian
+#                       (apt-get), otherwise print the exact command and
+#                       fail. Silent when all is present.
+#   --all               also the optional tools for CI, the engines and the
+#                       benchmark (runc crun hyperfine valgrind clang podman
+#                       docker.io ...).
 #   --check             only check; never install.
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libcap-ng-dev libseccomp-dev libmnl-dev libapparmor-dev libjansson-dev check"
 TEST_PKGS="busybox-static uidmap jq iproute2 util-linux procps nodejs npm"
-OPT_PKGS="runc crun hyperfine valgrind clang libclang-rt-14-dev qemu-system-x86 apparmor cpio file
+# tests/vm (../shared/vm/vm-run.sh): real AppArmor and cgroup v2 under qemu
+VM_PKGS="qemu-system-x86 apparmor cpio file"
+OPT_PKGS="runc crun hyperfine valgrind clang libclang-rt-14-dev
 	podman conmon docker.io containerd containernetworking-plugins slirp4netns fuse-overlayfs"
 
 mode=--check-or-install
 [ $# -eq 0 ] || mode=$1
 case $mode in
---check-or-install|--check) pkgs="$BUILD_PKGS $TEST_PKGS" ;;
---all) pkgs="$BUILD_PKGS $TEST_PKGS $OPT_PKGS" ;;
+--check-or-install|--check) pkgs="$BUILD_PKGS $TEST_PKGS $VM_PKGS" ;;
+--all) pkgs="$BUILD_PKGS $TEST_PKGS $VM_PKGS $OPT_PKGS" ;;
 -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
 *) echo "usage: $0 [--check-or-install|--check|--all]" >&2; exit 2 ;;
 esac
