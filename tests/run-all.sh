@@ -15,7 +15,16 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bdir=$(cd "$1" && pwd) || exit 2
 export SBXRUN="$bdir/sbxrun" HELPERS="$bdir/helpers"
-vm_harness="$(dirname "$top")/shared/vm/vm-run.sh"
+# The VM harness: $VM_RUN, else ../shared/vm/vm-run.sh next to the checkout
+# (or next to its parent: a worktree under wt/NAME).
+vm_harness=${VM_RUN:-}
+if [ -z "$vm_harness" ]; then
+	for d in "$(dirname "$top")" "$(dirname "$(dirname "$top")")"; do
+		vm_harness=$d/shared/vm/vm-run.sh
+		[ -x "$vm_harness" ] && break
+	done
+fi
+export VM_RUN=$vm_harness
 
 tot_pass=0 tot_fail=0 tot_skip=0 stages=()
 log=$(mktemp /tmp/sbx-runall.XXXXXX)

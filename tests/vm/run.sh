@@ -18,6 +18,8 @@ top=$(cd "$here/../.." && pwd)
 : "${HELPERS:=$top/build/helpers}"
 : "${VM_TIMEOUT:=900}"
 harness=${VM_RUN:-$(dirname "$top")/shared/vm/vm-run.sh}
+# a worktree under wt/NAME: the harness is one level further up
+[ -n "${VM_RUN:-}" ] || [ -x "$harness" ] || harness=$(dirname "$(dirname "$top")")/shared/vm/vm-run.sh
 
 die() { echo "vm tests: $*" >&2; exit 2; }
 [ -x "$harness" ] || die "VM harness $harness not found"
