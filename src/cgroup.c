@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sbx/devcg.h"
 #include "sbx/log.h"
 #include "cgroup_int.h"
 
@@ -47,6 +48,10 @@ struct sbx_cgroup_plan {
 	                       * tried first when that parent is delegated */
 	bool rootless;
 	struct sbx_cgroup_settings set;
+	/* linux.resources.devices (src/devcg.c): attached when root */
+	struct sbx_devcg_prog dev;
+	bool dev_enforce;     /* attach the program */
+	bool dev_required;    /* explicit rules: failing to attach is an error */
 };
 
 /* ---------- parsing ---------- */
@@ -327,6 +332,7 @@ static void plan_free(struct sbx_cgroup_plan *p)
 	free(p->rel);
 	free(p->fallback_rel);
 	sbx_cgroup_settings_free(&p->set);
+	sbx_devcg_prog_free(&p->dev);
 	free(p);
 }
 
@@ -362,14 +368,28 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 	p->rootless = rootless;
 	if (sbx_cgroup_resources_compile(r, "config.json", &p->set, err) < 0)
 		goto fail;
-	if (r && r->n_devices)
-		sbx_debug("cgroup: linux.resources.devices is not enforced by a cgroup v2 device"
-			  " program; device access is limited by the mount namespace and /dev setup");
+	if (!rootless) {
+		/* Always, as runc: without rules only the default devices
+		 * (and mknod of linux.devices) are allowed. */
+		if (sbx_devcg_compile(r ? r->devices : NULL, r ? r->n_devices : 0,
+				      cfg ? cfg->linux.devices : NULL, cfg ? cfg->linux.n_devices : 0,
+				      "config.json", &p->dev, err) < 0)
+			goto fail;
+		p->dev_enforce = true;
+		p->dev_required = r && r->n_devices;
+	} else if (r && r->n_devices) {
+		/* crun does the same: attaching needs CAP_SYS_ADMIN in the
+		 * initial user namespace.  A rootless container cannot mknod
+		 * and opens devices with the user's own permissions. */
+		sbx_debug("cgroup: rootless: linux.resources.devices not enforced by a device"
+			  " program (attaching one needs root); devices are bounded by the user"
+			  " namespace");
+	}
 
 	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) == 0)
 		p->mount = sbx_cgroup_parse_mountinfo(mi, &v1_mask);
 	if (!p->mount) {
-		if (p->set.n_limits) {
+		if (p->set.n_limits || p->dev_required) {
 			sbx_err_set(err, 0, "cgroup: resource limits requested (linux.resources) but no"
 				    " cgroup v2 hierarchy is mounted; sbxrun supports cgroup v2 only:"
 				    " mount it (mount -t cgroup2 none /sys/fs/cgroup) or boot with"
@@ -671,6 +691,15 @@ int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p, char **path_out, struct 
 		if (place(p, cand[i], &stage, &e) == 0) {
 			*path_out = sbx_xasprintf("%s%s", p->mount, cand[i]);
 			sbx_debug("cgroup: %s created with its limits", *path_out);
+			/* the device program, before any process is inside */
+			if (p->dev_enforce &&
+			    sbx_devcg_enforce(&p->dev, *path_out, p->dev_required, err) < 0) {
+				struct sbx_err ign;
+				(void)sbx_cgroup_destroy(*path_out, true, &ign);
+				free(*path_out);
+				*path_out = NULL;
+				return -1;
+			}
 			return 0;
 		}
 		sbx_debug("cgroup: %s%s: %s", p->mount, cand[i], sbx_err_str(&e, buf, sizeof(buf)));
@@ -681,7 +710,7 @@ int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p, char **path_out, struct 
 		if (stage != 1 && stage != 2)
 			break;
 	}
-	if (!p->set.n_limits && first_stage == 1) {
+	if (!p->set.n_limits && !p->dev_required && first_stage == 1) {
 		/* Never fail a resource-less container because of cgroups. */
 		char buf[SBX_ERR_MSG_MAX];
 		sbx_debug("cgroup: running without a cgroup (no resources requested): %s",

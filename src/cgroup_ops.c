@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sbx/devcg.h"
+#include "sbx/idmap.h"
 #include "sbx/log.h"
 #include "cgroup_int.h"
 
@@ -40,6 +42,25 @@ static int check_under_mount(const char *path, char **mount_out, unsigned *v1_ma
 	return 0;
 }
 
+/* New linux.resources.devices: a new program replaces the container's.
+ * Root only (as at create); rootless it is skipped with a debug log. */
+static int update_devices(const char *path, const struct sbx_resources *r, struct sbx_err *err)
+{
+	struct sbx_devcg_prog prog;
+	int ret;
+
+	if (geteuid() != 0 || !sbx_userns_is_initial()) {
+		sbx_debug("cgroup: update: rootless: linux.resources.devices not enforced (attaching a"
+			  " device program needs root)");
+		return 0;
+	}
+	if (sbx_devcg_compile(r->devices, r->n_devices, NULL, 0, "resources", &prog, err) < 0)
+		return -1;
+	ret = sbx_devcg_enforce(&prog, path, true, err);
+	sbx_devcg_prog_free(&prog);
+	return ret;
+}
+
 int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sbx_err *err)
 {
 	struct sbx_cgroup_settings set;
@@ -50,7 +71,7 @@ int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sb
 	if (sbx_cgroup_resources_compile(r, "resources", &set, err) < 0)
 		return -1;
 	/* Only "no limit" values and no cgroup: nothing was ever limited. */
-	if ((!path || !*path) && set.n_limits == 0) {
+	if ((!path || !*path) && set.n_limits == 0 && r->n_devices == 0) {
 		sbx_cgroup_settings_free(&set);
 		return 0;
 	}
@@ -67,6 +88,8 @@ int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sb
 		sbx_err_prefix(err, "cgroup: update %s", path);
 		goto out;
 	}
+	if (r->n_devices && update_devices(path, r, err) < 0)
+		goto out;
 	ret = 0;
 out:
 	sbx_cgroup_settings_free(&set);
