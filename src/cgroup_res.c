@@ -23,6 +23,7 @@
  *   blockIO.weight      -> io.bfq.weight (else io.weight, converted)
  *   blockIO.throttle*   -> io.max "MAJ:MIN rbps= wbps= riops= wiops="
  *   hugepageLimits      -> hugetlb.<size>.max
+ *   rdma[DEV]           -> rdma.max "DEV hca_handle=N hca_object=M" (absent: max)
  *   unified             -> the file named by the key, verbatim
  */
 #include "sbx/cgroup.h"
@@ -616,6 +617,19 @@ int sbx_cgroup_resources_compile(const struct sbx_resources *r, const char *src,
 		snprintf(file, sizeof(file), "hugetlb.%s.max", h->page_size);
 		fmt_u64(buf, sizeof(buf), h->limit);
 		add(out, SBX_CG_HUGETLB, "hugepage limit (linux.resources.hugepageLimits)", file, buf);
+	}
+	for (size_t i = 0; i < r->n_rdma; i++) {
+		const struct sbx_rdma_limit *l = &r->rdma[i];
+		char buf[320], h[16] = "max", o[16] = "max";
+		if (l->has_handles)
+			snprintf(h, sizeof(h), "%" PRIu32, l->handles);
+		if (l->has_objects)
+			snprintf(o, sizeof(o), "%" PRIu32, l->objects);
+		snprintf(buf, sizeof(buf), "%.256s hca_handle=%s hca_object=%s", l->device, h, o);
+		if (!l->has_handles && !l->has_objects)
+			add_nolimit(out, SBX_CG_RDMA, "rdma.max", buf);
+		else
+			add(out, SBX_CG_RDMA, "rdma limit (linux.resources.rdma)", "rdma.max", buf);
 	}
 	/* linux.resources.devices is enforced on v2 by an eBPF program, not
 	 * by a file; it is not part of this list. */

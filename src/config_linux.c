@@ -389,6 +389,36 @@ static int parse_hugepages(struct cfg_ctx *c, json_t *res, struct sbx_resources 
 	return 0;
 }
 
+static int parse_rdma(struct cfg_ctx *c, json_t *res, struct sbx_resources *r)
+{
+	char pk[SBX_JPATH_MAX];
+	json_t *m, *v;
+	const char *k;
+	size_t i = 0;
+
+	if (sbx_cfg_obj(c, res, "linux.resources", "rdma", &m) < 0)
+		return -1;
+	if (!m)
+		return 0;
+	r->rdma = sbx_arena_alloc(c->arena, (json_object_size(m) + 1) * sizeof(*r->rdma));
+	json_object_foreach(m, k, v) {
+		struct sbx_rdma_limit *l = &r->rdma[i++];
+
+		sbx_cfg_jmap(pk, "linux.resources.rdma", k);
+		if (!json_is_object(v))
+			return sbx_cfg_fail(c, pk, "must be an object");
+		/* The name becomes the first word of a line in rdma.max. */
+		if (!*k || strpbrk(k, " \t\n/"))
+			return sbx_cfg_fail(c, pk, "invalid RDMA device name");
+		l->device = sbx_arena_strdup(c->arena, k);
+		if (sbx_cfg_u32(c, v, pk, "hcaHandles", false, &l->has_handles, &l->handles) < 0 ||
+		    sbx_cfg_u32(c, v, pk, "hcaObjects", false, &l->has_objects, &l->objects) < 0)
+			return -1;
+	}
+	r->n_rdma = i;
+	return 0;
+}
+
 static int parse_device_rules(struct cfg_ctx *c, json_t *res, struct sbx_resources *r)
 {
 	char pi[SBX_JPATH_MAX], pk[SBX_JPATH_MAX];
@@ -461,7 +491,7 @@ static int parse_resources(struct cfg_ctx *c, json_t *lx, struct sbx_resources *
 			return -1;
 	}
 	if (parse_blkio(c, o, r) < 0 || parse_hugepages(c, o, r) < 0 ||
-	    parse_device_rules(c, o, r) < 0 ||
+	    parse_device_rules(c, o, r) < 0 || parse_rdma(c, o, r) < 0 ||
 	    sbx_cfg_strmap(c, o, "linux.resources", "unified", &r->unified, &r->n_unified) < 0)
 		return -1;
 	return 0;
@@ -642,6 +672,12 @@ int sbx_cfg_parse_linux(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
 	    parse_seccomp(c, lx, l) < 0 ||
 	    sbx_cfg_str(c, lx, "linux", "mountLabel", false, false, &l->mount_label) < 0)
 		return -1;
+
+	/* Fail closed: a resctrl class we silently left out would leave the
+	 * container with the cache and memory bandwidth it was to be denied. */
+	if (lx && json_object_get(lx, "intelRdt") && !json_is_null(json_object_get(lx, "intelRdt")))
+		return sbx_cfg_fail(c, "linux.intelRdt", "Intel RDT (resctrl) is not supported by"
+				    " sbxrun; remove it from the config");
 
 	if (l->cgroups_path && !*l->cgroups_path)
 		l->cgroups_path = NULL;

@@ -1,11 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * `sbxrun features` (runtime-spec features.md, version SBX_OCI_VERSION).
+ * Every list is asked of the code that enforces it, so the document cannot
+ * claim what sbxrun refuses: mount options of mountopt.c, capabilities of
+ * caps.c and the kernel, seccomp flags of seccomp.c and the kernel,
+ * architectures libseccomp resolves, idmapped mounts of the config parser.
+ * AppArmor is reported enabled only where the host has it: sbxrun refuses
+ * an apparmorProfile elsewhere (fail closed), so "enabled" means "sbxrun
+ * will apply it here".  SELinux labels are always refused: false.
+ */
 #include "sbx/features.h"
+#include "sbx/apparmor.h"
 #include "sbx/caps.h"
 #include "sbx/config.h"
 #include "sbx/mountopt.h"
+#include "sbx/seccomp.h"
 #include "sbx/util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -16,7 +29,7 @@ static const char *const mount_options[] = {
 	"acl", "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
 	"idmap", "iversion", "lazytime", "loud", "mand", "noacl", "noatime", "nodev",
 	"nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime",
-	"nostrictatime", "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev",
+	"nostrictatime", "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev", "ridmap",
 	"rdiratime", "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime",
 	"rnoexec", "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate",
 	"rrelatime", "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow",
@@ -38,18 +51,21 @@ static const char *const seccomp_ops[] = {
 	"SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE",
 };
 
+/* Candidates; only those libseccomp resolves are reported (the compile
+ * step accepts exactly those). */
 static const char *const seccomp_archs[] = {
-	"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64",
-	"SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
+	"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
+	"SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
+	"SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64",
 	"SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
-	"SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_X32", "SCMP_ARCH_X86",
-	"SCMP_ARCH_X86_64",
+	"SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB", "SCMP_ARCH_X32",
+	"SCMP_ARCH_X86", "SCMP_ARCH_X86_64",
 };
 
-static const char *const seccomp_flags[] = {
-	"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-	"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-};
+/* Annotations of config.json that change what sbxrun does (run.sbx.init,
+ * run.sbx.landlock.*): an engine passing an image's annotations through
+ * should not pass these. */
+static const char *const unsafe_annotations[] = { "run.sbx." };
 
 static json_t *str_array(const char *const *v, size_t n)
 {
@@ -59,15 +75,54 @@ static json_t *str_array(const char *const *v, size_t n)
 	return a;
 }
 
-static bool arch_known(const char *name)
+/* An architecture a filter built here can hold: libseccomp knows it and
+ * it has the native byte order (libseccomp refuses to mix them, so a
+ * config naming, say, SCMP_ARCH_MIPS is refused on x86_64). */
+static bool arch_usable(scmp_filter_ctx ctx, const char *name)
 {
 	char buf[32];
+	uint32_t a;
 	size_t i;
+	int r;
+
 	name += strlen("SCMP_ARCH_");
 	for (i = 0; name[i] && i < sizeof(buf) - 1; i++)
 		buf[i] = (char)tolower((unsigned char)name[i]);
 	buf[i] = '\0';
-	return seccomp_arch_resolve_name(buf) != 0;
+	a = seccomp_arch_resolve_name(buf);
+	if (!a || !ctx)
+		return false;
+	r = seccomp_arch_add(ctx, a);
+	return r == 0 || r == -EEXIST;
+}
+
+/* Does the config parser take mounts[].uidMappings (idmapped mounts)? */
+static bool idmap_mounts_supported(void)
+{
+	static const char cfg[] = "{\"ociVersion\":\"1.2.0\",\"mounts\":[{\"destination\":\"/m\","
+		"\"source\":\"/m\",\"options\":[\"rbind\"],"
+		"\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}],"
+		"\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}],"
+		"\"linux\":{\"namespaces\":[{\"type\":\"user\"},{\"type\":\"mount\"}],"
+		"\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}],"
+		"\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}}";
+	struct sbx_config *c = NULL;
+	struct sbx_err err;
+	bool ok = sbx_config_parse(cfg, sizeof(cfg) - 1, "features", &c, &err) == 0;
+
+	sbx_config_free(c);
+	return ok;
+}
+
+static json_t *seccomp_flag_list(bool supported_only)
+{
+	json_t *a = json_array();
+	const char *n;
+
+	for (size_t i = 0; (n = sbx_seccomp_flag_name(i)); i++)
+		if (!supported_only || sbx_seccomp_flag_supported(n))
+			json_array_append_new(a, json_string(n));
+	return a;
 }
 
 static json_t *mount_option_list(void)
@@ -111,23 +166,29 @@ char *sbx_features_json(void)
 	}
 	json_object_set_new(lx, "capabilities", caps);
 	json_object_set_new(lx, "cgroup",
-			    json_pack("{s:b,s:b,s:b,s:b}", "v1", 0, "v2", 1, "systemd", 0,
-				      "systemdUser", 0));
+			    json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 0, "v2", 1, "systemd", 0,
+				      "systemdUser", 0, "rdma", 1));
 	json_object_set_new(sc, "enabled", json_true());
 	json_object_set_new(sc, "actions", str_array(seccomp_actions, SBX_ARRAY_SIZE(seccomp_actions)));
 	json_object_set_new(sc, "operators", str_array(seccomp_ops, SBX_ARRAY_SIZE(seccomp_ops)));
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(seccomp_archs); i++)
-		if (arch_known(seccomp_archs[i]))
-			json_array_append_new(archs, json_string(seccomp_archs[i]));
+	{
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		for (size_t i = 0; i < SBX_ARRAY_SIZE(seccomp_archs); i++)
+			if (arch_usable(ctx, seccomp_archs[i]))
+				json_array_append_new(archs, json_string(seccomp_archs[i]));
+		if (ctx)
+			seccomp_release(ctx);
+	}
 	json_object_set_new(sc, "archs", archs);
-	json_object_set_new(sc, "knownFlags", str_array(seccomp_flags, SBX_ARRAY_SIZE(seccomp_flags)));
-	json_object_set_new(sc, "supportedFlags", str_array(seccomp_flags, SBX_ARRAY_SIZE(seccomp_flags)));
+	json_object_set_new(sc, "knownFlags", seccomp_flag_list(false));
+	json_object_set_new(sc, "supportedFlags", seccomp_flag_list(true));
 	json_object_set_new(lx, "seccomp", sc);
-	json_object_set_new(lx, "apparmor", json_pack("{s:b}", "enabled", 1));
+	json_object_set_new(lx, "apparmor", json_pack("{s:b}", "enabled", sbx_apparmor_enabled()));
 	json_object_set_new(lx, "selinux", json_pack("{s:b}", "enabled", 0));
+	/* linux.intelRdt is refused (config_linux.c) */
 	json_object_set_new(lx, "intelRdt", json_pack("{s:b}", "enabled", 0));
 	json_object_set_new(lx, "mountExtensions",
-			    json_pack("{s:{s:b}}", "idmap", "enabled", 0));
+			    json_pack("{s:{s:b}}", "idmap", "enabled", idmap_mounts_supported()));
 	json_object_set_new(o, "linux", lx);
 
 	json_object_set_new(ann, "io.github.sbxrun.version", json_string(SBX_VERSION));
@@ -138,7 +199,13 @@ char *sbx_features_json(void)
 		snprintf(buf, sizeof(buf), "%u.%u.%u", v->major, v->minor, v->micro);
 		json_object_set_new(ann, "io.github.seccomp.libseccomp.version", json_string(buf));
 	}
+	/* The device cgroup program (src/devcg.c) needs root to attach. */
+	json_object_set_new(ann, "io.github.sbxrun.linux.resources.devices",
+			    json_string("ebpf device program when run as root; skipped rootless"
+					" (attaching needs CAP_SYS_ADMIN in the initial user namespace)"));
 	json_object_set_new(o, "annotations", ann);
+	json_object_set_new(o, "potentiallyUnsafeConfigAnnotations",
+			    str_array(unsafe_annotations, SBX_ARRAY_SIZE(unsafe_annotations)));
 	text = json_dumps(o, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!text)

@@ -171,6 +171,19 @@ static bool kernel_has_flag(unsigned long flag)
 	return false;
 }
 
+const char *sbx_seccomp_flag_name(size_t i)
+{
+	return i < SBX_ARRAY_SIZE(filter_flags) ? filter_flags[i].name : NULL;
+}
+
+bool sbx_seccomp_flag_supported(const char *name)
+{
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(filter_flags); i++)
+		if (!strcmp(name, filter_flags[i].name))
+			return kernel_has_flag(filter_flags[i].flag);
+	return false;
+}
+
 struct ctx_holder {
 	scmp_filter_ctx ctx;
 };

@@ -185,6 +185,12 @@ struct sbx_hugepage_limit {
 	uint64_t limit;
 };
 
+struct sbx_rdma_limit {       /* linux.resources.rdma["mlx5_0"] */
+	char *device;
+	bool has_handles, has_objects;
+	uint32_t handles, objects;
+};
+
 struct sbx_resources {
 	bool present;
 	struct {
@@ -220,6 +226,8 @@ struct sbx_resources {
 	} blkio;
 	struct sbx_hugepage_limit *hugepage_limits;
 	size_t n_hugepage_limits;
+	struct sbx_rdma_limit *rdma;
+	size_t n_rdma;
 	struct sbx_device_rule *devices;
 	size_t n_devices;
 	struct sbx_kv *unified;

@@ -26,6 +26,11 @@ int sbx_seccomp_compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *o
 			struct sbx_err *err);
 void sbx_seccomp_plan_free(struct sbx_seccomp_plan *plan);
 
+/* linux.seccomp.flags: the i-th name this module recognises (NULL past the
+ * end), and whether the running kernel accepts it (features). */
+const char *sbx_seccomp_flag_name(size_t i);
+bool sbx_seccomp_flag_supported(const char *name);
+
 /* Like sbx_seccomp_compile, reusing a program compiled earlier for the same
  * profile from `cache_dir` (seccomp_cache.c explains why that is safe).
  * cache_dir NULL: no cache. */

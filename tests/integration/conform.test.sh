@@ -279,3 +279,30 @@ test_nul_in_config_message() {
 		'^sbxrun: config\.json: line [0-9]+, column [0-9]+: a string contains a NUL character \(\\u0000\), which is not allowed in config strings$' || return 1
 	expect_nomatch 'JSON_ALLOW_NUL' "$(sbx run --bundle "$b" nul 2>&1)"
 }
+
+# --- features -------------------------------------------------------------------
+
+# runtime-spec features.md, and issue 9: AppArmor is reported enabled only
+# where the host has it (sbxrun refuses an apparmorProfile elsewhere),
+# potentiallyUnsafeConfigAnnotations lists sbxrun's own annotations, and
+# what is listed is accepted (intelRdt is not: refused, reported false).
+test_features_match_host_and_code() {
+	local f aa=false b=$TEST_TMP/b
+	f=$(sbx features) || return 1
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] &&
+		[ -d /sys/kernel/security/apparmor ] && aa=true
+	expect_eq "$aa" "$(jq .linux.apparmor.enabled <<<"$f")" "apparmor.enabled" || return 1
+	expect_eq false "$(jq .linux.selinux.enabled <<<"$f")" "selinux.enabled" || return 1
+	expect_eq '["run.sbx."]' "$(jq -c .potentiallyUnsafeConfigAnnotations <<<"$f")" \
+		"potentiallyUnsafeConfigAnnotations" || return 1
+	expect_eq false "$(jq .linux.intelRdt.enabled <<<"$f")" "intelRdt.enabled" || return 1
+	make_bundle "$b" true || return 1
+	cfg "$b" '.linux.intelRdt = {"closID": "guaranteed_group"}' || return 1
+	expect_run_error "$b" '^sbxrun: config\.json: linux\.intelRdt: Intel RDT \(resctrl\) is not supported by sbxrun' || return 1
+	# every namespace listed can be created
+	cfg "$b" 'del(.linux.intelRdt) | .linux.namespaces += [{"type": "time"}]
+		| .process.args = ["readlink", "/proc/self/ns/time"]' || return 1
+	expect_match '"time"' "$(jq -c .linux.namespaces <<<"$f")" "time listed" || return 1
+	expect_match '^time:\[[0-9]+\]$' "$(run_c "$b" 2>&1)" "time namespace" || return 1
+	[ "$(run_c "$b")" != "$(readlink /proc/self/ns/time)" ] || { echo "time namespace not new"; return 1; }
+}

@@ -730,6 +730,33 @@ START_TEST(nolimit_values_need_no_controller)
 }
 END_TEST
 
+/* linux.resources.rdma -> rdma.max, one line per device. */
+START_TEST(rdma_files)
+{
+	struct sbx_resources r = { .present = true };
+	struct sbx_rdma_limit l[] = {
+		{ .device = "mlx5_0", .has_handles = true, .handles = 3, .has_objects = true,
+		  .objects = 10000 },
+		{ .device = "mlx5_1", .has_objects = true, .objects = 5 },
+		{ .device = "mlx5_2" },
+	};
+	struct sbx_cgroup_settings s;
+	struct sbx_err err = { 0 };
+
+	r.rdma = l;
+	r.n_rdma = 3;
+	ck_assert_int_eq(sbx_cgroup_resources_compile(&r, "config.json", &s, &err), 0);
+	ck_assert_uint_eq(s.n, 3);
+	ck_assert_str_eq(s.v[0].value, "mlx5_0 hca_handle=3 hca_object=10000");
+	ck_assert_str_eq(s.v[1].value, "mlx5_1 hca_handle=max hca_object=5");
+	ck_assert_str_eq(s.v[2].value, "mlx5_2 hca_handle=max hca_object=max");
+	ck_assert(s.v[2].is_default);
+	ck_assert_uint_eq(s.controllers, SBX_CG_RDMA);
+	ck_assert_uint_eq(s.n_limits, 2);
+	sbx_cgroup_settings_free(&s);
+}
+END_TEST
+
 /* The same on this host: no usable controller, yet "no limit" values
  * compile and prepare (as root and as a user without delegation). */
 static void nolimit_on_host(bool rootless)
@@ -822,6 +849,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, host_limits_without_delegation);
 	tcase_add_test(tc, ops_refuse_foreign_paths);
 	tcase_add_test(tc, nolimit_values_need_no_controller);
+	tcase_add_test(tc, rdma_files);
 	tcase_add_test(tc, host_nolimit_values);
 	suite_add_tcase(s, tc);
 	return s;

@@ -770,6 +770,31 @@ START_TEST(test_device_filemode_type_bits)
 }
 END_TEST
 
+START_TEST(test_rdma_and_intel_rdt)
+{
+	_sbx_cleanup_free_ char *t = patched("{\"linux\":{\"resources\":{\"rdma\":{"
+		"\"mlx5_1\":{\"hcaHandles\":3,\"hcaObjects\":10000},\"mlx4_0\":{}}}}}");
+	struct sbx_config *cfg = parse_ok(t);
+
+	ck_assert_uint_eq(cfg->linux.resources.n_rdma, 2);
+	ck_assert_str_eq(cfg->linux.resources.rdma[0].device, "mlx5_1");
+	ck_assert(cfg->linux.resources.rdma[0].has_handles);
+	ck_assert_uint_eq(cfg->linux.resources.rdma[0].objects, 10000);
+	ck_assert(!cfg->linux.resources.rdma[1].has_handles);
+	sbx_config_free(cfg);
+	free(t);
+	t = patched("{\"linux\":{\"resources\":{\"rdma\":{\"a b\":{}}}}}");
+	ck_assert_str_eq(parse_err(t), "config.json: linux.resources.rdma[\"a b\"]: invalid RDMA device name");
+	free(t);
+	t = patched("{\"linux\":{\"intelRdt\":{\"closID\":\"g\"}}}");
+	ck_assert_str_eq(parse_err(t), "config.json: linux.intelRdt: Intel RDT (resctrl) is not supported"
+			 " by sbxrun; remove it from the config");
+	free(t);
+	t = patched("{\"linux\":{\"intelRdt\":null}}");
+	sbx_config_free(parse_ok(t));
+}
+END_TEST
+
 /* The exact output of `runc spec` (runc 1.1.5) parses. */
 START_TEST(test_runc_spec_fixture)
 {
@@ -1175,6 +1200,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_device_filemode_type_bits);
 	tcase_add_test(tc, test_runc_spec_fixture);
+	tcase_add_test(tc, test_rdma_and_intel_rdt);
 	tcase_add_test(tc, test_minimal);
 	tcase_add_test(tc, test_unknown_properties_ignored);
 	tcase_add_test(tc, test_nulls_are_absent);

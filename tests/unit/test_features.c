@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "unit.h"
+#include "sbx/apparmor.h"
 #include "sbx/caps.h"
+#include "sbx/config.h"
 #include "sbx/features.h"
+#include "sbx/seccomp.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -76,9 +79,100 @@ START_TEST(test_linux)
 	ck_assert(has(json_object_get(sc, "actions"), "SCMP_ACT_NOTIFY"));
 	ck_assert(has(json_object_get(sc, "operators"), "SCMP_CMP_MASKED_EQ"));
 	ck_assert(has(json_object_get(sc, "archs"), "SCMP_ARCH_X86_64"));
-	ck_assert(json_is_true(json_object_get(json_object_get(lx, "apparmor"), "enabled")));
+	/* AppArmor: as the host has it (sbxrun refuses a profile elsewhere) */
+	ck_assert(json_boolean_value(json_object_get(json_object_get(lx, "apparmor"), "enabled")) ==
+		  sbx_apparmor_enabled());
 	ck_assert(json_is_false(json_object_get(json_object_get(lx, "selinux"), "enabled")));
+	ck_assert(json_is_false(json_object_get(json_object_get(lx, "intelRdt"), "enabled")));
+	ck_assert(json_is_true(json_object_get(json_object_get(lx, "cgroup"), "rdma")));
 	ck_assert(json_is_object(json_object_get(doc, "annotations")));
+}
+END_TEST
+
+/* Parse a config.json text; true if accepted. */
+static bool parses(const char *text, struct sbx_config **out)
+{
+	struct sbx_err err;
+	struct sbx_config *c = NULL;
+	bool ok = sbx_config_parse(text, strlen(text), "config.json", &c, &err) == 0;
+
+	if (out)
+		*out = c;
+	else
+		sbx_config_free(c);
+	return ok;
+}
+
+/* Every value listed is one the code accepts (issue 9 item 10): each
+ * namespace, seccomp action, operator, architecture and flag goes through
+ * the config parser and the seccomp compile step; each capability is
+ * known; and what is not supported is refused. */
+START_TEST(test_lists_match_the_code)
+{
+	json_t *lx = json_object_get(doc, "linux"), *sc = json_object_get(lx, "seccomp"), *v;
+	char buf[1024];
+	size_t i;
+
+	json_array_foreach(json_object_get(lx, "namespaces"), i, v) {
+		snprintf(buf, sizeof(buf), "{\"ociVersion\":\"1.2.0\",\"linux\":{\"namespaces\":"
+			 "[{\"type\":\"%s\"}]}}", json_string_value(v));
+		ck_assert_msg(parses(buf, NULL), "namespace %s", json_string_value(v));
+	}
+	json_array_foreach(json_object_get(lx, "capabilities"), i, v) {
+		int c;
+		ck_assert_int_eq(sbx_caps_classify(json_string_value(v), &c, NULL), SBX_CAPS_KNOWN);
+	}
+	json_array_foreach(json_object_get(sc, "actions"), i, v) {
+		snprintf(buf, sizeof(buf), "{\"ociVersion\":\"1.2.0\",\"linux\":{\"seccomp\":"
+			 "{\"defaultAction\":\"%s\"}}}", json_string_value(v));
+		ck_assert_msg(parses(buf, NULL), "action %s", json_string_value(v));
+	}
+	json_array_foreach(json_object_get(sc, "operators"), i, v) {
+		snprintf(buf, sizeof(buf), "{\"ociVersion\":\"1.2.0\",\"linux\":{\"seccomp\":"
+			 "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+			 "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":\"%s\"}]}]}}}",
+			 json_string_value(v));
+		ck_assert_msg(parses(buf, NULL), "operator %s", json_string_value(v));
+	}
+	json_array_foreach(json_object_get(sc, "archs"), i, v) {
+		struct sbx_config *c;
+		struct sbx_seccomp_plan plan;
+		struct sbx_err err;
+		snprintf(buf, sizeof(buf), "{\"ociVersion\":\"1.2.0\",\"linux\":{\"seccomp\":"
+			 "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"%s\"],"
+			 "\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+			 json_string_value(v));
+		ck_assert(parses(buf, &c));
+		ck_assert_msg(sbx_seccomp_compile(c->linux.seccomp, &plan, &err) == 0, "arch %s: %s",
+			      json_string_value(v), err.msg);
+		sbx_seccomp_plan_free(&plan);
+		sbx_config_free(c);
+	}
+	json_array_foreach(json_object_get(sc, "supportedFlags"), i, v)
+		ck_assert(sbx_seccomp_flag_supported(json_string_value(v)));
+	ck_assert(!parses("{\"ociVersion\":\"1.2.0\",\"linux\":{\"intelRdt\":{\"closID\":\"x\"}}}", NULL));
+	/* mountExtensions.idmap: what the parser does with mounts[].uidMappings */
+	{
+		bool idmap = json_boolean_value(json_object_get(json_object_get(
+			json_object_get(lx, "mountExtensions"), "idmap"), "enabled"));
+		ck_assert(idmap == parses("{\"ociVersion\":\"1.2.0\",\"mounts\":[{\"destination\":\"/m\","
+			"\"source\":\"/m\",\"options\":[\"rbind\"],\"uidMappings\":[{\"containerID\":0,"
+			"\"hostID\":1000,\"size\":1}],\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,"
+			"\"size\":1}]}],\"linux\":{\"namespaces\":[{\"type\":\"user\"},{\"type\":\"mount\"}],"
+			"\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}],"
+			"\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}}", NULL));
+	}
+}
+END_TEST
+
+START_TEST(test_annotations)
+{
+	json_t *u = json_object_get(doc, "potentiallyUnsafeConfigAnnotations");
+
+	ck_assert_int_eq(json_array_size(u), 1);
+	ck_assert(has(u, "run.sbx."));
+	ck_assert(json_is_string(json_object_get(json_object_get(doc, "annotations"),
+						 "io.github.sbxrun.linux.resources.devices")));
 }
 END_TEST
 
@@ -90,6 +184,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_versions_hooks);
 	tcase_add_test(tc, test_mount_options);
 	tcase_add_test(tc, test_linux);
+	tcase_add_test(tc, test_lists_match_the_code);
+	tcase_add_test(tc, test_annotations);
 	suite_add_tcase(s, tc);
 	return s;
 }
