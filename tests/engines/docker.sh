@@ -1,7 +1,11 @@
 #!/bin/bash
 # Docker (Debian's docker.io) drives sbxrun: a private dockerd (own
-# data-root, exec-root, pidfile and socket, vfs storage, no iptables, no
-# bridge) with sbxrun added as a runtime, a locally imported busybox image.
+# data-root, exec-root, pidfile and socket, vfs storage) with sbxrun added as
+# a runtime, a locally imported busybox image.  The daemon must not touch
+# the machine's network: no bridge, no iptables/ip6tables rules, no IP
+# masquerading and --ip-forward=false (otherwise dockerd sets
+# net.ipv4.ip_forward=1 at start, even with --bridge=none); the host's
+# network state is compared before and after (tests/engines/hostnet.sh).
 # Prints PASS:/FAIL: lines and "N passed, N failed"; stops the daemon it
 # started (by pid) at the end.
 #
@@ -24,7 +28,10 @@ check_match() {
 	if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; else ko "$1 (no match for /$2/ in: $3)"; fi
 }
 
+# shellcheck source=tests/engines/hostnet.sh
+source "$top/tests/engines/hostnet.sh"
 work=$(mktemp -d /tmp/sbx-docker.XXXXXX)
+hostnet_snapshot "$work/hostnet.before"
 dpid=
 cleanup() {
 	if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
@@ -45,6 +52,7 @@ tar -C "$work/rootfs" -cf "$work/busybox.tar" . || exit 2
 sock=$work/docker.sock
 dockerd --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/dockerd.pid" \
 	-H "unix://$sock" --storage-driver vfs --iptables=false --ip6tables=false --bridge=none \
+	--ip-forward=false --ip-masq=false \
 	--containerd-namespace sbx-engines-test --containerd-plugins-namespace sbx-engines-test-plugins \
 	--add-runtime "sbxrun=$RUNTIME" >"$work/dockerd.log" 2>&1 &
 dpid=$!
@@ -85,7 +93,24 @@ out=$("${DK[@]}" run --rm "${R[@]}" --security-opt no-new-privileges sbxbb grep 
 check_match "no-new-privileges" 'NoNewPrivs:[[:space:]]+1' "$out"
 out=$("${DK[@]}" run --rm "${R[@]}" --user 1000:1000 sbxbb id 2>&1)
 check_match "--user" '^uid=1000.*gid=1000' "$out"
+# Docker's default device rules (deny all, its standard list) and
+# --device, which adds a rule and a linux.devices entry with fileMode.
+out=$("${DK[@]}" run --rm "${R[@]}" --device /dev/null:/dev/mynull sbxbb sh -c 'ls -l /dev/mynull; echo x > /dev/mynull && echo write-ok' 2>&1)
+check_match "--device /dev/null:/dev/mynull" '^write-ok$' "$out"
+out=$("${DK[@]}" run --rm "${R[@]}" --privileged sbxbb grep CapEff /proc/self/status 2>&1)
+check_match "--privileged" 'CapEff:[[:space:]]+000001ffffffffff' "$out"
 "${DK[@]}" rm -f $("${DK[@]}" ps -aq) >/dev/null 2>&1
+
+# Stop the daemon now, so that what it might do at exit is seen too.
+kill -TERM "$dpid" 2>/dev/null
+for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+hostnet_snapshot "$work/hostnet.after"
+if d=$(hostnet_compare "$work/hostnet.before" "$work/hostnet.after"); then
+	ok "the host's network settings are unchanged (sysctls, links, addresses, routes, firewall)"
+else
+	ko "dockerd changed the host's network settings:"
+	echo "$d" | sed 's/^/    /'
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

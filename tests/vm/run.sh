@@ -44,8 +44,19 @@ else
 fi
 echo "vm tests: $(ls "$payload/tests" | tr '\n' ' ')"
 
+# podman.test.sh: podman drives sbxrun on a real cgroup v2 host (its
+# default pids limit, --device, --privileged); skipped without podman.
+extra=()
+if [ -e "$payload/tests/podman.test.sh" ] && command -v podman >/dev/null &&
+   command -v conmon >/dev/null; then
+	extra+=(--host-bin podman --host-bin conmon)
+	"$top/scripts/mkrootfs.sh" "$payload/podman-rootfs" >/dev/null &&
+		tar -C "$payload/podman-rootfs" -cf "$payload/busybox.tar" . &&
+		rm -rf "$payload/podman-rootfs" || die "podman image tarball"
+fi
+
 # loop: a block device for the io.max test (cgroup.test.sh); the VM has no disk.
-"$harness" --payload "$payload" --timeout "$VM_TIMEOUT" --host-bin jq --module loop \
+"$harness" --payload "$payload" --timeout "$VM_TIMEOUT" --host-bin jq "${extra[@]}" --module loop \
 	-- /payload/guest.sh
 rc=$?
 [ "$rc" = 0 ] || echo "vm tests: vm-run.sh exit status $rc"
