@@ -299,6 +299,10 @@ test_features_match_host_and_code() {
 	make_bundle "$b" true || return 1
 	cfg "$b" '.linux.intelRdt = {"closID": "guaranteed_group"}' || return 1
 	expect_run_error "$b" '^sbxrun: config\.json: linux\.intelRdt: Intel RDT \(resctrl\) is not supported by sbxrun' || return 1
+	# SELinux is reported unsupported, and a label is refused, not ignored
+	cfg "$b" 'del(.linux.intelRdt) | .process.selinuxLabel = "system_u:system_r:container_t:s0"' || return 1
+	expect_run_error "$b" 'process\.selinuxLabel: SELinux is not supported by sbxrun' || return 1
+	cfg "$b" 'del(.process.selinuxLabel)' || return 1
 	# every namespace listed can be created
 	cfg "$b" 'del(.linux.intelRdt) | .linux.namespaces += [{"type": "time"}]
 		| .process.args = ["readlink", "/proc/self/ns/time"]' || return 1
