@@ -273,6 +273,44 @@ static int compile_set(char **names, size_t n, const char *set, uint64_t *mask,
 	return 0;
 }
 
+/*
+ * Capabilities sbxrun itself lacks in its bounding set can never be held by
+ * anything it starts (capset(2) refuses them: EPERM), e.g. when sbxrun runs
+ * in a container or sandbox that dropped CAP_SYS_RESOURCE.  Leaving them
+ * out only grants less, so, like capabilities the kernel does not know,
+ * they are ignored with a warning instead of failing the start: `docker run
+ * --privileged` asks for every capability Docker knows, and then works
+ * where runc fails.
+ */
+static void drop_unheld(struct sbx_caps_plan *p)
+{
+	uint64_t asked = p->effective | p->permitted | p->inheritable | p->ambient, unheld = 0;
+	int last = sbx_caps_last_cap();
+	char list[512];
+	size_t o = 0;
+
+	for (int c = 0; c <= last; c++) {
+		int w;
+		if (!(asked & (UINT64_C(1) << c)) || prctl(PR_CAPBSET_READ, (unsigned long)c, 0UL, 0UL, 0UL) != 0)
+			continue;
+		unheld |= UINT64_C(1) << c;
+		w = snprintf(list + o, sizeof(list) - o, "%s%s", o ? " " : "",
+			     sbx_caps_to_name(c) ? sbx_caps_to_name(c) : "?");
+		if (w > 0 && (size_t)w < sizeof(list) - o)
+			o += (size_t)w;
+	}
+	if (!unheld)
+		return;
+	list[o < sizeof(list) ? o : sizeof(list) - 1] = '\0';
+	sbx_warn("ignoring unknown or unavailable capabilities: [%s] (not in sbxrun's own bounding"
+		 " set: no process it starts can hold them)", list);
+	p->bounding &= ~unheld;
+	p->effective &= ~unheld;
+	p->permitted &= ~unheld;
+	p->inheritable &= ~unheld;
+	p->ambient &= ~unheld;
+}
+
 /* Index of the first name in `names` whose cap is in `bits` (for messages). */
 static size_t first_index(char **names, size_t n, uint64_t bits)
 {
@@ -300,6 +338,7 @@ int sbx_caps_compile(const struct sbx_caps *caps, struct sbx_caps_plan *out, str
 		return -1;
 	if (ig.n)
 		warn_ignored(&ig);
+	drop_unheld(out);
 
 	/* The kernel refuses PR_CAP_AMBIENT_RAISE unless the cap is in both
 	 * permitted and inheritable.  runc warns and goes on without it, and

@@ -99,6 +99,22 @@ test_capability_typo_and_bad_form_refused() {
 		'^sbxrun: config\.json: process\.capabilities\.effective\[0\]: "CAPS_KILL" is not a capability name'
 }
 
+# A capability sbxrun itself does not hold in its bounding set can never be
+# granted (capset fails): left out with a warning, like an unknown one, so
+# `docker run --privileged` works in a sandbox that dropped one (runc fails).
+test_capability_not_in_own_bounding_set_ignored() {
+	local b=$TEST_TMP/b out rc=0
+	make_bundle "$b" grep -E '^Cap(Eff|Bnd)' /proc/self/status || return 1
+	cfg "$b" '.process.capabilities = {"bounding": ["CAP_SYS_TIME", "CAP_KILL"],
+		"effective": ["CAP_SYS_TIME", "CAP_KILL"], "permitted": ["CAP_SYS_TIME", "CAP_KILL"]}' || return 1
+	_user_prefix
+	out=$(setpriv --bounding-set -sys_time "${_SBX_PREFIX[@]}" "$SBXRUN" --root "$SBX_ROOT" \
+		run --bundle "$b" bnd1 2>&1) || rc=$?
+	expect_eq 0 "$rc" "exit status ($out)" || return 1
+	expect_match '^CapEff:[[:space:]]+0000000000000020$' "$out" "CAP_KILL only" || return 1
+	expect_match 'ignoring unknown or unavailable capabilities: \[CAP_SYS_TIME\] \(not in sbxrun.s own bounding set' "$out" "warning"
+}
+
 # runc: "can't raise ambient capability": skipped with a warning, the others
 # are raised (runc's capabilities.bats "ambient caps not set in inheritable").
 test_ambient_not_inheritable_skipped() {

@@ -175,6 +175,38 @@ START_TEST(test_compile_ambient_rule)
 }
 END_TEST
 
+/* A capability not in our own bounding set can never be granted (capset
+ * would fail with EPERM): ignored with a warning, the others kept.  Needs
+ * CAP_SETPCAP to drop one from the bounding set in a child. */
+START_TEST(test_compile_drops_unheld)
+{
+	int st;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct sbx_caps c = { .present = true };
+		struct sbx_caps_plan p;
+		struct sbx_err err = { 0 };
+		if (prctl(PR_CAPBSET_DROP, 25UL /* CAP_SYS_TIME */, 0UL, 0UL, 0UL) < 0)
+			_exit(10);
+		SET(bounding, "CAP_SYS_TIME", "CAP_KILL");
+		SET(effective, "CAP_SYS_TIME", "CAP_KILL");
+		SET(permitted, "CAP_SYS_TIME", "CAP_KILL");
+		if (sbx_caps_compile(&c, &p, &err) < 0)
+			_exit(11);
+		if (p.effective != (1ULL << 5) || p.permitted != (1ULL << 5) || p.bounding != (1ULL << 5))
+			_exit(12);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
+}
+END_TEST
+
 /* Apply for real in a child (needs CAP_SETPCAP: root, or skip). */
 START_TEST(test_apply_real)
 {
@@ -234,6 +266,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_compile_unknown);
 	tcase_add_test(tc, test_compile_ambient_rule);
 	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_compile_drops_unheld);
 	tcase_add_test(tc, test_apply_real);
 	suite_add_tcase(s, tc);
 	return s;
