@@ -10,6 +10,7 @@
 #include "sbx/check.h"
 #include "sbx/jsonloc.h"
 #include "sbx/config.h"
+#include "sbx/devcg.h"
 #include "sbx/landlock.h"
 #include "sbx/rootfs.h"
 #include "sbx/seccomp.h"
@@ -56,6 +57,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sbx_landlock_compile(cfg, &lp, &err) == 0)
 			sbx_landlock_plan_free(&lp);
 		(void)sbx_sysctl_compile(cfg, &err);
+		{
+			struct sbx_cgroup_settings cs;
+			struct sbx_devcg_prog dp;
+			if (sbx_cgroup_resources_compile(&cfg->linux.resources, "config.json", &cs,
+							 &err) == 0)
+				sbx_cgroup_settings_free(&cs);
+			if (sbx_devcg_compile(cfg->linux.resources.devices, cfg->linux.resources.n_devices,
+					      cfg->linux.devices, cfg->linux.n_devices, "config.json", &dp,
+					      &err) == 0)
+				sbx_devcg_prog_free(&dp);
+		}
 		/* libseccomp is slow: only small profiles, to keep the fuzzer fast. */
 		if (cfg->linux.seccomp && cfg->linux.seccomp->n_syscalls < 8 &&
 		    sbx_seccomp_compile(cfg->linux.seccomp, &sp, &err) == 0)
