@@ -241,3 +241,11 @@ int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
 	}
 	return 0;
 }
+
+bool sbx_mountopt_recognized(const char *name)
+{
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(opts); i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return opts[i].kind != OPT_REJECT;
+	return false;
+}

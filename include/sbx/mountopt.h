@@ -44,4 +44,8 @@ int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
  * "runbindable" -> MS_* (|MS_REC for the r-forms).  -1 if unknown. */
 int sbx_mountopt_propagation(const char *s, unsigned long *out);
 
+/* A mount option sbxrun itself understands (a flag, propagation, bind,
+ * tmpcopyup...), not filesystem data and not one it refuses: `features`. */
+bool sbx_mountopt_recognized(const char *name);
+
 #endif

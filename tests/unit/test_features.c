@@ -4,6 +4,7 @@
 #include "sbx/caps.h"
 #include "sbx/config.h"
 #include "sbx/features.h"
+#include "sbx/mountopt.h"
 #include "sbx/seccomp.h"
 
 #include <jansson.h>
@@ -55,6 +56,17 @@ START_TEST(test_mount_options)
 	ck_assert(has(m, "rbind"));
 	ck_assert(has(m, "rprivate"));
 	ck_assert(!has(m, "bogus"));
+	/* filesystem data is not a runtime mount option (features.md) */
+	ck_assert(!has(m, "acl"));
+	ck_assert(!has(m, "idmap") || json_is_true(json_object_get(json_object_get(json_object_get(
+		json_object_get(doc, "linux"), "mountExtensions"), "idmap"), "enabled")));
+	{
+		size_t i;
+		json_t *v;
+		json_array_foreach(m, i, v)
+			ck_assert_msg(sbx_mountopt_recognized(json_string_value(v)), "%s",
+				      json_string_value(v));
+	}
 }
 END_TEST
 
