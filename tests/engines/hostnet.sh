@@ -28,11 +28,15 @@ hostnet_snapshot() {
 			name = $2; kind = "";
 			for (i = 3; i <= NF; i++) if ($i ~ /^(bridge|veth|vxlan|dummy|macvlan|ipvlan|tun|wireguard)$/) kind = $i;
 			print name, kind }' | sort
+		# Without what changes by itself: IPv6 privacy (temporary)
+		# addresses and the remaining lifetime of RA/DHCP routes.
 		echo "## addresses"
-		ip -o addr show 2>/dev/null | awk '{ print $2, $3, $4 }' | sort
+		ip -o addr show 2>/dev/null | grep -v ' temporary ' | awk '{ print $2, $3, $4 }' | sort
 		echo "## routes"
-		ip route show table all 2>/dev/null | grep -v '^local\|^broadcast' | sort
-		ip -6 route show table all 2>/dev/null | grep -v '^local\|^multicast\|^anycast' | sort
+		ip route show table all 2>/dev/null | grep -v '^local\|^broadcast' |
+			sed 's/ expires [0-9]*sec//' | sort
+		ip -6 route show table all 2>/dev/null | grep -v '^local\|^multicast\|^anycast' |
+			sed 's/ expires [0-9]*sec//' | sort
 		echo "## rules"
 		ip rule show 2>/dev/null
 		ip -6 rule show 2>/dev/null
