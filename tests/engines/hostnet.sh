@@ -44,7 +44,8 @@ hostnet_snapshot() {
 		# ruleset.  iptables-save only without nft (it may load modules).
 		echo "## firewall"
 		if command -v nft >/dev/null; then
-			nft list ruleset 2>/dev/null
+			nft list ruleset 2>/dev/null |
+				sed 's/counter packets [0-9]* bytes [0-9]*/counter/; s/ expires [0-9hms]*//'
 		elif command -v iptables-save >/dev/null; then
 			iptables-save 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
 			ip6tables-save 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
