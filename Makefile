@@ -26,7 +26,7 @@ SAN_FLAGS =
 endif
 
 CC      ?= cc
-PKGS    := libcap-ng libseccomp libmnl libapparmor jansson
+PKGS    := libcap-ng libseccomp libmnl libnftnl libapparmor jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)

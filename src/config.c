@@ -656,7 +656,7 @@ int sbx_config_parse(const char *text, size_t len, const char *source,
 	if (sbx_cfg_obj(&c, root, "", "linux", &lx) < 0)
 		goto out;
 	cfg->has_linux = lx != NULL;
-	if (sbx_cfg_parse_linux(&c, lx, &cfg->linux) < 0)
+	if (sbx_cfg_parse_linux(&c, lx, &cfg->linux) < 0 || sbx_cfg_parse_net(&c, cfg) < 0)
 		goto out;
 	*out = cfg;
 	cfg = NULL;

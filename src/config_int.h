@@ -73,4 +73,9 @@ int sbx_cfg_parse_resources(struct cfg_ctx *c, json_t *lx, struct sbx_resources 
 /* The "linux" object (src/config_linux.c). */
 int sbx_cfg_parse_linux(struct cfg_ctx *c, json_t *lx, struct sbx_linux *out);
 
+/* The run.sbx.net.* annotations into cfg->net (src/config_net.c). */
+int sbx_cfg_parse_net(struct cfg_ctx *c, struct sbx_config *cfg);
+/* linux.netDevices (src/config_net.c). */
+int sbx_cfg_parse_net_devices(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l);
+
 #endif

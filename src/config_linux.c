@@ -670,7 +670,8 @@ int sbx_cfg_parse_linux(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
 			 &l->n_readonly_paths) < 0 ||
 	    sbx_cfg_strmap(c, lx, "linux", "sysctl", &l->sysctl, &l->n_sysctl) < 0 ||
 	    parse_seccomp(c, lx, l) < 0 ||
-	    sbx_cfg_str(c, lx, "linux", "mountLabel", false, false, &l->mount_label) < 0)
+	    sbx_cfg_str(c, lx, "linux", "mountLabel", false, false, &l->mount_label) < 0 ||
+	    sbx_cfg_parse_net_devices(c, lx, l) < 0)
 		return -1;
 
 	/* Fail closed: a resctrl class we silently left out would leave the

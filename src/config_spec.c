@@ -188,7 +188,7 @@ static void keep_host_archs(json_t *sc, const char *machine)
 	json_object_set_new(sc, "architectures", keep);
 }
 
-static json_t *linux_obj(bool rootless)
+static json_t *linux_obj(bool rootless, bool host_net)
 {
 	static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
 	json_t *l = chk(json_object()), *nss = chk(json_array()), *sc;
@@ -196,7 +196,10 @@ static json_t *linux_obj(bool rootless)
 	size_t i;
 
 	for (i = 0; i < SBX_ARRAY_SIZE(ns); i++) {
-		json_t *o = chk(json_object());
+		json_t *o;
+		if (host_net && !strcmp(ns[i], "network"))
+			continue;
+		o = chk(json_object());
 		json_object_set_new(o, "type", chk(json_string(ns[i])));
 		json_array_append_new(nss, o);
 	}
@@ -240,6 +243,12 @@ char *sbx_config_default_spec(bool rootless)
 
 char *sbx_config_default_spec_lsm(bool rootless, const char *apparmor_profile)
 {
+	return sbx_config_default_spec_net(rootless, apparmor_profile, false, NULL, 0);
+}
+
+char *sbx_config_default_spec_net(bool rootless, const char *apparmor_profile, bool host_net,
+				  const struct sbx_kv *ann, size_t n_ann)
+{
 	json_t *root = chk(json_object()), *r = chk(json_object());
 	char *text, *out;
 	size_t n;
@@ -251,7 +260,13 @@ char *sbx_config_default_spec_lsm(bool rootless, const char *apparmor_profile)
 	json_object_set_new(root, "process", process_obj(apparmor_profile));
 	json_object_set_new(root, "hostname", chk(json_string("sbxrun")));
 	json_object_set_new(root, "mounts", mounts_arr(rootless));
-	json_object_set_new(root, "linux", linux_obj(rootless));
+	if (n_ann) {
+		json_t *a = chk(json_object());
+		for (size_t i = 0; i < n_ann; i++)
+			json_object_set_new(a, ann[i].key, chk(json_string(ann[i].value)));
+		json_object_set_new(root, "annotations", a);
+	}
+	json_object_set_new(root, "linux", linux_obj(rootless, host_net));
 
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);

@@ -62,6 +62,7 @@ struct launch_ctx {
 	struct sbx_landlock_plan landlock;
 	struct sbx_cgroup_plan *cgroup;
 	struct sbx_secrets_plan secrets; /* run.sbx.secrets, read before clone */
+	struct sbx_net_plan net;
 	char *state_json;      /* init side: state for container hooks */
 	bool setgroups_denied; /* init side: /proc/self/setgroups says "deny" */
 };
@@ -196,7 +197,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return sbx_err_set(err, errno, "sethostname \"%s\"", cfg->hostname);
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
 		return sbx_err_set(err, errno, "setdomainname \"%s\"", cfg->domainname);
-	if ((c->new_flags & CLONE_NEWNET) && sbx_net_lo_up(err) < 0)
+	if (sbx_net_apply_child(&c->net, err) < 0)
 		return -1;
 	/* A fresh session keyring, so the container cannot read the keys of
 	 * the session sbxrun was started from. */
@@ -474,6 +475,11 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 	ro.new_pidns = (c->new_flags & CLONE_NEWPID) != 0;
 	ro.new_cgroupns = (c->new_flags & CLONE_NEWCGROUP) != 0;
 	ro.no_pivot = c->opts->no_pivot;
+	if (sbx_net_compile(cfg, c->opts->id, c->opts->state_root, !host_root,
+			    (c->new_flags & CLONE_NEWNET) != 0, &c->net, err) < 0)
+		return -1;
+	ro.extra_mounts = c->net.etc_mounts;
+	ro.n_extra_mounts = c->net.n_etc_mounts;
 	if (sbx_rootfs_compile(cfg, &ro, &c->rootfs, err) < 0)
 		return -1;
 	if (sbx_sysctl_compile(cfg, err) < 0)
@@ -504,6 +510,7 @@ static void free_plans(struct launch_ctx *c)
 	sbx_landlock_plan_free(&c->landlock);
 	sbx_cgroup_plan_free(c->cgroup);
 	sbx_secrets_plan_free(&c->secrets);
+	sbx_net_plan_free(&c->net);
 	c->rootfs = NULL;
 	c->cgroup = NULL;
 }
@@ -551,6 +558,11 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 	init = (pid_t)m.value;
 	reap(s1);
 	s1 = -1;
+
+	/* Parent-side module hooks: init's pid and namespaces exist, it
+	 * waits for GO. */
+	if (sbx_net_apply_parent(&c->net, init, err) < 0)
+		goto fail;
 
 	if (run_parent_hooks(c, init, err) < 0)
 		goto fail;
@@ -645,6 +657,11 @@ fail_code:
 	if (init > 0) {
 		kill(init, SIGKILL);
 		reap(init);
+	}
+	if (c->net.applied) {
+		struct sbx_err e2;
+		if (sbx_net_teardown(c->opts->state_root, c->opts->id, &e2) < 0)
+			sbx_debug("cleanup: %s", e2.msg);
 	}
 	if (cgpath) {
 		struct sbx_err e2;

@@ -1,56 +1,308 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "sbx/net.h"
+/*
+ * The network module's entry points (include/sbx/net.h): compile, the
+ * parent and child apply steps, teardown, and the per-container record.
+ * The modes live in net_bridge.c and net_user.c.
+ */
+#include "net_int.h"
+#include "sbx/log.h"
 #include "sbx/util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
-#include <libmnl/libmnl.h>
+#include <fcntl.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
-static void close_nl(struct mnl_socket **nl)
+uint64_t sbx_net_hash(const char *s)
 {
-	if (*nl)
-		mnl_socket_close(*nl);
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
 }
+
+/* ---- lo ---- */
 
 int sbx_net_lo_up(struct sbx_err *err)
 {
-	__attribute__((cleanup(close_nl))) struct mnl_socket *nl = NULL;
+	struct sbx_nl nl = { 0 };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	unsigned seq = (unsigned)time(NULL), portid;
-	ssize_t n;
+	int idx = sbx_nl_link_index("lo"), r = 0;
 
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl)
-		return sbx_err_set(err, errno, "bring up lo: open rtnetlink socket");
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return sbx_err_set(err, errno, "bring up lo: bind rtnetlink socket");
-	portid = mnl_socket_get_portid(nl);
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = (int)if_nametoindex("lo");
-	if (ifm->ifi_index == 0)
+	if (idx == 0)
 		return sbx_err_set(err, errno, "bring up lo: no lo interface");
-	ifm->ifi_change = IFF_UP;
-	ifm->ifi_flags = IFF_UP;
+	if (sbx_nl_open(&nl, err) < 0)
+		return sbx_err_prefix(err, "bring up lo");
+	if (sbx_nl_talk(&nl, sbx_nl_build_link_updown(buf, (unsigned)idx, true)) < 0)
+		r = sbx_err_set(err, errno, "bring up lo: RTM_NEWLINK");
+	sbx_nl_close(&nl);
+	return r;
+}
 
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return sbx_err_set(err, errno, "bring up lo: send RTM_NEWLINK");
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < 0)
-		return sbx_err_set(err, errno, "bring up lo: receive ack");
-	/* mnl_cb_run turns an NLMSG_ERROR ack into -1 with errno set. */
-	if (mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0)
-		return sbx_err_set(err, errno, "bring up lo: RTM_NEWLINK");
+/* ---- the per-container record ---- */
+
+static char *rec_path(const char *state_root, const char *id)
+{
+	/* IDs are file-name safe ([A-Za-z0-9_.+-]); very long ones are
+	 * hashed to stay under NAME_MAX. */
+	if (strlen(id) <= 200)
+		return sbx_xasprintf("%s/.net/c/%s", state_root, id);
+	return sbx_xasprintf("%s/.net/c/~%016llx", state_root, (unsigned long long)sbx_net_hash(id));
+}
+
+int sbx_net_rec_write(const char *state_root, const char *id, const char *text, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *dir = sbx_net_dir(state_root, NULL), *cdir = sbx_net_dir(state_root, "c");
+	_sbx_cleanup_free_ char *path = rec_path(state_root, id), *tmp = NULL;
+	_sbx_cleanup_close_ int fd = -1;
+
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || (mkdir(cdir, 0700) < 0 && errno != EEXIST))
+		return sbx_err_set(err, errno, "create %s", cdir);
+	tmp = sbx_xasprintf("%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || sbx_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
+		return sbx_err_set(err, errno, "write network record %s", tmp);
+	if (rename(tmp, path) < 0)
+		return sbx_err_set(err, errno, "rename network record %s", tmp);
 	return 0;
+}
+
+char *sbx_net_rec_read(const char *state_root, const char *id)
+{
+	_sbx_cleanup_free_ char *path = rec_path(state_root, id);
+	struct sbx_err ign;
+	char *text = NULL;
+
+	if (sbx_read_file_at(AT_FDCWD, path, &text, NULL, &ign) < 0)
+		return NULL;
+	return text;
+}
+
+void sbx_net_rec_remove(const char *state_root, const char *id)
+{
+	_sbx_cleanup_free_ char *path = rec_path(state_root, id);
+	unlink(path);
+}
+
+char *sbx_net_rec_get(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = text; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l > kl && !strncmp(p, key, kl) && p[kl] == '=') {
+			char *v = sbx_xmalloc(l - kl);
+			memcpy(v, p + kl + 1, l - kl - 1);
+			v[l - kl - 1] = '\0';
+			return v;
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* ---- compile ---- */
+
+static char *const etc_opts[] = { "bind", "ro", "nosuid", "nodev", "noexec", NULL };
+
+static void add_etc_mount(struct sbx_net_plan *plan, const char *dest, const char *name)
+{
+	struct sbx_mount *m = &plan->etc_mounts[plan->n_etc_mounts++];
+
+	m->destination = (char *)dest;
+	m->type = (char *)"bind";
+	m->source = sbx_xasprintf("%s/%s", plan->etc_dir, name);
+	m->options = (char **)etc_opts;
+	m->n_options = SBX_ARRAY_SIZE(etc_opts) - 1;
+}
+
+static int check_rootless_ports(const struct sbx_config *cfg, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *v = NULL;
+	struct sbx_err ign;
+	uint64_t start = 1024;
+
+	if (sbx_read_file_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_unprivileged_port_start", &v, NULL, &ign) == 0) {
+		char *nl = strchr(v, '\n');
+		if (nl)
+			*nl = '\0';
+		if (sbx_parse_u64(v, &start) < 0)
+			start = 1024;
+	}
+	for (size_t i = 0; i < cfg->net.n_publish; i++)
+		if (cfg->net.publish[i].host_port < start)
+			return sbx_err_set(err, 0,
+					   "config.json: annotations.%s: host port %u is below net.ipv4.ip_unprivileged_port_start (%llu): a rootless container publishes ports from %llu up",
+					   SBX_NET_ANN_PUBLISH, cfg->net.publish[i].host_port,
+					   (unsigned long long)start, (unsigned long long)start);
+	return 0;
+}
+
+int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *state_root,
+		    bool rootless, bool new_netns, struct sbx_net_plan *plan, struct sbx_err *err)
+{
+	const struct sbx_net_config *nc = &cfg->net;
+	const struct sbx_namespace *ns = sbx_config_ns(cfg, SBX_NS_NETWORK);
+
+	memset(plan, 0, sizeof(*plan));
+	plan->cfg = cfg;
+	plan->id = id;
+	plan->mode = nc->mode;
+	plan->new_netns = new_netns;
+	plan->rootless = rootless;
+	if (nc->mode == SBX_NET_HOST && ns)
+		return sbx_err_set(err, 0,
+				   "config.json: annotations.%s: \"host\" shares the host's network namespace, but linux.namespaces has a network namespace (remove it, as `sbxrun spec --net host` does)",
+				   SBX_NET_ANN_MODE);
+	if ((nc->mode == SBX_NET_BRIDGE || nc->mode == SBX_NET_USER) && !new_netns)
+		return sbx_err_set(err, 0,
+				   "config.json: annotations.%s: network mode %s needs a new network namespace (linux.namespaces: {\"type\": \"network\"} without a path)",
+				   SBX_NET_ANN_MODE, sbx_net_mode_name(nc->mode));
+	if (cfg->linux.n_net_devices && !new_netns)
+		return sbx_err_set(err, 0,
+				   "config.json: linux.netDevices: needs a new network namespace (linux.namespaces: {\"type\": \"network\"} without a path)");
+	if (nc->mode != SBX_NET_BRIDGE && nc->mode != SBX_NET_USER && !cfg->linux.n_net_devices)
+		return 0;
+	if (!state_root || !id)
+		return sbx_err_set(err, EINVAL, "launcher: network mode %s needs the state root and container ID",
+				   sbx_net_mode_name(nc->mode));
+	plan->state_root = state_root;
+	if (nc->mode == SBX_NET_BRIDGE) {
+		const char *name = nc->name ? nc->name : SBX_NET_DEFAULT_NAME;
+		snprintf(plan->network, sizeof(plan->network), "%s", name);
+		if (!strcmp(name, SBX_NET_DEFAULT_NAME))
+			snprintf(plan->bridge, sizeof(plan->bridge), "%s", name);
+		else
+			snprintf(plan->bridge, sizeof(plan->bridge), "sbx-%s", name);
+	} else if (nc->mode == SBX_NET_USER) {
+		if (sbx_net_find_helper(nc->helper, &plan->helper, plan->helper_path,
+					sizeof(plan->helper_path), err) < 0)
+			return -1;
+		if (rootless && check_rootless_ports(cfg, err) < 0)
+			return -1;
+	}
+	if (nc->mode == SBX_NET_BRIDGE || nc->mode == SBX_NET_USER) {
+		/* The container's state dir: removed with it by delete. */
+		plan->etc_dir = sbx_xasprintf("%s/%s", state_root, id);
+		add_etc_mount(plan, "/etc/hosts", "etc-hosts");
+		add_etc_mount(plan, "/etc/hostname", "etc-hostname");
+		add_etc_mount(plan, "/etc/resolv.conf", "etc-resolv.conf");
+	}
+	if (nc->mode == SBX_NET_BRIDGE) {
+		/* Shared with init across the clone: the parent writes the
+		 * lease here before GO, init reads it after GO. */
+		void *p = mmap(NULL, sizeof(struct sbx_net_shared), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return sbx_err_set(err, errno, "network: mmap the shared page");
+		plan->shared = p;
+	}
+	return 0;
+}
+
+void sbx_net_plan_free(struct sbx_net_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_etc_mounts; i++)
+		free(plan->etc_mounts[i].source);
+	plan->n_etc_mounts = 0;
+	free(plan->etc_dir);
+	plan->etc_dir = NULL;
+	if (plan->shared)
+		munmap(plan->shared, sizeof(struct sbx_net_shared));
+	plan->shared = NULL;
+}
+
+/* ---- apply ---- */
+
+int sbx_net_apply_parent(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
+{
+	struct sbx_err e2;
+
+	if (!plan->state_root)
+		return 0;
+	if (plan->mode == SBX_NET_BRIDGE && sbx_net_bridge_apply(plan, init, err) < 0)
+		goto fail;
+	if (plan->mode == SBX_NET_USER || plan->cfg->linux.n_net_devices) {
+		plan->applied = true;
+		if (sbx_net_user_apply(plan, init, err) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	if (plan->applied && sbx_net_teardown(plan->state_root, plan->id, &e2) < 0)
+		sbx_debug("network cleanup: %s", e2.msg);
+	plan->applied = false;
+	return sbx_err_prefix(err, "network");
+}
+
+int sbx_net_apply_child(const struct sbx_net_plan *plan, struct sbx_err *err)
+{
+	const struct sbx_net_shared *s = plan->shared;
+	struct sbx_nl nl = { 0 };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int idx, r = -1;
+
+	if (!plan->new_netns)
+		return 0;
+	if (sbx_net_lo_up(err) < 0)
+		return -1;
+	if (!s || !s->configure)
+		return 0;
+	idx = sbx_nl_link_index(s->ifname);
+	if (!idx)
+		return sbx_err_set(err, errno, "network: no %s in the container", s->ifname);
+	if (sbx_nl_open(&nl, err) < 0)
+		return sbx_err_prefix(err, "network");
+	if (sbx_nl_talk(&nl, sbx_nl_build_addr(buf, (unsigned)idx, s->addr, s->prefix)) < 0) {
+		sbx_err_set(err, errno, "network: add the address of %s", s->ifname);
+		goto out;
+	}
+	if (sbx_nl_talk(&nl, sbx_nl_build_link_updown(buf, (unsigned)idx, true)) < 0) {
+		sbx_err_set(err, errno, "network: set %s up", s->ifname);
+		goto out;
+	}
+	if (sbx_nl_talk(&nl, sbx_nl_build_default_route(buf, (unsigned)idx, s->gateway)) < 0) {
+		sbx_err_set(err, errno, "network: add the default route via the gateway");
+		goto out;
+	}
+	r = 0;
+out:
+	sbx_nl_close(&nl);
+	return r;
+}
+
+int sbx_net_teardown(const char *state_root, const char *id, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *rec = NULL, *mode = NULL;
+	int r = 0;
+
+	if (!state_root || !id)
+		return 0;
+	rec = sbx_net_rec_read(state_root, id);
+	if (!rec)
+		return 0;
+	mode = sbx_net_rec_get(rec, "mode");
+	/* The keeper first: it gives linux.netDevices back and stops the
+	 * helper. */
+	if (sbx_net_keeper_stop(rec, err) < 0)
+		r = -1;
+	if (mode && !strcmp(mode, "bridge") && sbx_net_bridge_teardown(state_root, id, rec, err) < 0)
+		r = -1;
+	if (r == 0)
+		sbx_net_rec_remove(state_root, id);
+	return r < 0 ? sbx_err_prefix(err, "network teardown of \"%s\"", id) : 0;
 }

@@ -284,11 +284,14 @@ int sbx_rootfs_compile(const struct sbx_config *cfg, const struct sbx_rootfs_opt
 		plan->final_propagation = prop;
 	}
 
-	plan->ops = sbx_arena_alloc(&plan->arena, sizeof(*plan->ops) * (cfg->n_mounts + 1));
-	for (i = 0; i < cfg->n_mounts; i++) {
+	plan->ops = sbx_arena_alloc(&plan->arena,
+				    sizeof(*plan->ops) * (cfg->n_mounts + opts->n_extra_mounts + 1));
+	for (i = 0; i < cfg->n_mounts + opts->n_extra_mounts; i++) {
 		struct sbx_rootfs_op *op = &plan->ops[n];
+		const struct sbx_mount *m = i < cfg->n_mounts ? &cfg->mounts[i]
+							      : &opts->extra_mounts[i - cfg->n_mounts];
 
-		if (compile_mount(plan, cfg, &cfg->mounts[i], i, op, err) < 0) {
+		if (compile_mount(plan, cfg, m, i, op, err) < 0) {
 			sbx_rootfs_plan_free(plan);
 			return -1;
 		}

@@ -302,6 +302,50 @@ struct sbx_linux {
 	size_t n_sysctl;
 	struct sbx_seccomp *seccomp;  /* NULL if absent */
 	char *mount_label;
+	struct sbx_net_device *net_devices;   /* linux.netDevices (runtime-spec 1.2) */
+	size_t n_net_devices;
+};
+
+/* ---------- network (run.sbx.net.* annotations, linux.netDevices) ---------- */
+
+/* linux.netDevices: move the host interface `host_name` into the
+ * container's network namespace and call it `name` there. */
+struct sbx_net_device {
+	char *host_name;
+	char *name;         /* the host name when the config gives none */
+};
+
+enum sbx_net_mode {
+	SBX_NET_NONE = 0,   /* no annotation / "none": lo only (the default) */
+	SBX_NET_HOST,       /* no network namespace of its own */
+	SBX_NET_BRIDGE,     /* veth on a bridge, NAT (rootful) */
+	SBX_NET_USER,       /* pasta or slirp4netns (rootless) */
+};
+
+enum sbx_net_helper {
+	SBX_NET_HELPER_AUTO = 0,  /* pasta if installed, else slirp4netns */
+	SBX_NET_HELPER_PASTA,
+	SBX_NET_HELPER_SLIRP4NETNS,
+};
+
+/* One --publish [IP:]HOSTPORT:PORT[/tcp|/udp]. */
+struct sbx_publish {
+	uint32_t host_ip;         /* network byte order; 0 = every address */
+	uint16_t host_port, port;
+	int proto;                /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+struct sbx_net_config {
+	bool present;             /* some run.sbx.net.* annotation is set */
+	enum sbx_net_mode mode;
+	enum sbx_net_helper helper;
+	char *name;               /* run.sbx.net.name; NULL: the default network */
+	bool icc;                 /* run.sbx.net.icc (default true) */
+	bool has_subnet;
+	uint32_t subnet;          /* run.sbx.net.subnet, host byte order */
+	unsigned prefix;
+	struct sbx_publish *publish;
+	size_t n_publish;
 };
 
 struct sbx_config {
@@ -320,6 +364,7 @@ struct sbx_config {
 	size_t n_annotations;
 	bool has_linux;
 	struct sbx_linux linux;
+	struct sbx_net_config net;  /* parsed from the run.sbx.net.* annotations */
 };
 
 /*
@@ -377,5 +422,9 @@ char *sbx_config_default_spec_lsm(bool rootless, const char *apparmor_profile);
 /* `sbxrun spec --secret`: the spec text `text` (from the functions above)
  * with annotations[key] = value added.  malloc'ed; `text` is freed. */
 char *sbx_config_spec_set_annotation(char *text, const char *key, const char *value);
+/* The same with annotations (`spec --net ...`: run.sbx.net.*) and, for
+ * host_net, without a network namespace. */
+char *sbx_config_default_spec_net(bool rootless, const char *apparmor_profile, bool host_net,
+				  const struct sbx_kv *ann, size_t n_ann);
 
 #endif

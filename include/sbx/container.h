@@ -43,6 +43,7 @@ struct sbx_launch_opts {
 	bool no_pivot;
 	bool no_new_keyring;
 	const char *cache_dir;      /* private cache (compiled seccomp programs); NULL: none */
+	const char *state_root;     /* --root: network leases and records (net.h); NULL: none */
 	/* --rootless: -1 auto (not root in the initial user namespace), 0 act
 	 * as root, 1 act as rootless (bind devices instead of mknod, sysfs
 	 * fallback, rootless cgroup placement). */

@@ -34,6 +34,10 @@ struct sbx_rootfs_opts {
 	bool new_pidns;     /* proc may be mounted fresh */
 	bool new_cgroupns;
 	bool no_pivot;      /* --no-pivot: chroot-style MS_MOVE + chroot */
+	/* Mounts another module adds after the config's (the network
+	 * module's read-only /etc/hosts, /etc/hostname, /etc/resolv.conf). */
+	const struct sbx_mount *extra_mounts;
+	size_t n_extra_mounts;
 };
 
 struct sbx_rootfs_plan; /* opaque, defined in rootfs.c */

@@ -37,7 +37,7 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	};
 	const char *bundle = ".", *pid_file = NULL;
 	struct sbx_launch_opts lo = { 0 };
-	_sbx_cleanup_free_ char *cache_dir = NULL;
+	_sbx_cleanup_free_ char *cache_dir = NULL, *state_root = sbx_cli_state_root(g);
 	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
 	struct sbx_state_handle h = { .rootfd = -1, .dirfd = -1, .lockfd = -1 };
 	struct sbx_state st = { 0 };
@@ -90,6 +90,7 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 
 	cache_dir = sbx_cli_cache_dir(g);
 	lo.cache_dir = cache_dir;
+	lo.state_root = state_root;
 	lo.exec_fifo = fifo;
 	lo.foreground = false;
 	lo.rootless = g->rootless;

@@ -12,6 +12,7 @@
 #include "lifecycle.h"
 #include "sbx/cgroup.h"
 #include "sbx/hooks.h"
+#include "sbx/net.h"
 #include "sbx/log.h"
 #include "sbx/util.h"
 
@@ -50,6 +51,7 @@ int sbx_cmd_delete(const struct sbx_global_opts *g, int argc, char **argv)
 	struct sbx_state st;
 	struct sbx_err err = { 0 };
 	struct sbx_config *cfg = NULL;
+	_sbx_cleanup_free_ char *root = sbx_cli_state_root(g);
 	bool force = false;
 	int c;
 
@@ -85,6 +87,8 @@ int sbx_cmd_delete(const struct sbx_global_opts *g, int argc, char **argv)
 		}
 	}
 	if (st.cgroup_path && sbx_cgroup_destroy(st.cgroup_path, true, &err) < 0)
+		sbx_warn("delete: %s", err.msg);
+	if (sbx_net_teardown(root, st.id, &err) < 0) /* net: lease, veth, nft rules, helper */
 		sbx_warn("delete: %s", err.msg);
 	if (sbx_life_load_config(&h, &st, &cfg, &err) < 0) {
 		if (st.status != SBX_STATUS_CREATING)

@@ -16,6 +16,7 @@
 #include "sbx/config.h"
 #include "sbx/container.h"
 #include "sbx/hooks.h"
+#include "sbx/net.h"
 #include "sbx/terminal.h"
 #include "sbx/util.h"
 
@@ -82,7 +83,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	struct sbx_config *cfg = NULL;
 	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
 	struct sbx_launch_opts lo = { 0 };
-	_sbx_cleanup_free_ char *cache_dir = NULL;
+	_sbx_cleanup_free_ char *cache_dir = NULL, *state_root = sbx_cli_state_root(g);
 	sigset_t mask, old;
 	int r, st, code, sfd = -1;
 	/* lifecycle: the container is recorded in the state store, so that
@@ -120,6 +121,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 
 	cache_dir = sbx_cli_cache_dir(g);
 	lo.cache_dir = cache_dir;
+	lo.state_root = state_root;
 	lo.id = a->id;
 	lo.preserve_fds = a->preserve_fds;
 	lo.console_socket = a->console_socket;
@@ -203,6 +205,8 @@ out_cleanup:
 		if (sbx_cgroup_destroy(ctr.cgroup_path, true, &err) < 0)
 			sbx_warn("%s", err.msg);
 	}
+	if (sbx_net_teardown(state_root, a->id, &err) < 0) /* net: leases, rules, helper */
+		sbx_warn("%s", err.msg);
 	if (cfg->hooks.poststop.n) {
 		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "stopped", false);
 		if (sbx_hooks_run(&cfg->hooks.poststop, "poststop", state, &err) < 0)

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Bridge mode (rootful): the parent side.  In order, with the state root's
+ * network lock held so two `create`s never race for a subnet, an address
+ * or a host port:
+ *
+ *   1. the network record (subnet, icc) is read, or made on first use after
+ *      checking the subnet against every other sbxrun network and every
+ *      route of this network namespace;
+ *   2. published host ports are checked: not published by another
+ *      container (our nft table), not bound by a process here;
+ *   3. a lease, and the container's record listing what follows (so a
+ *      crash at any later point leaves nothing teardown cannot find);
+ *   4. the bridge with its gateway address, created on first use;
+ *      net.ipv4.ip_forward=1 in this namespace (only now, only if needed);
+ *   5. the veth pair: host end on the bridge, peer created directly in the
+ *      container's netns as eth0, MTU of the uplink; --icc=false isolates
+ *      the port;
+ *   6. the nft rules (masquerade, DNAT per published port, no forwarding
+ *      into other sbxrun networks).
+ * The child then sets eth0's address and default route (net.c).
+ */
+#include "net_int.h"
+#include "sbx/log.h"
+#include "sbx/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const char *ipstr(uint32_t host, char *buf)
+{
+	struct in_addr a = { htonl(host) };
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+struct overlap_arg {
+	uint32_t subnet;
+	unsigned prefix;
+	unsigned skip_oif;
+	uint32_t hit;
+	unsigned hit_prefix, hit_oif;
+	bool found;
+};
+
+static int route_overlap(uint32_t dst, unsigned prefix, unsigned oif, void *arg)
+{
+	struct overlap_arg *a = arg;
+
+	if (prefix == 0 || a->found || (a->skip_oif && oif == a->skip_oif))
+		return 0;
+	if (sbx_ipam_overlap(dst, prefix, a->subnet, a->prefix)) {
+		a->found = true;
+		a->hit = dst;
+		a->hit_prefix = prefix;
+		a->hit_oif = oif;
+	}
+	return 0;
+}
+
+/* Does subnet collide with another network's record or a route here? */
+static int check_subnet(struct sbx_nl *nl, const char *state_root, const char *name, uint32_t subnet,
+			unsigned prefix, unsigned bridge_idx, bool report, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ struct sbx_netrec *recs = NULL;
+	struct overlap_arg oa = { .subnet = subnet, .prefix = prefix, .skip_oif = bridge_idx };
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], ifn[IF_NAMESIZE] = "?";
+	size_t n = 0;
+
+	if (sbx_ipam_net_list(state_root, &recs, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(recs[i].name, name) || !sbx_ipam_overlap(recs[i].subnet, recs[i].prefix, subnet, prefix))
+			continue;
+		if (!report)
+			return 1;
+		return sbx_err_set(err, 0, "network \"%s\": subnet %s/%u overlaps network \"%s\" (%s/%u)",
+				   name, ipstr(subnet, a), prefix, recs[i].name, ipstr(recs[i].subnet, b),
+				   recs[i].prefix);
+	}
+	if (sbx_nl_routes(nl, route_overlap, &oa) < 0)
+		return sbx_err_set(err, errno, "network \"%s\": list the routes", name);
+	if (!oa.found)
+		return 0;
+	if (!report)
+		return 1;
+	if_indextoname(oa.hit_oif, ifn);
+	return sbx_err_set(err, 0, "network \"%s\": subnet %s/%u overlaps the route %s/%u on %s of this host",
+			   name, ipstr(subnet, a), prefix, ipstr(oa.hit, b), oa.hit_prefix, ifn);
+}
+
+static int network_record(struct sbx_nl *nl, const struct sbx_net_plan *plan, unsigned bridge_idx,
+			  struct sbx_netrec *rec, struct sbx_err *err)
+{
+	const struct sbx_net_config *nc = &plan->cfg->net;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	int r = sbx_ipam_net_load(plan->state_root, plan->network, rec, err);
+
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		if (nc->has_subnet && (nc->subnet != rec->subnet || nc->prefix != rec->prefix))
+			return sbx_err_set(err, 0, "network \"%s\" exists with subnet %s/%u, not %s/%u",
+					   plan->network, ipstr(rec->subnet, a), rec->prefix,
+					   ipstr(nc->subnet, b), nc->prefix);
+		if (rec->icc != nc->icc)
+			return sbx_err_set(err, 0, "network \"%s\" exists with icc=%s; a container asking icc=%s needs its own network (--net-name)",
+					   plan->network, rec->icc ? "true" : "false", nc->icc ? "true" : "false");
+		return 0;
+	}
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->name, sizeof(rec->name), "%s", plan->network);
+	rec->icc = nc->icc;
+	if (nc->has_subnet) {
+		rec->subnet = nc->subnet;
+		rec->prefix = nc->prefix;
+	} else if (!strcmp(plan->network, SBX_NET_DEFAULT_NAME)) {
+		rec->subnet = (10u << 24) | (88u << 16);
+		rec->prefix = 16;
+	} else {
+		unsigned i;
+		for (i = 0; i < 256; i++) {
+			r = check_subnet(nl, plan->state_root, plan->network, sbx_ipam_named_pool(i), 24,
+					 bridge_idx, false, err);
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				break;
+		}
+		if (i == 256)
+			return sbx_err_set(err, 0, "network \"%s\": no free /24 left in 10.89.0.0/16 (give one with --subnet)",
+					   plan->network);
+		rec->subnet = sbx_ipam_named_pool(i);
+		rec->prefix = 24;
+	}
+	if (check_subnet(nl, plan->state_root, plan->network, rec->subnet, rec->prefix, bridge_idx, true,
+			 err) != 0)
+		return -1;
+	return sbx_ipam_net_save(plan->state_root, rec, err);
+}
+
+/* A published host port must not be another container's or in use here:
+ * DNAT would silently steal it from the process that bound it. */
+static int check_ports(const struct sbx_net_plan *plan, struct sbx_err *err)
+{
+	const struct sbx_net_config *nc = &plan->cfg->net;
+
+	for (size_t i = 0; i < nc->n_publish; i++) {
+		const struct sbx_publish *p = &nc->publish[i];
+		const char *pr = p->proto == IPPROTO_UDP ? "udp" : "tcp";
+		_sbx_cleanup_free_ char *owner = sbx_nft_port_owner(p->proto, p->host_port, p->host_ip);
+		_sbx_cleanup_close_ int fd = -1;
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p->host_port),
+					  .sin_addr.s_addr = p->host_ip };
+
+		if (owner)
+			return sbx_err_set(err, 0, "host port %u/%s is already published by container \"%s\"",
+					   p->host_port, pr, owner);
+		fd = socket(AF_INET, (p->proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE)
+			return sbx_err_set(err, EADDRINUSE, "host port %u/%s is in use on this host",
+					   p->host_port, pr);
+	}
+	return 0;
+}
+
+static int ensure_bridge(struct sbx_nl *nl, const struct sbx_net_plan *plan, const struct sbx_netrec *rec,
+			 unsigned mtu, unsigned *idx, struct sbx_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], kind[32];
+	uint32_t gw = rec->subnet + 1;
+	int r;
+
+	*idx = (unsigned)sbx_nl_link_index(plan->bridge);
+	if (!*idx) {
+		if (sbx_nl_talk(nl, sbx_nl_build_bridge(buf, plan->bridge, mtu)) < 0 && errno != EEXIST)
+			return sbx_err_set(err, errno, "create bridge %s", plan->bridge);
+		*idx = (unsigned)sbx_nl_link_index(plan->bridge);
+		if (!*idx)
+			return sbx_err_set(err, errno, "find bridge %s", plan->bridge);
+		sbx_debug("net: bridge %s created", plan->bridge);
+	}
+	if (sbx_nl_link_kind(nl, *idx, kind, sizeof(kind)) < 0)
+		return sbx_err_set(err, errno, "query %s", plan->bridge);
+	if (strcmp(kind, "bridge"))
+		return sbx_err_set(err, 0, "network \"%s\": interface %s exists and is not a bridge (%s)",
+				   plan->network, plan->bridge, *kind ? kind : "no kind");
+	r = sbx_nl_has_addr(nl, *idx, gw, rec->prefix);
+	if (r < 0)
+		return sbx_err_set(err, errno, "list the addresses of %s", plan->bridge);
+	if (!r && sbx_nl_talk(nl, sbx_nl_build_addr(buf, *idx, gw, rec->prefix)) < 0 && errno != EEXIST)
+		return sbx_err_set(err, errno, "add the gateway address to %s", plan->bridge);
+	if (sbx_nl_talk(nl, sbx_nl_build_link_updown(buf, *idx, true)) < 0)
+		return sbx_err_set(err, errno, "set %s up", plan->bridge);
+	return 0;
+}
+
+/* Forwarding between the bridge and the uplink needs ip_forward, which is
+ * per network namespace: this changes only the namespace sbxrun runs in,
+ * and only when a bridge-mode container starts (docs/networking.md). */
+static int ensure_forwarding(struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *v = NULL;
+	struct sbx_err ign;
+
+	if (sbx_read_file_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", &v, NULL, &ign) == 0 && v[0] == '1')
+		return 0;
+	if (sbx_write_file_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", "1", 1, err) < 0)
+		return sbx_err_prefix(err, "enable net.ipv4.ip_forward for bridge mode");
+	sbx_debug("net: net.ipv4.ip_forward set to 1 in sbxrun's network namespace");
+	return 0;
+}
+
+int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
+{
+	const struct sbx_net_config *nc = &plan->cfg->net;
+	struct sbx_nl nl = { 0 };
+	struct sbx_netrec rec;
+	char buf[MNL_SOCKET_BUFFER_SIZE], veth[16], comment[256], ip[INET_ADDRSTRLEN];
+	_sbx_cleanup_free_ char *text = NULL;
+	unsigned bridge_idx, uplink, mtu, vidx;
+	uint32_t addr = 0;
+	int lockfd = -1, r = -1;
+
+	snprintf(veth, sizeof(veth), "vsbx%08x", (unsigned)(sbx_net_hash(plan->id) & 0xffffffffu));
+	sbx_nft_comment(plan->id, comment, sizeof(comment));
+	if (sbx_nl_open(&nl, err) < 0)
+		return -1;
+	if (sbx_ipam_lock(plan->state_root, &lockfd, err) < 0)
+		goto out;
+	bridge_idx = (unsigned)sbx_nl_link_index(plan->bridge);
+	if (network_record(&nl, plan, bridge_idx, &rec, err) < 0 || check_ports(plan, err) < 0)
+		goto out;
+	if (sbx_ipam_lease(plan->state_root, &rec, plan->id, &addr, err) < 0)
+		goto out;
+	text = sbx_xasprintf("mode=bridge\nnetwork=%s\nip=%s\nveth=%s\n", plan->network, ipstr(addr, ip), veth);
+	if (sbx_net_rec_write(plan->state_root, plan->id, text, err) < 0) {
+		sbx_ipam_release(plan->state_root, plan->network, addr);
+		goto out;
+	}
+	plan->applied = true;
+	if (sbx_nl_uplink(&nl, &uplink, &mtu, NULL) < 0) {
+		sbx_err_set(err, errno, "find the uplink (default route)");
+		goto out;
+	}
+	if (ensure_bridge(&nl, plan, &rec, mtu, &bridge_idx, err) < 0 || ensure_forwarding(err) < 0)
+		goto out;
+	if (sbx_nl_talk(&nl, sbx_nl_build_veth(buf, veth, bridge_idx, mtu, "eth0", init)) < 0) {
+		sbx_err_set(err, errno, "create veth pair %s (bridge %s) / eth0 (container)", veth, plan->bridge);
+		goto out;
+	}
+	vidx = (unsigned)sbx_nl_link_index(veth);
+	if (!rec.icc && (!vidx || sbx_nl_talk(&nl, sbx_nl_build_brport_isolated(buf, vidx, true)) < 0)) {
+		sbx_err_set(err, errno, "icc=false: isolate bridge port %s", veth);
+		goto out;
+	}
+	{
+		struct sbx_nft_ctr c = { .comment = comment, .addr = addr, .bridge = plan->bridge,
+					 .publish = nc->publish, .n_publish = nc->n_publish };
+		if (sbx_nft_add(&c, err) < 0)
+			goto out;
+	}
+	plan->shared->configure = true;
+	plan->shared->addr = addr;
+	plan->shared->gateway = rec.subnet + 1;
+	plan->shared->prefix = rec.prefix;
+	plan->shared->mtu = mtu;
+	snprintf(plan->shared->ifname, sizeof(plan->shared->ifname), "eth0");
+	if (sbx_net_write_etc(plan, addr, NULL, err) < 0)
+		goto out;
+	sbx_debug("net: %s on %s (%s/%u), veth %s, mtu %u", ip, plan->bridge, plan->network, rec.prefix,
+		  veth, mtu);
+	r = 0;
+out:
+	sbx_ipam_unlock(&lockfd);
+	sbx_nl_close(&nl);
+	return r;
+}
+
+int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *rec,
+			    struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *network = sbx_net_rec_get(rec, "network"), *ip = sbx_net_rec_get(rec, "ip"),
+				*veth = sbx_net_rec_get(rec, "veth");
+	char comment[256], buf[MNL_SOCKET_BUFFER_SIZE];
+	struct sbx_nl nl = { 0 };
+	struct in_addr a;
+	int lockfd = -1, r = 0;
+	unsigned idx;
+
+	sbx_nft_comment(id, comment, sizeof(comment));
+	if (sbx_ipam_lock(state_root, &lockfd, err) < 0)
+		return -1;
+	if (sbx_nft_del(comment, err) < 0)
+		r = -1;
+	/* The veth pair dies with the container's netns; if that is still
+	 * alive (a failed create), remove our end, which removes both. */
+	if (veth && (idx = (unsigned)sbx_nl_link_index(veth)) && sbx_nl_open(&nl, err) == 0) {
+		if (sbx_nl_talk(&nl, sbx_nl_build_link_del(buf, idx)) < 0 && errno != ENODEV)
+			r = sbx_err_set(err, errno, "delete veth %s", veth);
+		sbx_nl_close(&nl);
+	}
+	if (network && ip && inet_pton(AF_INET, ip, &a) == 1 &&
+	    sbx_ipam_release(state_root, network, ntohl(a.s_addr)) < 0)
+		r = sbx_err_set(err, errno, "release lease %s of network %s", ip, network);
+	sbx_ipam_unlock(&lockfd);
+	return r;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Private to the network module (src/net*.c): rtnetlink helpers (net_nl.c),
+ * the IPAM (net_ipam.c), nftables rules (net_nft.c), generated /etc files
+ * (net_etc.c), the bridge mode (net_bridge.c), the user mode helper and the
+ * keeper process (net_user.c), and the per-container record (net.c).
+ *
+ * The message builders are pure (they fill a caller's buffer) so the unit
+ * tests check the bytes; the senders open a socket in the netns sbxrun runs
+ * in, which is the only one they ever change (plus the container's).
+ */
+#ifndef SBX_NET_INT_H
+#define SBX_NET_INT_H
+
+#include <libmnl/libmnl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sbx/error.h"
+#include "sbx/net.h"
+
+/* What apply_parent tells the child (MAP_SHARED page made at compile). */
+struct sbx_net_shared {
+	bool configure;          /* eth0 needs address + route (bridge) */
+	uint32_t addr, gateway;  /* host byte order */
+	unsigned prefix, mtu;
+	char ifname[16];
+};
+
+/* ---- rtnetlink (net_nl.c) ---- */
+
+struct sbx_nl {
+	struct mnl_socket *sock;
+	unsigned seq, portid;
+};
+
+int sbx_nl_open(struct sbx_nl *nl, struct sbx_err *err);
+void sbx_nl_close(struct sbx_nl *nl);
+/* Send one request built in buf and wait for its ack (-1, errno set). */
+int sbx_nl_talk(struct sbx_nl *nl, struct nlmsghdr *nlh);
+
+/* Pure builders: each fills buf (MNL_SOCKET_BUFFER_SIZE) and returns the
+ * header; the caller sets nlmsg_seq (sbx_nl_talk does). */
+struct nlmsghdr *sbx_nl_build_bridge(char *buf, const char *name, unsigned mtu);
+struct nlmsghdr *sbx_nl_build_veth(char *buf, const char *host_name, unsigned master, unsigned mtu,
+				   const char *peer_name, pid_t peer_netns_pid);
+struct nlmsghdr *sbx_nl_build_link_updown(char *buf, unsigned ifindex, bool up);
+struct nlmsghdr *sbx_nl_build_link_move(char *buf, unsigned ifindex, int netns_fd, pid_t netns_pid,
+					const char *new_name);
+struct nlmsghdr *sbx_nl_build_link_del(char *buf, unsigned ifindex);
+struct nlmsghdr *sbx_nl_build_brport_isolated(char *buf, unsigned ifindex, bool isolated);
+struct nlmsghdr *sbx_nl_build_addr(char *buf, unsigned ifindex, uint32_t addr, unsigned prefix);
+struct nlmsghdr *sbx_nl_build_default_route(char *buf, unsigned ifindex, uint32_t gateway);
+
+/* Queries in the socket's netns. */
+int sbx_nl_link_index(const char *name);               /* 0: none */
+/* IFLA_INFO_KIND of a link ("bridge", "veth", "" for none). */
+int sbx_nl_link_kind(struct sbx_nl *nl, unsigned ifindex, char *kind, size_t len);
+/* The interface of the IPv4 default route and its MTU (0/1500 if none). */
+int sbx_nl_uplink(struct sbx_nl *nl, unsigned *ifindex, unsigned *mtu, uint32_t *addr);
+/* Calls fn for every IPv4 route's destination (dst, prefix, oif). */
+int sbx_nl_routes(struct sbx_nl *nl, int (*fn)(uint32_t dst, unsigned prefix, unsigned oif, void *arg),
+		  void *arg);
+/* Is addr/prefix already on ifindex? */
+int sbx_nl_has_addr(struct sbx_nl *nl, unsigned ifindex, uint32_t addr, unsigned prefix);
+
+/* ---- IPAM (net_ipam.c) ---- */
+
+/* Pure: the first address of net/prefix that is neither the network, the
+ * gateway (net+1), the broadcast, nor in used[] (host order).  0: full. */
+uint32_t sbx_ipam_pick(uint32_t net, unsigned prefix, const uint32_t *used, size_t n_used);
+/* Pure: do two CIDRs overlap? */
+bool sbx_ipam_overlap(uint32_t a, unsigned pa, uint32_t b, unsigned pb);
+/* Pure: the n-th /24 of podman's pool for named networks (10.89.n.0/24). */
+uint32_t sbx_ipam_named_pool(unsigned n);
+
+struct sbx_netrec {
+	char name[SBX_NET_NAME_MAX + 1];
+	uint32_t subnet;
+	unsigned prefix;
+	bool icc;
+};
+
+/* Everything below runs with the state root's network lock held. */
+int sbx_ipam_lock(const char *state_root, int *lockfd, struct sbx_err *err);
+void sbx_ipam_unlock(int *lockfd);
+/* Load the record of network `name`; 0 found, 1 absent, -1 error. */
+int sbx_ipam_net_load(const char *state_root, const char *name, struct sbx_netrec *rec,
+		      struct sbx_err *err);
+int sbx_ipam_net_list(const char *state_root, struct sbx_netrec **recs, size_t *n,
+		      struct sbx_err *err);
+int sbx_ipam_net_save(const char *state_root, const struct sbx_netrec *rec, struct sbx_err *err);
+/* Claim an address for `id`; 0 + *addr. */
+int sbx_ipam_lease(const char *state_root, const struct sbx_netrec *rec, const char *id,
+		   uint32_t *addr, struct sbx_err *err);
+int sbx_ipam_release(const char *state_root, const char *network, uint32_t addr);
+
+/* ---- nftables (net_nft.c) ---- */
+
+#define SBX_NFT_TABLE "sbxrun"
+
+struct sbx_nft_ctr {
+	const char *comment;     /* "sbxrun:<id>" (every rule carries it) */
+	uint32_t addr;           /* the container's address, host order */
+	const char *bridge;
+	const struct sbx_publish *publish;
+	size_t n_publish;
+};
+
+/* Pure: build the batch (table, chains, the container's rules) into buf;
+ * returns its length or -1 if it does not fit. */
+ssize_t sbx_nft_build_add(char *buf, size_t len, unsigned seq, const struct sbx_nft_ctr *c);
+int sbx_nft_add(const struct sbx_nft_ctr *c, struct sbx_err *err);
+/* Remove every rule whose comment is `comment`.  0 also if none/no table. */
+int sbx_nft_del(const char *comment, struct sbx_err *err);
+/* The container ID that published proto/host_port already (malloc'ed
+ * comment), or NULL. */
+char *sbx_nft_port_owner(int proto, uint16_t host_port, uint32_t host_ip);
+/* The rule comment for an ID (long IDs are shortened with a hash). */
+void sbx_nft_comment(const char *id, char *buf, size_t len);
+
+/* ---- /etc files (net_etc.c) ---- */
+
+/* Pure builders (malloc'ed text). */
+char *sbx_net_hosts_text(const char *hostname, uint32_t addr);
+char *sbx_net_resolv_text(const char *host_resolv, const char *fallback_ns);
+/* Write hosts, hostname, resolv.conf into plan->etc_dir. */
+int sbx_net_write_etc(const struct sbx_net_plan *plan, uint32_t addr, const char *fallback_ns,
+		      struct sbx_err *err);
+
+/* ---- the per-container record (net.c) ---- */
+
+/* <root>/.net/c/<key>: "key=value" lines; written before any resource is
+ * created, so teardown finds everything after a crash. */
+int sbx_net_rec_write(const char *state_root, const char *id, const char *text, struct sbx_err *err);
+char *sbx_net_rec_read(const char *state_root, const char *id);
+void sbx_net_rec_remove(const char *state_root, const char *id);
+/* The value of `key` in a record text (malloc'ed) or NULL. */
+char *sbx_net_rec_get(const char *text, const char *key);
+char *sbx_net_dir(const char *state_root, const char *sub);
+
+/* ---- modes ---- */
+
+int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err);
+int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *rec,
+			    struct sbx_err *err);
+/* Moves linux.netDevices in; starts the keeper (returns them, supervises
+ * the user-mode helper) when needed. */
+int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err);
+int sbx_net_devices_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err);
+int sbx_net_keeper_stop(const char *rec, struct sbx_err *err);
+/* Find pasta / slirp4netns in PATH; "" if not. */
+int sbx_net_find_helper(enum sbx_net_helper want, enum sbx_net_helper *got, char *path, size_t len,
+			struct sbx_err *err);
+
+/* A hash for names derived from IDs (veth, record keys). */
+uint64_t sbx_net_hash(const char *s);
+
+#endif
