@@ -13,8 +13,8 @@
 #   --check             only check; never install.
 set -eu
 
-BUILD_PKGS="gcc make pkg-config libcap-ng-dev libseccomp-dev libmnl-dev libapparmor-dev libjansson-dev check"
-TEST_PKGS="busybox-static uidmap jq iproute2 util-linux procps nodejs npm"
+BUILD_PKGS="gcc make pkg-config libcap-ng-dev libseccomp-dev libmnl-dev libnftnl-dev libapparmor-dev libjansson-dev check"
+TEST_PKGS="busybox-static uidmap jq iproute2 util-linux procps nodejs npm nftables passt slirp4netns"
 # tests/vm (../shared/vm/vm-run.sh): real AppArmor and cgroup v2 under qemu
 VM_PKGS="qemu-system-x86 apparmor cpio file"
 OPT_PKGS="runc crun hyperfine valgrind clang libclang-rt-14-dev
@@ -40,6 +40,9 @@ installed() {
 	libcap-ng-dev) pkg-config --exists libcap-ng 2>/dev/null ;;
 	libseccomp-dev) pkg-config --exists libseccomp 2>/dev/null ;;
 	libmnl-dev) pkg-config --exists libmnl 2>/dev/null ;;
+	libnftnl-dev) pkg-config --exists libnftnl 2>/dev/null ;;
+	nftables) command -v nft >/dev/null 2>&1 ;;
+	passt) command -v pasta >/dev/null 2>&1 ;;
 	libapparmor-dev) pkg-config --exists libapparmor 2>/dev/null ;;
 	libjansson-dev) pkg-config --exists jansson 2>/dev/null ;;
 	check) pkg-config --exists check 2>/dev/null ;;

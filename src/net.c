@@ -192,6 +192,11 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 		if (sbx_net_find_helper(nc->helper, &plan->helper, plan->helper_path,
 					sizeof(plan->helper_path), err) < 0)
 			return -1;
+		/* Both helpers open a tap device; say why before starting one. */
+		if (access("/dev/net/tun", R_OK | W_OK) < 0)
+			return sbx_err_set(err, errno,
+					   "network mode user: %s needs /dev/net/tun (Debian's udev makes it mode 0666)",
+					   plan->helper == SBX_NET_HELPER_PASTA ? "pasta" : "slirp4netns");
 		if (rootless && check_rootless_ports(cfg, err) < 0)
 			return -1;
 	}

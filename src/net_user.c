@@ -213,15 +213,16 @@ static void log_excerpt(const char *dir, char *out, size_t len)
 	}
 }
 
-static int helper_start(const struct sbx_net_plan *plan, pid_t init, struct helper *h, char *why,
-			size_t wlen)
+static int helper_start(const struct sbx_net_plan *plan, pid_t init, int ctr_ns, struct helper *h,
+			char *why, size_t wlen)
 {
 	const struct sbx_net_config *nc = &plan->cfg->net;
 	bool pasta = plan->helper == SBX_NET_HELPER_PASTA;
 	_sbx_cleanup_free_ char *logp = sbx_xasprintf("%s/net-helper.log", plan->etc_dir);
 	_sbx_cleanup_free_ char *fifo = sbx_xasprintf("%s/net-helper.ready", plan->etc_dir);
 	char *argv[64], tcp[1024] = "", udp[1024] = "", pidstr[16], runas[32], rfd[16], efd[16];
-	_sbx_cleanup_close_ int logfd = -1, ready_r = -1;
+	_sbx_cleanup_close_ int logfd = -1, ready_r = -1, ctr_user = -1;
+	bool own_userns = false;
 	int ready_w = -1, exit_p[2] = { -1, -1 }, rp[2] = { -1, -1 }, n = 0;
 	struct pollfd pfd[2];
 	pid_t keeper = getpid();
@@ -261,6 +262,18 @@ static int helper_start(const struct sbx_net_plan *plan, pid_t init, struct help
 			return -1;
 		}
 		snprintf(runas, sizeof(runas), "%u:%u", (unsigned)geteuid(), (unsigned)getegid());
+		/* pasta drops its capabilities before it opens the namespaces,
+		 * so it could not open the ns files of a root-owned init:
+		 * it gets them as inherited fds 3 (net) and 4 (user, when the
+		 * container has a user namespace of its own). */
+		{
+			char up[64];
+			struct stat a, b;
+			snprintf(up, sizeof(up), "/proc/%d/ns/user", (int)init);
+			ctr_user = open(up, O_RDONLY | O_CLOEXEC);
+			own_userns = ctr_user >= 0 && stat("/proc/self/ns/user", &a) == 0 &&
+				     fstat(ctr_user, &b) == 0 && a.st_ino != b.st_ino;
+		}
 		argv[n++] = "--foreground";
 		argv[n++] = "--quiet";
 		argv[n++] = "--stderr";
@@ -280,7 +293,12 @@ static int helper_start(const struct sbx_net_plan *plan, pid_t init, struct help
 		argv[n++] = "none";
 		argv[n++] = "-U";
 		argv[n++] = "none";
-		argv[n++] = pidstr;
+		if (own_userns) {
+			argv[n++] = "--userns";
+			argv[n++] = "/proc/self/fd/4";
+		}
+		argv[n++] = "--netns";
+		argv[n++] = "/proc/self/fd/3";
 	} else {
 		if (pipe2(rp, O_CLOEXEC) < 0 || pipe2(exit_p, O_CLOEXEC) < 0) {
 			snprintf(why, wlen, "pipe: %s", strerror(errno));
@@ -314,10 +332,18 @@ static int helper_start(const struct sbx_net_plan *plan, pid_t init, struct help
 			_exit(127);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* The helper starts with default dispositions (pasta refuses
+		 * to start when SIGPIPE is already ignored). */
+		for (int s = 1; s < NSIG; s++)
+			signal(s, SIG_DFL);
 		if (chdir(plan->etc_dir) < 0)
 			_exit(127);
 		stdio_devnull(logfd);
-		if (!pasta) {
+		if (pasta) {
+			int a = fcntl(ctr_ns, F_DUPFD, 10), b = ctr_user >= 0 ? fcntl(ctr_user, F_DUPFD, 10) : -1;
+			if (a < 0 || dup2(a, 3) < 0 || (b >= 0 && dup2(b, 4) < 0))
+				_exit(127);
+		} else {
 			/* fds 3 and 4 for --ready-fd and --exit-fd */
 			int r = fcntl(ready_w, F_DUPFD_CLOEXEC, 10), e = fcntl(exit_p[0], F_DUPFD_CLOEXEC, 10);
 			if (r < 0 || e < 0 || dup2(r, 3) < 0 || dup2(e, 4) < 0)
@@ -436,7 +462,7 @@ static __attribute__((noreturn)) void keeper_main(const struct sbx_net_plan *pla
 	}
 	stdio_devnull(-1);
 	if (plan->mode == SBX_NET_USER) {
-		if (helper_start(plan, init, &h, why, sizeof(why)) < 0 ||
+		if (helper_start(plan, init, ctr_ns, &h, why, sizeof(why)) < 0 ||
 		    (plan->helper == SBX_NET_HELPER_SLIRP4NETNS && (chdir(plan->etc_dir) < 0 ||
 								   slirp_publish(plan, why, sizeof(why)) < 0))) {
 			dprintf(report, "ERR %s", why);

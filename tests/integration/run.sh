@@ -53,6 +53,9 @@ if [ "$(id -u)" = 0 ] && [[ " $MODES " == *" rootless "* ]]; then
 	sbx_subid_ensure sbxtest || die "cannot give sbxtest a subordinate id range"
 	uid=$(id -u sbxtest)
 	install -d -m 0700 -o sbxtest -g sbxtest "/run/user/$uid"
+	# Rootless networking (pasta, slirp4netns) opens /dev/net/tun; Debian's
+	# udev makes it 0666, a machine without udev leaves it 0600.
+	[ -c /dev/net/tun ] && chmod 0666 /dev/net/tun
 fi
 
 work=$(mktemp -d /tmp/sbx-it.XXXXXX) || die "mktemp"

@@ -1,0 +1,264 @@
+# shellcheck shell=bash
+# Networking (docs/networking.md).  SAFETY: nothing here touches the
+# machine's own network namespace.  Every scenario runs in a network
+# namespace the test creates (root: `unshare -n`; rootless: the test
+# user's `unshare -rn`), the "outside world" is busybox httpd in a second
+# namespace linked by a veth pair, and every test compares the host's
+# links, addresses, routes, nft ruleset and ip_forward before and after.
+
+NET_TEST_FILE=${BASH_SOURCE[0]}
+
+_host_net_snapshot() {
+	{
+		ip -d link show 2>&1 | sed -E 's/ (qlen|minmtu|maxmtu|numtxqueues|numrxqueues|gso_max_[a-z]+|gro_max_[a-z]+|tso_max_[a-z]+|gro_ipv4_max_[a-z]+|gso_ipv4_max_[a-z]+) [0-9]+//g'
+		ip addr show 2>&1 | grep -v -e valid_lft
+		ip route show table all 2>&1
+		nft list ruleset 2>&1
+		sysctl -n net.ipv4.ip_forward 2>&1
+	} >"$1"
+}
+
+# in_world FUNC: run FUNC (defined in this file) inside fresh namespaces:
+# WORLD = sbxrun's namespace (uplink up0 192.168.77.1/24, default route,
+# MTU 1400) and OUT = the outside (192.168.77.2, httpd serving "hello from
+# outside").  Root mode: `unshare -n` as root; rootless: `unshare -rn` as
+# the test user (sbxrun then runs as that user in its own namespaces).
+in_world() {
+	local fn=$1 before="$TEST_TMP/host-net.before" after="$TEST_TMP/host-net.after" rc=0
+	command -v nft >/dev/null || skip "nft (package nftables) is needed to check the host ruleset"
+	_host_net_snapshot "$before"
+	if [ "$SBX_TEST_MODE" = root ]; then
+		unshare -n -- bash -c 'source "$1"; source "$2"; _world_main "$3"' _ \
+			"$SBX_SRCDIR/tests/integration/lib.sh" "$NET_TEST_FILE" "$fn" || rc=$?
+	else
+		chown_user "$TEST_TMP"
+		as_user unshare -rn -- env SBX_TEST_USER=root SBX_TEST_MODE="$SBX_TEST_MODE" \
+			TEST_TMP="$TEST_TMP" SBX_ROOT="$SBX_ROOT" SBXRUN="$SBXRUN" HELPERS="$HELPERS" \
+			SBX_SRCDIR="$SBX_SRCDIR" SBX_IT_ROOTFS="$SBX_IT_ROOTFS" SBX_IT_FAILMARK="$SBX_IT_FAILMARK" \
+			bash -c 'source "$1"; source "$2"; _world_main "$3"' _ \
+			"$SBX_SRCDIR/tests/integration/lib.sh" "$NET_TEST_FILE" "$fn" || rc=$?
+	fi
+	_host_net_snapshot "$after"
+	if ! diff -u "$before" "$after" >&2; then
+		_sbx_fail "the host's network namespace changed (links, addresses, routes, nft or ip_forward)"
+		return 1
+	fi
+	return "$rc"
+}
+
+_world_main() {
+	local rc=0
+	ip link set lo up || return 1
+	unshare -n sleep 600 &
+	OUT=$!
+	sleep 0.1
+	ip link add up0 mtu 1400 type veth peer name up1 netns "$OUT" || return 1
+	ip addr add 192.168.77.1/24 dev up0 && ip link set up0 up || return 1
+	out_exec sh -c 'ip link set lo up; ip addr add 192.168.77.2/24 dev up1; ip link set up1 up' || return 1
+	ip route add default via 192.168.77.2 || return 1
+	mkdir -p "$TEST_TMP/www" && echo "hello from outside" >"$TEST_TMP/www/index.html"
+	out_exec busybox httpd -p 192.168.77.2:80 -h "$TEST_TMP/www" || return 1
+	"$1" || rc=$?
+	kill "$OUT" 2>/dev/null
+	pkill -f "httpd -p 192.168.77.2:80 -h $TEST_TMP/www" 2>/dev/null
+	return "$rc"
+}
+
+# Run a command in the outside namespace (made in our own user namespace).
+out_exec() {
+	nsenter -n -t "$OUT" "$@"
+}
+
+# net_bundle DIR SPEC-ARGS... -- CMD...: a bundle made with sbxrun spec.
+net_bundle() {
+	local dir=$1 args=() sa=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do sa+=("$1"); shift; done
+	shift
+	mkdir -p "$dir" && cp -a "$SBX_IT_ROOTFS" "$dir/rootfs" 2>/dev/null
+	[ "$SBX_TEST_MODE" = rootless ] && sa+=(--rootless)
+	"$SBXRUN" spec --bundle "$dir" "${sa[@]}" 2>/dev/null || { echo "spec ${sa[*]} failed" >&2; return 1; }
+	args=$(jq -cn '$ARGS.positional' --args -- "$@") || return 1
+	cfg "$dir" ".process.args = $args"
+}
+
+nsbx() { "$SBXRUN" --root "$SBX_ROOT" "$@"; }
+
+# No process, lease, record or rule of container $1 left.
+expect_no_leftovers() {
+	local id=$1 procs
+	expect_eq "" "$(ls "$SBX_ROOT/.net/c" 2>/dev/null)" "network records" || return 1
+	expect_eq "" "$(find "$SBX_ROOT/.net/leases" -type f 2>/dev/null)" "leases" || return 1
+	expect_nomatch "sbxrun $id" "$(nft list table ip sbxrun 2>/dev/null)" "nft rules" || return 1
+	expect_nomatch "vsbx" "$(ip -o link)" "host veth ends" || return 1
+	# The keeper and helpers (zombies waiting for a non-reaping pid 1
+	# are gone already).
+	procs=$(ps -eo stat=,comm= | grep -E ' (sbxrun-net|pasta|passt.*|slirp4netns)$' | grep -v '^Z')
+	expect_eq "" "$procs" "helper processes"
+}
+
+# --------------------------------------------------------------------------
+
+_bridge_egress_publish_dns() {
+	local b="$TEST_TMP/b" out
+	net_bundle "$b" --net bridge --publish 8080:80 -- sh -c \
+		'wget -qO- http://192.168.77.2/ >/tmp/o; ip -o addr show eth0 >>/tmp/o; ip route >>/tmp/o; cat /sys/class/net/eth0/mtu >>/tmp/o; cat /etc/hosts /etc/resolv.conf /etc/hostname >>/tmp/o; mkdir /tmp/w; cp /tmp/o /tmp/w/index.html; exec httpd -f -p 80 -h /tmp/w' || return 1
+	nsbx run -d --bundle "$b" net-br1 || return 1
+	wait_for 5 wget -qO /dev/null http://192.168.77.1:8080/ || { _sbx_fail "published port does not answer from the host side"; return 1; }
+	out=$(wget -qO- http://192.168.77.1:8080/)
+	expect_match "^hello from outside$" "$out" "egress through NAT" || return 1
+	expect_match "inet 10\.88\.0\.2/16" "$out" "address from the IPAM" || return 1
+	expect_match "^default via 10\.88\.0\.1 dev eth0" "$out" "default route" || return 1
+	expect_match "^1400$" "$out" "MTU from the uplink" || return 1
+	expect_match "^10\.88\.0\.2[[:space:]]+sbxrun$" "$out" "/etc/hosts" || return 1
+	expect_match "^nameserver " "$out" "/etc/resolv.conf" || return 1
+	out=$(out_exec wget -qO- http://192.168.77.1:8080/) || { _sbx_fail "published port does not answer from outside"; return 1; }
+	expect_match "^hello from outside$" "$out" "from the outside namespace" || return 1
+	expect_eq 1 "$(cat /proc/sys/net/ipv4/ip_forward)" "ip_forward in sbxrun's own namespace" || return 1
+	expect_match 'sbxrun net-br1 tcp/8080' "$(nft list table ip sbxrun)" "DNAT rule carries the ID" || return 1
+	nsbx delete -f net-br1 || return 1
+	expect_no_leftovers net-br1
+}
+test_bridge_egress_publish_dns() { in_world _bridge_egress_publish_dns; }
+
+_bridge_icc() {
+	local b1="$TEST_TMP/b1" b2="$TEST_TMP/b2" b3="$TEST_TMP/b3" b4="$TEST_TMP/b4" out
+	net_bundle "$b1" --net bridge -- sh -c 'mkdir /tmp/w; echo one >/tmp/w/index.html; exec httpd -f -p 80 -h /tmp/w' || return 1
+	net_bundle "$b2" --net bridge -- wget -qO- http://10.88.0.2/ || return 1
+	nsbx run -d --bundle "$b1" net-icc1 || return 1
+	out=$(nsbx run --bundle "$b2" net-icc2 2>&1)
+	expect_match "^one$" "$out" "two containers on one network reach each other" || return 1
+	net_bundle "$b3" --net bridge --net-name iso --icc=false -- sh -c 'mkdir /tmp/w; echo iso >/tmp/w/index.html; exec httpd -f -p 80 -h /tmp/w' || return 1
+	net_bundle "$b4" --net bridge --net-name iso --icc=false -- sh -c 'wget -qO- -T 2 http://10.89.0.2/ || echo unreachable; wget -qO- http://192.168.77.2/' || return 1
+	nsbx run -d --bundle "$b3" net-icc3 || return 1
+	out=$(nsbx run --bundle "$b4" net-icc4 2>&1)
+	expect_match "^unreachable$" "$out" "--icc=false: containers do not reach each other" || return 1
+	expect_match "^hello from outside$" "$out" "--icc=false: egress still works" || return 1
+	# A container of one network cannot reach another network.
+	net_bundle "$b2" --net bridge -- sh -c 'wget -qO- -T 2 http://10.89.0.2/ || echo blocked' 2>/dev/null
+	rm -f "$b2/config.json"; net_bundle "$TEST_TMP/b5" --net bridge -- sh -c 'wget -qO- -T 2 http://10.89.0.2/ || echo blocked' || return 1
+	out=$(nsbx run --bundle "$TEST_TMP/b5" net-icc5 2>&1)
+	expect_match "^blocked$" "$out" "networks are kept apart" || return 1
+	nsbx delete -f net-icc1 && nsbx delete -f net-icc3 || return 1
+	expect_no_leftovers net-icc
+}
+test_bridge_icc() { in_world _bridge_icc; }
+
+_bridge_errors() {
+	local b="$TEST_TMP/b" err
+	net_bundle "$b" --net bridge --publish 8090:80 -- sleep 100 || return 1
+	nsbx create --bundle "$b" net-err1 || return 1
+	err=$(nsbx run --bundle "$b" net-err2 2>&1)
+	expect_match '^sbxrun: network: host port 8090/tcp is already published by container "net-err1"$' "$err" "port already published" || return 1
+	net_bundle "$TEST_TMP/c" --net bridge --net-name ovl --subnet 10.88.5.0/24 -- true || return 1
+	err=$(nsbx run --bundle "$TEST_TMP/c" net-err3 2>&1)
+	expect_match '^sbxrun: network: network "ovl": subnet 10\.88\.5\.0/24 overlaps network "sbx0" \(10\.88\.0\.0/16\)$' "$err" "overlapping subnet" || return 1
+	net_bundle "$TEST_TMP/d" --net bridge --net-name up --subnet 192.168.77.0/25 -- true || return 1
+	err=$(nsbx run --bundle "$TEST_TMP/d" net-err4 2>&1)
+	expect_match '^sbxrun: network: network "up": subnet 192\.168\.77\.0/25 overlaps the route 192\.168\.77\.0/24 on up0 of this host$' "$err" "subnet overlapping a host route" || return 1
+	err=$("$SBXRUN" spec --bundle "$TEST_TMP" --net bridge --publish 80:99999 2>&1)
+	expect_match 'sbxrun spec: --publish: container port "99999" is not a number in 1\.\.65535' "$err" "malformed publish spec" || return 1
+	err=$("$SBXRUN" spec --bundle "$TEST_TMP" --net bridge --net-name averyverylongname 2>&1)
+	expect_match 'network name "averyverylongname" is too long \(at most 11 characters' "$err" "name too long" || return 1
+	cfg "$b" '.annotations["run.sbx.net.publish"] = "8080"' || return 1
+	err=$(nsbx run --bundle "$b" net-err5 2>&1)
+	expect_match '^sbxrun: config.json: annotations.run.sbx.net.publish: "8080" is not \[IP:\]HOSTPORT:PORT\[/tcp\|/udp\]$' "$err" "malformed publish annotation" || return 1
+	nsbx delete -f net-err1 || return 1
+	expect_no_leftovers net-err
+}
+test_bridge_errors() {
+	[ "$SBX_TEST_MODE" = root ] || skip "bridge mode is rootful"
+	in_world _bridge_errors
+}
+
+# SIGKILL of `create` at the moment networking is set up, then delete --force.
+_bridge_crash_cleanup() {
+	local b="$TEST_TMP/b" pid i
+	net_bundle "$b" --net bridge --publish 8085:80 -- sleep 100 || return 1
+	for i in 1 2 3; do
+		nsbx create --bundle "$b" "net-crash$i" &
+		pid=$!
+		# Kill it as soon as its lease or record exists (mid-setup).
+		wait_for 5 test -n "$(ls "$SBX_ROOT/.net/c" 2>/dev/null)"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		nsbx delete --force "net-crash$i" || return 1
+		expect_no_leftovers "net-crash$i" || return 1
+	done
+	# A clean create + delete after the crashes still works.
+	nsbx create --bundle "$b" net-crash4 || return 1
+	nsbx delete --force net-crash4 || return 1
+	expect_no_leftovers net-crash4
+}
+test_bridge_crash_cleanup() { in_world _bridge_crash_cleanup; }
+
+_netdevices() {
+	local b="$TEST_TMP/b" out
+	# A dummy interface; kernels without CONFIG_DUMMY get one end of a
+	# veth pair (it lives on while its peer stays here).
+	ip link add sbxdummy0 type dummy 2>/dev/null ||
+		ip link add sbxdummy0 type veth peer name sbxdummy0p || return 1
+	net_bundle "$b" -- sh -c 'ip -o link show dev1; sleep 100' || return 1
+	cfg "$b" '.linux.netDevices = {"sbxdummy0": {"name": "dev1"}}' || return 1
+	nsbx create --bundle "$b" net-dev || return 1
+	expect_eq "" "$(ip -o link show sbxdummy0 2>/dev/null)" "device moved out of the host namespace" || return 1
+	nsbx start net-dev || return 1
+	nsbx delete -f net-dev || return 1
+	wait_for 5 ip link show sbxdummy0 >/dev/null 2>&1 || { _sbx_fail "sbxdummy0 did not come back after delete"; return 1; }
+	expect_no_leftovers net-dev || return 1
+	ip link del sbxdummy0 2>/dev/null
+	true
+}
+test_netdevices_move_and_return() { in_world _netdevices; }
+
+_user_mode() {
+	local helper=$1 b="$TEST_TMP/$1" out
+	case $helper in
+	pasta) command -v pasta >/dev/null || skip "pasta (package passt) not installed" ;;
+	slirp4netns) command -v slirp4netns >/dev/null || skip "slirp4netns not installed" ;;
+	esac
+	net_bundle "$b" --net "user:$helper" --publish 8081:80 -- sh -c \
+		'wget -qO- http://192.168.77.2/ >/tmp/o; cat /etc/resolv.conf /etc/hosts >>/tmp/o; mkdir /tmp/w; cp /tmp/o /tmp/w/index.html; exec httpd -f -p 80 -h /tmp/w' || return 1
+	nsbx run -d --bundle "$b" "net-$helper" || return 1
+	wait_for 5 wget -qO /dev/null http://127.0.0.1:8081/ || { _sbx_fail "published port does not answer on the host side"; return 1; }
+	out=$(wget -qO- http://127.0.0.1:8081/)
+	expect_match "^hello from outside$" "$out" "egress through $helper" || return 1
+	expect_match "^nameserver " "$out" "resolv.conf" || return 1
+	out=$(out_exec wget -qO- http://192.168.77.1:8081/)
+	expect_match "^hello from outside$" "$out" "publish from the outside namespace" || return 1
+	expect_match "^(pasta|passt.*|slirp4netns)$" "$(ps -eo comm=)" "$helper runs" || return 1
+	nsbx delete -f "net-$helper" || return 1
+	expect_no_leftovers "net-$helper"
+}
+_user_pasta() { _user_mode pasta; }
+_user_slirp() { _user_mode slirp4netns; }
+test_user_mode_pasta() { in_world _user_pasta; }
+test_user_mode_slirp4netns() { in_world _user_slirp; }
+
+# Leaving sbxrun's `run` by SIGKILL of the container ends the helper too.
+_user_helper_dies_with_container() {
+	local b="$TEST_TMP/b"
+	net_bundle "$b" --net user -- sleep 100 || return 1
+	nsbx run -d --bundle "$b" net-die || return 1
+	nsbx kill net-die KILL || return 1
+	wait_for 5 sh -c '! ps -eo stat=,comm= | grep -E " (sbxrun-net|pasta|passt.*|slirp4netns)$" | grep -v "^Z" | grep -q .' ||
+		{ _sbx_fail "helper outlived the container"; return 1; }
+	nsbx delete -f net-die || return 1
+	expect_no_leftovers net-die
+}
+test_user_helper_never_outlives_container() { in_world _user_helper_dies_with_container; }
+
+test_spec_net_annotations() {
+	local out
+	sbx spec --bundle "$TEST_TMP" --net bridge --publish 127.0.0.1:8080:80/tcp --publish 53:53/udp --net-name web --icc=false || return 1
+	out=$(jq -c '.annotations' "$TEST_TMP/config.json")
+	expect_eq '{"run.sbx.net.mode":"bridge","run.sbx.net.publish":"127.0.0.1:8080:80/tcp,53:53/udp","run.sbx.net.name":"web","run.sbx.net.icc":"false"}' "$out" "annotations" || return 1
+	rm "$TEST_TMP/config.json"
+	out=$(sbx spec --bundle "$TEST_TMP" --net host 2>&1) || return 1
+	expect_match "least isolated" "$out" "host mode warning" || return 1
+	expect_eq "" "$(jq -r '.linux.namespaces[] | select(.type == "network") | .type' "$TEST_TMP/config.json")" "no network namespace" || return 1
+	rm "$TEST_TMP/config.json"
+	sbx spec --bundle "$TEST_TMP" --net auto || return 1
+	if [ "$SBX_TEST_MODE" = root ]; then want=bridge; else want=user; fi
+	expect_eq "$want" "$(jq -r '.annotations["run.sbx.net.mode"]' "$TEST_TMP/config.json")" "--net auto"
+}
