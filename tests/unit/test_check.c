@@ -151,8 +151,8 @@ static const struct {
 	{ "env-secrets", "{\"process\":{\"env\":[\"PATH=/bin\",\"DB_PASSWORD=hunter2\"]}}", NULL, SBX_CHECK_MEDIUM, "process.env[1]" },
 	{ "env-secrets", "{\"process\":{\"env\":[\"AWS_SECRET_ACCESS_KEY=x\"]}}", NULL, SBX_CHECK_MEDIUM, "process.env[0]" },
 	{ "env-secrets", "{\"process\":{\"env\":[\"API_KEY=x\"]}}", NULL, SBX_CHECK_MEDIUM, "process.env[0]" },
-	{ "privileged-ports", "{\"annotations\":{\"run.sbx.net.publish\":\"127.0.0.1:80:80\"}}", NULL, SBX_CHECK_LOW, "annotations[\"run.sbx.net.publish\"]" },
-	{ "host-interface", "{\"annotations\":{\"run.sbx.net.publish\":\"8080:80/tcp\"}}", NULL, SBX_CHECK_LOW, "annotations[\"run.sbx.net.publish\"]" },
+	{ "privileged-ports", "{\"annotations\":{\"run.sbx.net.mode\":\"bridge\",\"run.sbx.net.publish\":\"127.0.0.1:80:80\"}}", NULL, SBX_CHECK_LOW, "annotations[\"run.sbx.net.publish\"]" },
+	{ "host-interface", "{\"annotations\":{\"run.sbx.net.mode\":\"bridge\",\"run.sbx.net.publish\":\"8080:80/tcp\"}}", NULL, SBX_CHECK_LOW, "annotations[\"run.sbx.net.publish\"]" },
 };
 
 /* Every control that can FAIL in bundle mode has a row above. */
