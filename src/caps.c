@@ -14,7 +14,7 @@
  *   - a name that is not a capability at all is an error: a typo in a list
  *     meant to restrict or to grant must not pass silently.  "Not a
  *     capability" is decided mechanically: the name is not of the form
- *     CAP_<A-Z><A-Z0-9_>*, or it is within a small edit distance of a known
+ *     CAP_<A-Z><A-Z_>*, or it is within a small edit distance of a known
  *     capability (CAP_SYS_ADMN: "did you mean CAP_SYS_ADMIN?").
  * An ambient capability that the kernel would refuse to raise (not in both
  * permitted and inheritable) is skipped with a warning, as runc does: a
@@ -190,13 +190,15 @@ enum sbx_caps_class sbx_caps_classify(const char *name, int *cap, const char **h
 		*hint = NULL;
 	if (*cap >= 0)
 		return *cap <= sbx_caps_last_cap() ? SBX_CAPS_KNOWN : SBX_CAPS_UNAVAILABLE;
-	/* The form every kernel capability name has, exactly as the
-	 * runtime-spec writes them.  Anything else (no or a wrong prefix,
-	 * lower case, digits first, punctuation) is not a capability. */
+	/* The form every kernel capability name has, and the pattern the
+	 * runtime-spec's own schema gives them (features-linux.json:
+	 * ^CAP_[A-Z_]+$), starting with a letter.  Anything else (no or a
+	 * wrong prefix, lower case, digits, punctuation) is not a
+	 * capability. */
 	if (!name || strncmp(name, "CAP_", 4) != 0 || !(name[4] >= 'A' && name[4] <= 'Z'))
 		return SBX_CAPS_INVALID;
 	for (s = name + 4; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+		if (!((*s >= 'A' && *s <= 'Z') || *s == '_'))
 			return SBX_CAPS_INVALID;
 	if (s - name > 40)
 		return SBX_CAPS_INVALID;
@@ -266,7 +268,7 @@ static int compile_set(char **names, size_t n, const char *set, uint64_t *mask,
 						   "config.json: process.capabilities.%s[%zu]: unknown capability \"%s\" (did you mean %s?)",
 						   set, i, names[i], hint);
 			return sbx_err_set(err, 0,
-					   "config.json: process.capabilities.%s[%zu]: \"%s\" is not a capability name (expected CAP_ followed by upper-case letters, digits and '_', e.g. CAP_NET_BIND_SERVICE)",
+					   "config.json: process.capabilities.%s[%zu]: \"%s\" is not a capability name (expected CAP_ followed by upper-case letters and '_', e.g. CAP_NET_BIND_SERVICE)",
 					   set, i, names[i]);
 		}
 	}
