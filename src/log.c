@@ -13,6 +13,41 @@
 static int log_fd = -1; /* -1: stderr */
 static enum sbx_log_format log_fmt = SBX_LOG_TEXT;
 static enum sbx_log_level log_min = SBX_LOG_WARN;
+static const char *level_name(enum sbx_log_level l);
+static sbx_log_sink_fn log_sink;
+static void *log_sink_arg;
+
+void sbx_log_set_sink(sbx_log_sink_fn fn, void *arg)
+{
+	/* The fd itself is closed by the child's fd sweep, not here: the
+	 * number is only forgotten, so nothing writes to a reused fd. */
+	log_sink = fn;
+	log_sink_arg = arg;
+	log_fd = -1;
+}
+
+void sbx_log_record(enum sbx_log_level lvl, long long sec, long nsec, const char *msg)
+{
+	char rec[8192];
+	size_t n;
+	int saved = errno;
+
+	if (lvl < log_min)
+		return;
+	if (log_fd < 0 && log_fmt == SBX_LOG_TEXT) {
+		/* Plain stderr, text: keep it readable for people. */
+		if (lvl == SBX_LOG_ERROR)
+			n = (size_t)snprintf(rec, sizeof(rec), "sbxrun: %s\n", msg);
+		else
+			n = (size_t)snprintf(rec, sizeof(rec), "sbxrun: %s: %s\n", level_name(lvl), msg);
+		if (n >= sizeof(rec))
+			n = sizeof(rec) - 1;
+	} else {
+		n = sbx_log_format_record(rec, sizeof(rec), log_fmt, lvl, sec, nsec, msg);
+	}
+	(void)sbx_write_all(sbx_log_fd(), rec, n);
+	errno = saved;
+}
 
 static const char *level_name(enum sbx_log_level l)
 {
@@ -134,29 +169,18 @@ size_t sbx_log_format_record(char *buf, size_t len, enum sbx_log_format fmt,
 
 void sbx_vlog(enum sbx_log_level lvl, const char *fmt, va_list ap)
 {
-	char msg[2048], rec[8192];
+	char msg[2048];
 	struct timespec now;
-	size_t n;
 	int saved = errno;
 
 	if (lvl < log_min)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (log_fd < 0 && log_fmt == SBX_LOG_TEXT) {
-		/* Plain stderr, text: keep it readable for people. */
-		n = (size_t)snprintf(rec, sizeof(rec), "sbxrun: %s%s\n",
-				     lvl == SBX_LOG_ERROR ? "" : level_name(lvl),
-				     lvl == SBX_LOG_ERROR ? msg : "");
-		if (lvl != SBX_LOG_ERROR)
-			n = (size_t)snprintf(rec, sizeof(rec), "sbxrun: %s: %s\n", level_name(lvl), msg);
-		if (n >= sizeof(rec))
-			n = sizeof(rec) - 1;
-	} else {
-		n = sbx_log_format_record(rec, sizeof(rec), log_fmt, lvl, (long long)now.tv_sec,
-					  now.tv_nsec, msg);
-	}
-	(void)sbx_write_all(sbx_log_fd(), rec, n);
+	if (log_sink)
+		log_sink(lvl, (long long)now.tv_sec, now.tv_nsec, msg, log_sink_arg);
+	else
+		sbx_log_record(lvl, (long long)now.tv_sec, now.tv_nsec, msg);
 	errno = saved;
 }
 

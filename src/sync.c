@@ -3,6 +3,8 @@
 #include "sbx/util.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,7 +30,16 @@ void sbx_sync_send_err(int sock, const struct sbx_err *e)
 	(void)send(sock, &m, sizeof(m), MSG_NOSIGNAL);
 }
 
-int sbx_sync_recv(int sock, struct sbx_sync_msg *msg, int *fd, struct sbx_err *err)
+void sbx_sync_log_sink(enum sbx_log_level lvl, long long sec, long nsec, const char *msg,
+		       void *arg)
+{
+	struct sbx_sync_msg m = { .type = SBX_SYNC_LOG, .value = lvl, .sec = sec, .nsec = nsec };
+
+	snprintf(m.err.msg, sizeof(m.err.msg), "%s", msg);
+	(void)send((int)(intptr_t)arg, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static int recv_one(int sock, struct sbx_sync_msg *msg, int *fd, struct sbx_err *err)
 {
 	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(*msg) };
 	union {
@@ -63,6 +74,21 @@ int sbx_sync_recv(int sock, struct sbx_sync_msg *msg, int *fd, struct sbx_err *e
 		return sbx_err_set(err, EPROTO, "sync: short message (%zd bytes)", n);
 	msg->err.msg[sizeof(msg->err.msg) - 1] = '\0';
 	return 1;
+}
+
+int sbx_sync_recv(int sock, struct sbx_sync_msg *msg, int *fd, struct sbx_err *err)
+{
+	for (;;) {
+		int r = recv_one(sock, msg, fd, err);
+		if (r <= 0 || msg->type != SBX_SYNC_LOG)
+			return r;
+		if (fd && *fd >= 0) {
+			close(*fd);
+			*fd = -1;
+		}
+		sbx_log_record((enum sbx_log_level)msg->value, (long long)msg->sec, (long)msg->nsec,
+			       msg->err.msg);
+	}
 }
 
 int sbx_sync_expect(int sock, enum sbx_sync_type type, struct sbx_sync_msg *msg, int *fd,

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -57,6 +58,42 @@ int sbx_fd_move_above(int fd, int min)
 	n = fcntl(fd, F_DUPFD_CLOEXEC, min);
 	close(fd);
 	return n;
+}
+
+/* close_range() is 5.9+; older kernels (and some emulators) get a loop. */
+static void close_between(unsigned first, unsigned last)
+{
+	if (first > last)
+		return;
+	if (syscall(SYS_close_range, first, last, 0) == 0)
+		return;
+	for (unsigned fd = first; fd <= last && fd < 65536; fd++)
+		(void)close((int)fd);
+}
+
+void sbx_fd_close_except(unsigned below, const int *keep, size_t n)
+{
+	int sorted[16];
+	unsigned next = below;
+	size_t m = 0;
+
+	for (size_t i = 0; i < n && m < SBX_ARRAY_SIZE(sorted); i++)
+		if (keep[i] >= 0 && (unsigned)keep[i] >= below)
+			sorted[m++] = keep[i];
+	for (size_t i = 1; i < m; i++)
+		for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+			int t = sorted[j];
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	for (size_t i = 0; i < m; i++) {
+		if ((unsigned)sorted[i] < next)
+			continue; /* a duplicate */
+		if ((unsigned)sorted[i] > next)
+			close_between(next, (unsigned)sorted[i] - 1);
+		next = (unsigned)sorted[i] + 1;
+	}
+	close_between(next, ~0U);
 }
 
 int sbx_unix_connect(const char *path, const char *what, struct sbx_err *err)

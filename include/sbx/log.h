@@ -36,6 +36,19 @@ bool sbx_log_enabled(enum sbx_log_level lvl);
 /* The fd the log writes to (stderr if none); the child must not inherit it. */
 int sbx_log_fd(void);
 
+/*
+ * The launcher's children (container.c, exec.c) must not keep the log fd:
+ * it is a runtime fd, and they close every such fd before they resolve a
+ * path from the config.  They install a sink that passes each record to the
+ * parent over the sync socket (sync.c), which writes it with the child's
+ * timestamp through sbx_log_record().
+ */
+typedef void (*sbx_log_sink_fn)(enum sbx_log_level lvl, long long sec, long nsec,
+				const char *msg, void *arg);
+void sbx_log_set_sink(sbx_log_sink_fn fn, void *arg);
+/* Write one record (already formatted message) if lvl is enabled. */
+void sbx_log_record(enum sbx_log_level lvl, long long sec, long nsec, const char *msg);
+
 void sbx_log(enum sbx_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbx_vlog(enum sbx_log_level lvl, const char *fmt, va_list ap);
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "sbx/error.h"
+#include "sbx/log.h"
 
 enum sbx_sync_type {
 	SBX_SYNC_ERROR = 1,      /* child -> parent: err is set; child exits */
@@ -29,11 +30,15 @@ enum sbx_sync_type {
 	SBX_SYNC_SECCOMP,        /* init -> parent: fd = seccomp listener */
 	SBX_SYNC_CREATED,        /* init -> parent: set up, waiting on the exec fifo */
 	SBX_SYNC_EXEC,           /* init -> parent: about to execve (EOF follows on success) */
+	SBX_SYNC_FIFO,           /* parent -> init (create): fd = the exec fifo's read end */
+	SBX_SYNC_LOG,            /* child -> parent: a log record (value = level, err.msg,
+				  * time); sbx_sync_recv() writes it and reads on */
 };
 
 struct sbx_sync_msg {
 	uint32_t type;
 	int64_t value;
+	int64_t sec, nsec;       /* SBX_SYNC_LOG: when the child logged it */
 	struct sbx_err err;
 };
 
@@ -42,12 +47,18 @@ int sbx_sync_send(int sock, enum sbx_sync_type type, int64_t value, int fd, stru
 /* Send an error report (used by the child; best effort). */
 void sbx_sync_send_err(int sock, const struct sbx_err *e);
 /* Receive one message.  Returns 1 on a message, 0 on EOF (peer gone/exec'd),
- * -1 on error.  *fd receives a passed fd (O_CLOEXEC) or -1. */
+ * -1 on error.  *fd receives a passed fd (O_CLOEXEC) or -1.  Log records
+ * (SBX_SYNC_LOG) are written to the log here and never returned. */
 int sbx_sync_recv(int sock, struct sbx_sync_msg *msg, int *fd, struct sbx_err *err);
 /* Receive, and require `type`; an SBX_SYNC_ERROR from the peer is copied
  * into err.  Returns 0, or -1 (EOF is an error naming `what`). */
 int sbx_sync_expect(int sock, enum sbx_sync_type type, struct sbx_sync_msg *msg, int *fd,
 		    const char *what, struct sbx_err *err);
+
+/* A log sink for sbx_log_set_sink(): arg is the sync socket (intptr_t).
+ * Never blocks (a full socket drops the record). */
+void sbx_sync_log_sink(enum sbx_log_level lvl, long long sec, long nsec, const char *msg,
+		       void *arg);
 
 /* Bulk text: a BLOB header then the bytes as one message (<= 1 MiB). */
 int sbx_sync_send_blob(int sock, const char *data, size_t len, struct sbx_err *err);

@@ -54,6 +54,11 @@ static inline void *sbx_steal_ptr(void *pp)
  * (stdio + --preserve-fds). */
 int sbx_fd_move_above(int fd, int min);
 
+/* Close every fd except 0 .. below-1 (stdio and --preserve-fds) and those
+ * in keep[0..n) (at most 16; -1 entries are ignored).  Used by the launcher's children before they resolve any path
+ * from the config: no runtime fd (state dir, lock, log, caller's extra fds)
+ * may be reachable through /proc/self/fd then. */
+void sbx_fd_close_except(unsigned below, const int *keep, size_t n);
 /* Connect a SOCK_STREAM|SOCK_CLOEXEC unix socket to `path` ("connect to
  * <what> <path>" on error).  Returns the fd or -1 + err. */
 int sbx_unix_connect(const char *path, const char *what, struct sbx_err *err);
