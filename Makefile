@@ -56,6 +56,14 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(O)/helpers/%)
 
 SBXRUN := $(O)/sbxrun
 
+# The exec stub (src/stub/exec_stub.c, include/sbx/execstub.h): freestanding,
+# no libc, no sanitizer, embedded into sbxrun by src/execstub.c.
+STUB := $(O)/stub/sbx-exec-stub
+STUB_CFLAGS := -Os -nostdlib -static -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-pie -no-pie -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-Wall -Wextra -Werror -Wl,--build-id=none -Wl,-z,norelro -Wl,-z,noexecstack \
+	-Wl,-z,noseparate-code -Wl,-z,max-page-size=4096 -s
+
 .PHONY: all demo check check-unit check-integration check-vm asan install uninstall clean deps \
 	unit helpers bench man
 all: $(SBXRUN)
@@ -67,6 +75,13 @@ $(O)/obj/%.o: %.c Makefile
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+
+$(STUB): src/stub/exec_stub.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(STUB_CFLAGS) -o $@ $<
+
+$(O)/obj/src/execstub.o: $(STUB)
+$(O)/obj/src/execstub.o: CFLAGS += -DSBX_EXEC_STUB='"$(STUB)"'
 
 $(O)/libsbx.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -143,10 +158,11 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-DSBX_VERSION='"$(VERSION)"' -DSBX_GIT_COMMIT='"$(GIT_COMMIT)"' -DSBX_DATADIR='"$(DATADIR)"'
 .PHONY: fuzz
-fuzz: $(FUZZ_O)/embedded.o
+fuzz: $(FUZZ_O)/embedded.o $(FUZZ_O)/execstub.o
 	@mkdir -p $(FUZZ_O)/corpus
 	clang $(FUZZ_CFLAGS) -o $(FUZZ_O)/fuzz_config tests/fuzz/fuzz_config.c \
-		$(filter-out src/embedded.c,$(LIB_SRCS)) $(FUZZ_O)/embedded.o $(PKG_LIBS) 2>&1 | grep -v '^$$' || true
+		$(filter-out src/embedded.c src/execstub.c,$(LIB_SRCS)) $(FUZZ_O)/embedded.o \
+		$(FUZZ_O)/execstub.o $(PKG_LIBS) 2>&1 | grep -v '^$$' || true
 	@test -x $(FUZZ_O)/fuzz_config
 	cp tests/fixtures/config/*.json $(FUZZ_O)/corpus/
 	$(FUZZ_O)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
@@ -155,3 +171,10 @@ fuzz: $(FUZZ_O)/embedded.o
 $(FUZZ_O)/embedded.o: src/embedded.c configs/seccomp/default.json
 	@mkdir -p $(FUZZ_O)
 	clang -c -Iinclude -o $@ src/embedded.c
+
+$(FUZZ_O)/execstub.o: src/execstub.c $(FUZZ_O)/stub/sbx-exec-stub
+	clang -c -std=gnu11 -D_GNU_SOURCE -Iinclude -DSBX_EXEC_STUB='"$(FUZZ_O)/stub/sbx-exec-stub"' -o $@ src/execstub.c
+
+$(FUZZ_O)/stub/sbx-exec-stub: src/stub/exec_stub.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STUB_CFLAGS) -o $@ $<

@@ -9,12 +9,9 @@
  * before anything is created, and the child only applies ready plans.
  */
 #include "sbx/container.h"
-#include "sbx/apparmor.h"
-#include "sbx/caps.h"
 #include "sbx/cgroup.h"
 #include "sbx/hooks.h"
 #include "sbx/idmap.h"
-#include "sbx/landlock.h"
 #include "sbx/log.h"
 #include "sbx/net.h"
 #include "sbx/process.h"
@@ -32,6 +29,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,22 +47,19 @@ struct launch_ctx {
 	const struct sbx_config *cfg;
 	const struct sbx_launch_opts *opts;
 	int sock;              /* the child's end of the sync socket */
-	int fifo_fd;           /* exec fifo (read end, O_NONBLOCK) or -1 */
+	int fifo_fd;           /* parent: exec fifo (read end, O_NONBLOCK) or -1 */
 	int new_flags;         /* CLONE_NEW* of the namespaces to create */
 	bool new_userns;
 	bool init_reaper;      /* annotation run.sbx.init=true */
 	bool container_hooks;  /* createContainer/startContainer hooks exist */
 	struct sbx_idmap_plan idmap;
 	struct sbx_rootfs_plan *rootfs;
-	struct sbx_caps_plan caps;
-	struct sbx_seccomp_plan seccomp;
-	struct sbx_apparmor_plan apparmor;
-	struct sbx_landlock_plan landlock;
+	struct sbx_process_plan proc; /* the process steps (process.h) */
 	struct sbx_cgroup_plan *cgroup;
 	struct sbx_secrets_plan secrets; /* run.sbx.secrets, read before clone */
 	struct sbx_net_plan net;
 	char *state_json;      /* init side: state for container hooks */
-	bool setgroups_denied; /* init side: /proc/self/setgroups says "deny" */
+	struct sbx_process_state pst; /* init side */
 };
 
 #define SBX_INIT_ANNOTATION "run.sbx.init"
@@ -117,6 +112,7 @@ static __attribute__((noreturn)) void reaper_loop(pid_t child)
 	sigset_t all;
 
 	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&all, &si);
@@ -136,6 +132,23 @@ static __attribute__((noreturn)) void reaper_loop(pid_t child)
 				_exit(sbx_container_exit_code(st));
 		}
 	}
+}
+
+/* The reaper stays sbxrun code inside the container: it is confined like
+ * the workload (seccomp, capabilities) before its loop, which needs only
+ * rt_sigtimedwait, wait4 and kill. */
+static __attribute__((noreturn)) void reaper_main(struct launch_ctx *c, pid_t child)
+{
+	struct sbx_err err;
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	if (sbx_process_seal(&c->proc, &c->pst, &err) < 0) {
+		kill(child, SIGKILL);
+		_exit(SBX_EXIT_SETUP_FAILED);
+	}
+	reaper_loop(child);
 }
 
 static int wait_exec_fifo(int fd, struct sbx_err *err)
@@ -167,19 +180,61 @@ static int wait_exec_fifo(int fd, struct sbx_err *err)
 	return 0;
 }
 
+/* A startContainer hook is a program of the container: it is started the
+ * way the container's process is (process.h, steps 19-22: under the
+ * container's seccomp filter, through the exec stub), with process.env
+ * (and HOME) when it has no env of its own, as runc does. */
+static void hook_exec(const struct sbx_hook *h, char *const argv[], char *const envp[], void *arg)
+{
+	struct launch_ctx *c = arg;
+	struct sbx_err e;
+
+	/* The hook gets its stdio, nothing else (not --preserve-fds). */
+	sbx_fd_close_except(3, &c->proc.stub_fd, 1);
+	sbx_process_exec(&c->proc, &c->pst, sbx_process_stub_argv(h->path, argv), envp, &e);
+	dprintf(STDERR_FILENO, "%s: %s\n", e.msg, strerror(e.errnum));
+}
+
+/* 4. `created`: report, receive the exec fifo (only now: it never sits in
+ *    init while config paths are resolved) and wait for `sbxrun start`.
+ *    `running`: report.  Then the startContainer hooks. */
+static int hand_over(struct launch_ctx *c, struct sbx_err *err)
+{
+	struct sbx_hook_exec how = { .exec = hook_exec, .arg = c, .default_env = c->pst.envp };
+	struct sbx_sync_msg m;
+	int fifo = -1;
+
+	if (c->opts->exec_fifo) {
+		if (sbx_sync_send(c->sock, SBX_SYNC_CREATED, 0, -1, err) < 0 ||
+		    sbx_sync_expect(c->sock, SBX_SYNC_FIFO, &m, &fifo, "wait for the exec fifo", err) < 0)
+			return -1;
+		if (fifo < 0)
+			return sbx_err_set(err, EPROTO, "wait for the exec fifo: no fd received");
+		c->fifo_fd = fifo;
+		if (wait_exec_fifo(fifo, err) < 0)
+			return -1;
+	} else if (sbx_sync_send(c->sock, SBX_SYNC_EXEC, 0, -1, err) < 0) {
+		return -1;
+	}
+	/* runtime-spec: after `start`, before the user's process, in the
+	 * container's namespaces.  A failure is reported over the sync
+	 * socket (run) and ends the container. */
+	return sbx_hooks_run_in(&c->cfg->hooks.start_container, "startContainer", c->state_json,
+				&how, err);
+}
+
 /*
  * The order of the child's setup, in one place.  Each step says why it is
  * where it is.  On any failure the error goes back to the parent over the
  * sync socket and init exits: nothing of the user's runs half-configured.
+ * stage1() already ran the process steps 1-4 (process.h): every runtime fd
+ * is closed and we are non-dumpable.
  */
 static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 {
 	const struct sbx_config *cfg = c->cfg;
-	const struct sbx_process *p = cfg->process;
 	const struct sbx_launch_opts *o = c->opts;
 	struct sbx_sync_msg m;
-	char exe[PATH_MAX];
-	int fd;
 
 	/* 0. Wait for the parent: ids are mapped, we are in our cgroup, and
 	 *    the createRuntime hooks have run.  Container hooks get the state. */
@@ -204,13 +259,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	if (!o->no_new_keyring &&
 	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
 		return sbx_err_set(err, errno, "keyctl: join a new session keyring");
-	/* The AppArmor profile is set now and applies at execve: nothing of
-	 * sbxrun's own setup runs under it. */
-	if (sbx_apparmor_apply_child(&c->apparmor, err) < 0)
-		return -1;
-	if (p && sbx_process_apply_oom_score_adj(p, err) < 0)
-		return -1;
-	sbx_debug("init: hostname, lo, session keyring, exec label set");
+	sbx_debug("init: hostname, lo, session keyring set");
 
 	/* Whether setgroups(2) is allowed is a property of the user namespace
 	 * we ended up in (ours, or one joined by path, maybe made by
@@ -218,14 +267,16 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	{
 		char *sg = NULL;
 		struct sbx_err ign;
+		c->pst.setgroups_allowed = true;
 		if (sbx_read_file_at(AT_FDCWD, "/proc/self/setgroups", &sg, NULL, &ign) == 0) {
-			c->setgroups_denied = !strncmp(sg, "deny", 4);
+			c->pst.setgroups_allowed = strncmp(sg, "deny", 4) != 0;
 			free(sg);
 		}
 	}
 
 	/* 2. The filesystem.  createContainer hooks run in the container's
-	 *    namespaces before pivot_root (runtime-spec). */
+	 *    namespaces before pivot_root (runtime-spec).  A missing cwd is
+	 *    created before the root turns read-only. */
 	if (sbx_hooks_run(&cfg->hooks.create_container, "createContainer", c->state_json, err) < 0)
 		return -1;
 	if (sbx_rootfs_apply_child(c->rootfs, err) < 0)
@@ -235,6 +286,8 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	if (sbx_secrets_apply_child(&c->secrets, err) < 0)
 		return sbx_err_prefix(err, "secrets");
 	sbx_debug("init: mounts done, pivot_root into %s", cfg->rootfs);
+	if (sbx_process_make_cwd(cfg->process, err) < 0)
+		return -1;
 	/* sysctls go through the container's own /proc, before readonlyPaths
 	 * makes /proc/sys read-only. */
 	if (sbx_sysctl_apply_child(cfg, err) < 0)
@@ -243,52 +296,15 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return sbx_err_prefix(err, "rootfs");
 	sbx_debug("init: sysctls, read-only and masked paths, read-only root done");
 
-	/* 3. The terminal lives in the container's devpts instance. */
-	if (p->terminal) {
-		if (sbx_terminal_setup_child(p, &fd, err) < 0)
-			return sbx_err_prefix(err, "terminal");
-		if (sbx_sync_send(c->sock, SBX_SYNC_PTY, 0, fd, err) < 0)
-			return -1;
-		close(fd);
-	}
-
-	/* 4. Process attributes that need privilege. */
-	if (sbx_process_apply_rlimits(p, err) < 0)
+	/* 3. The process steps shared with `exec` (process.h, 5-18): session
+	 *    and terminal, rlimits, HOME, cwd, privilege drop, executable
+	 *    lookup, fds, no_new_privs, Landlock. */
+	if (sbx_process_setup(&c->proc, &c->pst, c->sock, err) < 0)
 		return -1;
 
-	/* 5. Drop privileges and confine (process.c owns the order, shared
-	 *    with `exec`); 6. seccomp is its last step. */
-	{
-		struct sbx_confine cf = { .caps = &c->caps, .seccomp = &c->seccomp,
-					  .landlock = &c->landlock,
-					  .setgroups_allowed = !c->setgroups_denied,
-					  .preserve_fds = o->preserve_fds,
-					  .pdeathsig = o->foreground ? SIGKILL : 0 };
-		if (sbx_process_confine(p, &cf, exe, sizeof(exe), &fd, err) < 0)
-			return -1;
-	}
-	if (c->seccomp.needs_listener && fd >= 0) {
-		if (sbx_sync_send(c->sock, SBX_SYNC_SECCOMP, 0, fd, err) < 0)
-			return -1;
-		close(fd);
-	}
-
-	/* 7. created: wait for `sbxrun start`; running: go. */
-	if (c->fifo_fd >= 0) {
-		if (sbx_sync_send(c->sock, SBX_SYNC_CREATED, 0, -1, err) < 0)
-			return -1;
-		if (wait_exec_fifo(c->fifo_fd, err) < 0)
-			return -1;
-	} else if (sbx_sync_send(c->sock, SBX_SYNC_EXEC, 0, -1, err) < 0) {
+	/* 4. created/running, startContainer hooks. */
+	if (hand_over(c, err) < 0)
 		return -1;
-	}
-	/* startContainer hooks: after `start`, before the user's process
-	 * (runtime-spec), in the container's namespaces and already under
-	 * its confinement, as runc runs them.  A failure is reported over the
-	 * sync socket (run) and ends the container. */
-	if (sbx_hooks_run(&cfg->hooks.start_container, "startContainer", c->state_json, err) < 0)
-		return -1;
-
 	if (c->init_reaper) {
 		pid_t child = fork();
 		if (child < 0)
@@ -299,14 +315,11 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 			close(c->sock);
 			if (c->fifo_fd >= 0)
 				close(c->fifo_fd);
-			reaper_loop(child);
+			reaper_main(c, child);
 		}
 	}
-	/* The workload starts with default dispositions and nothing blocked,
-	 * whatever sbxrun inherited (nohup, a CI runner ignoring SIGPIPE...). */
-	sbx_process_reset_signals();
-	execve(exe, p->args, p->env);
-	return sbx_err_set(err, errno, "exec \"%s\"", exe);
+	/* 5. Signals, seccomp, the final capabilities, exec (process.h 19-22). */
+	return sbx_process_exec(&c->proc, &c->pst, c->pst.stub_argv, c->pst.envp, err);
 }
 
 static __attribute__((noreturn)) void init_main(struct launch_ctx *c)
@@ -347,6 +360,15 @@ static int stage1(struct launch_ctx *c, struct sbx_err *err)
 	long pid;
 	int rest;
 
+	/* Process steps 1-4 (process.h) before anything else, in particular
+	 * before a namespace path from the config is opened: every runtime
+	 * fd closed but the sync socket (logs go through it), AppArmor label,
+	 * oom score, non-dumpable.  init inherits all of it. */
+	sbx_log_set_sink(sbx_sync_log_sink, (void *)(intptr_t)c->sock);
+	if (sbx_process_enter(&c->proc, &c->sock, 1, err) < 0)
+		return -1;
+	c->fifo_fd = -1; /* the parent's: closed above, sent to init later */
+
 	/* Join namespaces by path while we still hold our original
 	 * credentials: once in another user namespace we would have no
 	 * capability over namespaces owned by ours.  Those that fail with
@@ -385,11 +407,18 @@ static int stage1(struct launch_ctx *c, struct sbx_err *err)
 		return sbx_err_set(err, errno,
 				   "create user namespace (are unprivileged user namespaces enabled? see /proc/sys/user/max_user_namespaces)");
 	/* The parent now writes our id maps and moves us into the cgroup, so
-	 * the cgroup namespace below is rooted at the container's cgroup. */
+	 * the cgroup namespace below is rooted at the container's cgroup.
+	 * An unprivileged parent can only write /proc/<pid>/uid_map of a
+	 * dumpable process, so we are dumpable for exactly that long (as
+	 * runc): nothing else lives in the new user namespace yet. */
+	if (c->new_userns && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_DUMPABLE 1");
 	if (sbx_sync_send(c->sock, SBX_SYNC_USERNS, 0, -1, err) < 0)
 		return -1;
 	if (sbx_sync_expect(c->sock, SBX_SYNC_USERNS_DONE, &m, NULL, "wait for id mapping", err) < 0)
 		return -1;
+	if (c->new_userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_DUMPABLE 0");
 	if (c->new_userns) {
 		bool root_mapped = false;
 		for (size_t i = 0; i < c->idmap.n_uid; i++)
@@ -439,6 +468,12 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 		return sbx_err_set(err, 0, "config.json: process: is required");
 	if (!cfg->rootfs)
 		return sbx_err_set(err, 0, "config.json: root.path: is required");
+	/* runc refuses this too: without a terminal nothing would be sent,
+	 * and the container would silently keep the caller's stdio. */
+	if (c->opts->console_socket && !cfg->process->terminal)
+		return sbx_err_set(err, 0,
+				   "--console-socket %s: process.terminal is false, so there is no terminal to send",
+				   c->opts->console_socket);
 	for (size_t i = 0; i < l->n_namespaces; i++)
 		if (!l->namespaces[i].path)
 			c->new_flags |= l->namespaces[i].clone_flag;
@@ -484,15 +519,10 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	if (sbx_sysctl_compile(cfg, err) < 0)
 		return -1;
-	if (sbx_caps_compile(&cfg->process->caps, &c->caps, err) < 0)
+	if (sbx_process_compile(cfg, c->opts->cache_dir, &c->proc, err) < 0)
 		return -1;
-	if (cfg->linux.seccomp &&
-	    sbx_seccomp_compile_cached(cfg->linux.seccomp, c->opts->cache_dir, &c->seccomp, err) < 0)
-		return -1;
-	if (sbx_apparmor_compile(cfg->process, &c->apparmor, err) < 0)
-		return -1;
-	if (sbx_landlock_compile(cfg, &c->landlock, err) < 0)
-		return -1;
+	c->proc.preserve_fds = c->opts->preserve_fds;
+	c->proc.pdeathsig = c->opts->foreground ? SIGKILL : 0;
 	if (cfg->process->selinux_label)
 		return sbx_err_set(err, 0,
 				   "config.json: process.selinuxLabel: SELinux is not supported by sbxrun");
@@ -506,8 +536,7 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 static void free_plans(struct launch_ctx *c)
 {
 	sbx_rootfs_plan_free(c->rootfs);
-	sbx_seccomp_plan_free(&c->seccomp);
-	sbx_landlock_plan_free(&c->landlock);
+	sbx_process_plan_free(&c->proc);
 	sbx_cgroup_plan_free(c->cgroup);
 	sbx_secrets_plan_free(&c->secrets);
 	sbx_net_plan_free(&c->net);
@@ -600,9 +629,9 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 			continue;
 		}
 		if (m.type == SBX_SYNC_SECCOMP) {
-			if (c->seccomp.listener_path) {
+			if (c->proc.seccomp.listener_path) {
 				_sbx_cleanup_free_ char *state = state_for(c, init, "creating");
-				r = sbx_seccomp_send_listener(&c->seccomp, fd, state, err);
+				r = sbx_seccomp_send_listener(&c->proc.seccomp, fd, state, err);
 				close(fd);
 				if (r < 0)
 					goto fail;
@@ -612,8 +641,13 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 			fd = -1;
 			continue;
 		}
-		if (m.type == SBX_SYNC_CREATED)
+		if (m.type == SBX_SYNC_CREATED) {
+			/* init waits on the fifo from here; it never held it
+			 * while it resolved paths from the config. */
+			if (sbx_sync_send(sock, SBX_SYNC_FIFO, 0, c->fifo_fd, err) < 0)
+				goto fail;
 			break;
+		}
 		if (m.type == SBX_SYNC_EXEC) {
 			/* Success is the socket closing at execve; a failed
 			 * execve reports an error instead. */
@@ -707,7 +741,8 @@ static pid_t spawn_stage1(const char *cgpath, bool *cg_enter)
 int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_opts *opts,
 			struct sbx_container *out, struct sbx_err *err)
 {
-	struct launch_ctx c = { .cfg = cfg, .opts = opts, .sock = -1, .fifo_fd = -1 };
+	struct launch_ctx c = { .cfg = cfg, .opts = opts, .sock = -1, .fifo_fd = -1,
+				.proc = { .stub_fd = -1 } };
 	char *cgpath = NULL;
 	bool cg_enter = false;
 	int sv[2] = { -1, -1 };

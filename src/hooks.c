@@ -45,7 +45,7 @@ static void output_tail(int fd, char *buf, size_t len)
 }
 
 static int run_one(const struct sbx_hook *h, const char *label, const char *state_json,
-		   struct sbx_err *err)
+		   const struct sbx_hook_exec *how, struct sbx_err *err)
 {
 	_sbx_cleanup_close_ int in = -1, out = -1, pidfd = -1;
 	char *const empty[] = { NULL };
@@ -75,9 +75,16 @@ static int run_one(const struct sbx_hook *h, const char *label, const char *stat
 			_exit(127);
 		/* Never through a shell; env is exactly hook.env (runtime-spec:
 		 * same semantics as execve's envp).  Without `env` the hook
-		 * gets the runtime's own environment, as with runc and crun. */
-		execve(h->path, h->n_args ? h->args : argv0,
-		       h->has_env ? (h->n_env ? h->env : empty) : environ);
+		 * gets the caller's default (startContainer: the process's
+		 * environment), else the runtime's own, as with runc and crun. */
+		char *const *env = h->has_env ? (h->n_env ? h->env : empty)
+				   : how && how->default_env ? how->default_env : environ;
+		char *const *args = h->n_args ? h->args : argv0;
+		if (how && how->exec) {
+			how->exec(h, args, env, how->arg);
+			_exit(127);
+		}
+		execve(h->path, args, env);
 		dprintf(2, "exec %s: %s\n", h->path, strerror(errno));
 		_exit(127);
 	}
@@ -119,16 +126,22 @@ static int run_one(const struct sbx_hook *h, const char *label, const char *stat
 	return -1;
 }
 
-int sbx_hooks_run(const struct sbx_hook_list *list, const char *name, const char *state_json,
-		  struct sbx_err *err)
+int sbx_hooks_run_in(const struct sbx_hook_list *list, const char *name, const char *state_json,
+		     const struct sbx_hook_exec *how, struct sbx_err *err)
 {
 	if (!list)
 		return 0;
 	for (size_t i = 0; i < list->n; i++) {
 		char label[64];
 		snprintf(label, sizeof(label), "%s hook[%zu]", name, i);
-		if (run_one(&list->hooks[i], label, state_json, err) < 0)
+		if (run_one(&list->hooks[i], label, state_json, how, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int sbx_hooks_run(const struct sbx_hook_list *list, const char *name, const char *state_json,
+		  struct sbx_err *err)
+{
+	return sbx_hooks_run_in(list, name, state_json, NULL, err);
 }

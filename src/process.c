@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "sbx/process.h"
 #include "sbx/log.h"
+#include "sbx/path.h"
 #include "sbx/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
@@ -163,45 +166,106 @@ int sbx_process_prepare_fds(unsigned preserve_fds, struct sbx_err *err)
 	return 0;
 }
 
-int sbx_process_confine(const struct sbx_process *p, const struct sbx_confine *cf, char *exe,
-			size_t len, int *listener_fd, struct sbx_err *err)
+int sbx_process_check_preserve_fds(unsigned preserve_fds, struct sbx_err *err)
 {
-	*listener_fd = -1;
-	/* Loading seccomp needs no_new_privs or CAP_SYS_ADMIN: without
-	 * no_new_privs it must be loaded while we still hold CAP_SYS_ADMIN,
-	 * i.e. before the drop (the filter must then allow the remaining
-	 * setup syscalls, which the default profile does). */
-	if (!p->no_new_privileges && sbx_seccomp_apply_child(cf->seccomp, listener_fd, err) < 0)
-		return sbx_err_prefix(err, "seccomp");
-	if (sbx_caps_apply_bounding(cf->caps, err) < 0)
-		return sbx_err_prefix(err, "capabilities");
-	if (sbx_process_switch_user(p, cf->setgroups_allowed, err) < 0)
-		return sbx_err_prefix(err, "switch to uid %u gid %u", p->user.uid, p->user.gid);
-	if (sbx_caps_apply(cf->caps, err) < 0)
-		return sbx_err_prefix(err, "capabilities");
-	sbx_debug("now uid %u gid %u with the configured capability sets", p->user.uid, p->user.gid);
-	/* The uid switch cleared the parent-death signal: set it again. */
-	if (cf->pdeathsig && prctl(PR_SET_PDEATHSIG, cf->pdeathsig) < 0)
-		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return sbx_err_set(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-	/* cwd as the final user, so permissions are checked as for the
-	 * workload itself. */
-	if (chdir(p->cwd) < 0)
-		return sbx_err_set(err, errno, "chdir to process.cwd %s", p->cwd);
-	if (sbx_landlock_apply_child(cf->landlock, err) < 0)
-		return sbx_err_prefix(err, "landlock");
-	if (sbx_process_find_executable(p, exe, len, err) < 0)
-		return -1;
-	if (sbx_process_prepare_fds(cf->preserve_fds, err) < 0)
-		return -1;
-	/* seccomp last: from here on only execve is left to do. */
-	if (p->no_new_privileges && sbx_seccomp_apply_child(cf->seccomp, listener_fd, err) < 0)
-		return sbx_err_prefix(err, "seccomp");
-	sbx_debug("no_new_privs=%d, landlock=%d, seccomp=%d (%zu instructions); exec %s",
-		  p->no_new_privileges, cf->landlock->present, cf->seccomp->present,
-		  cf->seccomp->n_insns, exe);
+	int logfd = sbx_log_fd();
+
+	for (unsigned fd = 3; fd < 3 + preserve_fds; fd++) {
+		if (fcntl((int)fd, F_GETFD) < 0)
+			return sbx_err_set(err, errno, "--preserve-fds %u: fd %u is not open",
+					   preserve_fds, fd);
+		if ((int)fd == logfd)
+			return sbx_err_set(err, EBADF,
+					   "--preserve-fds %u: fd %u is sbxrun's --log file, not one of the caller's",
+					   preserve_fds, fd);
+	}
 	return 0;
+}
+
+int sbx_process_chdir(const struct sbx_process *p, struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int root = -1, fd = -1;
+	char buf[PATH_MAX];
+
+	/* Resolved in the process's root with openat2(RESOLVE_IN_ROOT |
+	 * RESOLVE_NO_MAGICLINKS): "..", absolute symlinks and
+	 * /proc/self/fd/N or /proc/PID/cwd links cannot lead out of it. */
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return sbx_err_set(err, errno, "chdir to process.cwd %s: open /", p->cwd);
+	fd = sbx_path_open_in_root(root, p->cwd, O_PATH | O_DIRECTORY, err);
+	if (fd < 0)
+		return sbx_err_set(err, err->errnum, "chdir to process.cwd %s", p->cwd);
+	if (fchdir(fd) < 0)
+		return sbx_err_set(err, errno, "chdir to process.cwd %s", p->cwd);
+	/* And verify: the kernel reports a cwd it cannot reach from our root
+	 * as "(unreachable)/...".  Nothing of the process may run there. */
+	if (syscall(SYS_getcwd, buf, sizeof(buf)) < 0)
+		return sbx_err_set(err, errno, "chdir to process.cwd %s: getcwd", p->cwd);
+	if (buf[0] != '/')
+		return sbx_err_set(err, EXDEV,
+				   "chdir to process.cwd %s: the directory is outside the container's root (%s)",
+				   p->cwd, buf);
+	return 0;
+}
+
+/* The home directory of `uid` in the container's /etc/passwd, or "/". */
+static void passwd_home(uint32_t uid, char *out, size_t len)
+{
+	_sbx_cleanup_close_ int root = -1, fd = -1;
+	_sbx_cleanup_free_ char *text = NULL;
+	struct sbx_err ign;
+	struct stat st;
+	char *save = NULL;
+
+	snprintf(out, len, "/");
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return;
+	/* The image controls /etc/passwd: resolved in the root, no magic
+	 * links, non-blocking, and only a regular file is read (a fifo or a
+	 * link to our stdin must not stall the start). */
+	fd = sbx_path_open_in_root(root, "/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY, &ign);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (4 << 20))
+		return;
+	text = sbx_xmalloc((size_t)st.st_size + 1);
+	if (sbx_read_all(fd, text, (size_t)st.st_size) != st.st_size)
+		return;
+	text[st.st_size] = '\0';
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = { NULL };
+		char *q = l;
+		uint64_t v;
+		int n = 0;
+
+		while (n < 7 && q) {
+			f[n++] = q;
+			q = strchr(q, ':');
+			if (q)
+				*q++ = '\0';
+		}
+		if (n >= 6 && sbx_parse_u64(f[2], &v) == 0 && v == uid) {
+			if (f[5][0])
+				snprintf(out, len, "%s", f[5]);
+			return;
+		}
+	}
+}
+
+char **sbx_process_env(const struct sbx_process *p)
+{
+	char **env = sbx_xcalloc(p->n_env + 2, sizeof(char *));
+	char home[PATH_MAX];
+
+	for (size_t i = 0; i < p->n_env; i++) {
+		env[i] = p->env[i];
+		if (!strncmp(p->env[i], "HOME=", 5))
+			return env;
+	}
+	/* runc and crun: HOME from the user's passwd entry, else "/". */
+	passwd_home(p->user.uid, home, sizeof(home));
+	env[p->n_env] = sbx_xasprintf("HOME=%s", home);
+	return env;
 }
 
 /*

@@ -30,6 +30,7 @@
 int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct sbx_err *err)
 {
 	_sbx_cleanup_close_ int m = -1, s = -1;
+	struct termios tio;
 	int unlock = 0;
 
 	m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -40,10 +41,19 @@ int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct
 	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (s < 0)
 		return sbx_err_set(err, errno, "terminal: open pty slave (TIOCGPTPEER)");
-	/* The process owns its terminal, as login would arrange. */
-	if (fchown(s, proc->user.uid, proc->user.gid) < 0)
-		return sbx_err_set(err, errno, "terminal: chown pty slave to %u:%u",
-				   proc->user.uid, proc->user.gid);
+	/* The process owns its terminal, as login would arrange; the group
+	 * stays the one devpts gave it (gid=5, "tty", in the default spec),
+	 * as with runc and crun. */
+	if (fchown(s, proc->user.uid, (gid_t)-1) < 0)
+		return sbx_err_set(err, errno, "terminal: chown pty slave to uid %u",
+				   proc->user.uid);
+	/* No NL -> CR NL translation on output: the container's bytes reach
+	 * the reader unchanged (runc and crun clear ONLCR too). */
+	if (tcgetattr(s, &tio) < 0)
+		return sbx_err_set(err, errno, "terminal: get attributes");
+	tio.c_oflag &= ~(tcflag_t)ONLCR;
+	if (tcsetattr(s, TCSANOW, &tio) < 0)
+		return sbx_err_set(err, errno, "terminal: clear ONLCR");
 	if (proc->console_size.present) {
 		struct winsize ws = { .ws_row = (unsigned short)proc->console_size.height,
 				      .ws_col = (unsigned short)proc->console_size.width };
@@ -58,11 +68,9 @@ int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct
 		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 			(void)ioctl(s, TIOCSWINSZ, &ws);
 	}
-	/* New session so the slave can become the controlling terminal (job
-	 * control, ^C to the foreground group).  EPERM means we already lead
-	 * a session, which is fine. */
-	if (setsid() < 0 && errno != EPERM)
-		return sbx_err_set(err, errno, "terminal: setsid");
+	/* The caller made us a session leader (process.h, step 5): the pty
+	 * becomes the controlling terminal of that new session (job control,
+	 * ^C to its foreground group). */
 	if (ioctl(s, TIOCSCTTY, 0) < 0)
 		return sbx_err_set(err, errno, "terminal: make pty the controlling terminal");
 	for (int fd = 0; fd <= 2; fd++)

@@ -19,4 +19,18 @@
 int sbx_hooks_run(const struct sbx_hook_list *list, const char *name, const char *state_json,
 		  struct sbx_err *err);
 
+/* How the hooks of a list are started (sbx_hooks_run_in), for hooks that
+ * run inside the container (startContainer): `exec` is called in the
+ * forked child with stdio set up and must not return on success (it goes
+ * through the container's process steps, process.h); `default_env` is the
+ * environment of a hook without `env` (runc gives startContainer hooks the
+ * process's). */
+struct sbx_hook_exec {
+	void (*exec)(const struct sbx_hook *h, char *const argv[], char *const envp[], void *arg);
+	void *arg;
+	char *const *default_env;
+};
+int sbx_hooks_run_in(const struct sbx_hook_list *list, const char *name, const char *state_json,
+		     const struct sbx_hook_exec *how, struct sbx_err *err);
+
 #endif

@@ -1,18 +1,116 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The container's process: user/group switch, rlimits, oom_score_adj,
- * executable lookup, fd hygiene and execve.  Shared by `run`/`create` (init)
- * and `exec`.
+ * The container's process: ONE ordered list of steps, shared by init
+ * (`run`/`create`, container.c) and by every process that joins later
+ * (`exec`, exec.c) and every startContainer hook.  A fix to any step
+ * applies to all of them.  The order, and why:
+ *
+ *   sbx_process_enter()   in the runtime's child, with the caller's
+ *                         credentials, before it enters the container or
+ *                         resolves any path from the config:
+ *     1. close every fd but stdio, --preserve-fds and the few the hand-over
+ *        needs (sync socket, exec stub): no state dir, lock, log or
+ *        caller's fd is reachable through /proc/self/fd from here on;
+ *     2. AppArmor exec label (applies at execve, inherited by clone);
+ *     3. oomScoreAdj (inherited by clone; /proc/self/oom_score_adj is no
+ *        longer writable once the process is non-dumpable);
+ *     4. non-dumpable: no container process can ptrace us or open our
+ *        /proc/PID/{exe,fd,cwd,root,mem} (see docs/security.md, class 2/6).
+ *
+ *   sbx_process_setup()   inside every namespace, after the root is set up:
+ *     5. own session (setsid); with process.terminal a pty from the
+ *        container's devpts becomes its controlling terminal;
+ *     6. rlimits;
+ *     7. HOME from the container's /etc/passwd when process.env lacks it;
+ *     8. cwd: chdir as the runtime, resolved in the root, verified;
+ *     9. bounding set; 10. setgroups/setresgid/setresuid (keep caps);
+ *    11. cwd again as the user if the runtime was refused (runc's rule);
+ *    12. PR_SET_PDEATHSIG again (the uid switch clears it);
+ *    13. the executable lookup in the container's PATH, as the user;
+ *    14. every fd >= 3 + --preserve-fds close-on-exec;
+ *    15. no_new_privs; 16. Landlock;
+ *    17. with no_new_privs the final capability sets now (nothing after
+ *        this needs privilege), else effective = permitted (loading
+ *        seccomp without no_new_privs needs CAP_SYS_ADMIN);
+ *    18. with SCMP_ACT_NOTIFY only: seccomp now, the listener fd to the
+ *        parent (it must reach the agent before `create` returns).
+ *
+ *   (init only: `created`/`running` hand-over, startContainer hooks)
+ *
+ *   sbx_process_exec()    the end of every path:
+ *    19. every signal to SIG_DFL, nothing blocked;
+ *    20. seccomp (unless 18); 21. without no_new_privs the final
+ *        capability sets (after the filter: they drop CAP_SYS_ADMIN);
+ *    22. execveat() of the sealed exec stub (execstub.h), which execve's
+ *        the program.  After the filter only capset/prctl(ambient) (21)
+ *        and execveat/execve run: the syscalls runc needs too.
  */
 #ifndef SBX_PROCESS_H
 #define SBX_PROCESS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "sbx/apparmor.h"
 #include "sbx/caps.h"
 #include "sbx/config.h"
 #include "sbx/landlock.h"
 #include "sbx/seccomp.h"
+
+/* Everything the steps need, compiled by the parent before the fork. */
+struct sbx_process_plan {
+	const struct sbx_process *proc;
+	struct sbx_caps_plan caps;
+	struct sbx_seccomp_plan seccomp;
+	struct sbx_apparmor_plan apparmor;
+	struct sbx_landlock_plan landlock;
+	unsigned preserve_fds;
+	int pdeathsig;     /* re-armed after the uid switch; 0: none */
+	int stub_fd;       /* sealed exec stub (sbx_execstub_open), or -1 */
+};
+
+/* What the steps learn on the way (child side). */
+struct sbx_process_state {
+	bool setgroups_allowed;  /* /proc/<pid>/setgroups is not "deny" */
+	bool cwd_pending;        /* the runtime could not enter cwd: retry as the user */
+	bool seccomp_loaded;
+	bool caps_final;
+	char exe[PATH_MAX];      /* the resolved process.args[0] */
+	char **envp;             /* process.env (+ HOME), malloc'ed */
+	char **stub_argv;        /* the exec stub's argv for exe, malloc'ed */
+};
+
+/* Parent: compile the plans for cfg->process (capabilities, seccomp,
+ * AppArmor, Landlock).  cache_dir: the seccomp program cache or NULL. */
+int sbx_process_compile(const struct sbx_config *cfg, const char *cache_dir,
+			struct sbx_process_plan *out, struct sbx_err *err);
+void sbx_process_plan_free(struct sbx_process_plan *plan);
+
+/* Steps 1-4.  keep: fds (besides stdio and --preserve-fds) to keep open,
+ * at most 15; plan->stub_fd is always kept. */
+int sbx_process_enter(const struct sbx_process_plan *plan, const int *keep, size_t n_keep,
+		      struct sbx_err *err);
+/* Steps 5-18.  sock: the sync socket (pty master, seccomp listener). */
+int sbx_process_setup(const struct sbx_process_plan *plan, struct sbx_process_state *st,
+		      int sock, struct sbx_err *err);
+/* Steps 19-22 for the program st->stub_argv (the process) or, for a hook,
+ * stub_argv/envp built by sbx_process_stub_argv().  Returns only on
+ * failure (err set; exec errors say `exec "<path>"`). */
+int sbx_process_exec(const struct sbx_process_plan *plan, struct sbx_process_state *st,
+		     char *const stub_argv[], char *const envp[], struct sbx_err *err);
+/* Steps 20-21 alone: for the run.sbx.init reaper, which stays in sbxrun's
+ * code inside the container and is confined like the workload. */
+int sbx_process_seal(const struct sbx_process_plan *plan, struct sbx_process_state *st,
+		     struct sbx_err *err);
+/* The exec stub's argv for running `path` with `argv` (malloc'ed, one block). */
+char **sbx_process_stub_argv(const char *path, char *const argv[]);
+
+/* init only, after pivot_root and before the root is made read-only: a
+ * missing process.cwd is created (mode 0755, resolved in the root), as
+ * runc and crun do. */
+int sbx_process_make_cwd(const struct sbx_process *p, struct sbx_err *err);
+
+/* ---- the primitives (process.c) ---- */
 
 /* setrlimit for every process.rlimits entry ("setrlimit RLIMIT_NOFILE 1024/1024: ..."). */
 int sbx_process_apply_rlimits(const struct sbx_process *p, struct sbx_err *err);
@@ -32,26 +130,16 @@ int sbx_process_find_executable(const struct sbx_process *p, char *out, size_t l
  * 3 .. 3+preserve_fds-1, so nothing but stdio and the preserved fds reaches
  * the container. */
 int sbx_process_prepare_fds(unsigned preserve_fds, struct sbx_err *err);
-/*
- * The privilege drop, in the one order both init (`run`/`create`) and
- * `exec` use: seccomp first when no_new_privs is off (loading it then
- * needs CAP_SYS_ADMIN), bounding set, setgroups/setresgid/setresuid with
- * keep-caps, the configured capability sets, PR_SET_PDEATHSIG again when
- * `pdeathsig` is set (the uid switch clears it), no_new_privs, chdir(cwd)
- * as the final user, Landlock, the executable lookup (into exe), fd
- * hygiene, and seccomp last when no_new_privs is on.  *listener_fd gets a
- * NOTIFY listener fd or -1.
- */
-struct sbx_confine {
-	const struct sbx_caps_plan *caps;
-	const struct sbx_seccomp_plan *seccomp;
-	const struct sbx_landlock_plan *landlock;
-	bool setgroups_allowed;
-	unsigned preserve_fds;
-	int pdeathsig;
-};
-int sbx_process_confine(const struct sbx_process *p, const struct sbx_confine *cf, char *exe,
-			size_t len, int *listener_fd, struct sbx_err *err);
+/* --preserve-fds N: fds 3 .. 3+N-1 must be open and none of them sbxrun's
+ * own (the log).  Checked by the CLI before it opens anything, so that a
+ * gap cannot hand one of sbxrun's fds to the container. */
+int sbx_process_check_preserve_fds(unsigned preserve_fds, struct sbx_err *err);
+/* chdir to p->cwd resolved in the process's root (no magic links), then
+ * verify with getcwd(2) that the result is reachable from the root. */
+int sbx_process_chdir(const struct sbx_process *p, struct sbx_err *err);
+/* process.env plus HOME=<home of p->user.uid in the container's
+ * /etc/passwd, else "/"> if process.env has no HOME.  malloc'ed. */
+char **sbx_process_env(const struct sbx_process *p);
 
 /* Every signal back to SIG_DFL (32 and 33 too) and nothing blocked: the
  * last step before execve. */

@@ -10,10 +10,11 @@
 #include <sys/types.h>
 #include "sbx/config.h"
 
-/* Init, after pivot_root (the container's /dev/ptmx and /dev/pts exist),
- * before the uid switch: open a pty pair, chown the slave to uid/gid, set
- * the window size, make the slave the controlling terminal (setsid +
- * TIOCSCTTY) and stdin/stdout/stderr.  *master receives the master fd,
+/* Inside the container (its /dev/ptmx and /dev/pts exist), as a session
+ * leader, before the uid switch: open a pty pair, chown the slave to the
+ * uid (the group stays devpts' gid=), clear ONLCR, set the window size,
+ * make the slave the controlling terminal (TIOCSCTTY) and
+ * stdin/stdout/stderr.  *master receives the master fd,
  * which the caller sends to the parent and then closes. */
 int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct sbx_err *err);
 

@@ -11,6 +11,7 @@
 #include "sbx/cgroup.h"
 #include "sbx/container.h"
 #include "sbx/log.h"
+#include "sbx/process.h"
 #include "sbx/util.h"
 
 #include <errno.h>
@@ -65,7 +66,8 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	if (optind != argc - 1)
 		return sbx_cli_usage("create", "expected exactly one container ID");
 	lo.id = argv[optind];
-	if (sbx_state_validate_id(lo.id, &err) < 0)
+	if (sbx_state_validate_id(lo.id, &err) < 0 ||
+	    sbx_process_check_preserve_fds(lo.preserve_fds, &err) < 0)
 		return sbx_cli_fail(&err);
 
 	if (sbx_config_load(bundle, &cfg, &err) < 0)

@@ -17,6 +17,7 @@
 #include "sbx/container.h"
 #include "sbx/hooks.h"
 #include "sbx/net.h"
+#include "sbx/process.h"
 #include "sbx/terminal.h"
 #include "sbx/util.h"
 
@@ -93,6 +94,10 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	struct sbx_state rst = { 0 };
 	int saved_out = -1, saved_err = -1;
 
+	/* Before anything is opened: a gap in 3..3+N-1 would be filled by one
+	 * of our own fds and handed to the container. */
+	if (sbx_process_check_preserve_fds(a->preserve_fds, &err) < 0)
+		return sbx_cli_fail(&err);
 	if (sbx_config_load(a->bundle, &cfg, &err) < 0)
 		return sbx_cli_fail(&err);
 	sbx_debug("parent: %s/config.json loaded", cfg->bundle);

@@ -12,7 +12,7 @@ const struct sbx_command sbx_commands[] = {
 	{ "delete", sbx_cmd_delete, "delete a stopped container (--force: any)", "[-f] ID" },
 	{ "list", sbx_cmd_list, "list containers", "[-f table|json] [-q]" },
 	{ "ps", sbx_cmd_ps, "list the processes of a container", "[-f table|json] ID" },
-	{ "exec", sbx_cmd_exec, "run a new process inside a running container", "[-p FILE] [-d] [-t] [--pid-file FILE] [--console-socket SOCK] [--cwd DIR] [-e KEY=VALUE]... [-u UID[:GID]] [--cap CAP]... [--no-new-privs] [--apparmor PROFILE] [--preserve-fds N] ID [COMMAND [ARG...]]" },
+	{ "exec", sbx_cmd_exec, "run a new process inside a created or running container", "[-p FILE] [-d] [-t] [--pid-file FILE] [--console-socket SOCK] [--cwd DIR] [-e KEY=VALUE]... [-u UID[:GID]] [-g GID]... [--cap CAP]... [--no-new-privs] [--apparmor PROFILE] [--preserve-fds N] [--ignore-paused] ID [COMMAND [ARG...]]" },
 	{ "pause", sbx_cmd_pause, "freeze a container (cgroup freezer)", "ID" },
 	{ "resume", sbx_cmd_resume, "thaw a paused container", "ID" },
 	{ "update", sbx_cmd_update, "change the resource limits of a running container", "[-r FILE|-] [--memory N] [--memory-reservation N] [--memory-swap N] [--pids-limit N] [--cpu-quota N] [--cpu-period N] [--cpu-shares N] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--blkio-weight N] ID" },
