@@ -72,6 +72,18 @@ if [[ " $MODES " == *" rootless "* ]]; then
 	[ "$(id -u)" = 0 ] && chown -R "$rootless_user:" "$work/rootfs-rootless"
 fi
 
+# sweep_containers USER STATE_ROOT: `delete --force` every container
+# recorded under STATE_ROOT, as USER.
+sweep_containers() {
+	local u=$1 root=$2 pre=() id
+	if [ "$u" != root ] && [ "$(id -u)" = 0 ]; then
+		pre=(setpriv --reuid="$u" --regid="$u" --init-groups env XDG_RUNTIME_DIR="/run/user/$(id -u "$u")")
+	fi
+	for id in $("${pre[@]}" "$SBXRUN" --root "$root" list -q 2>/dev/null); do
+		"${pre[@]}" "$SBXRUN" --root "$root" delete --force "$id" >/dev/null 2>&1
+	done
+}
+
 if [ $# -gt 0 ]; then
 	files=("$@")
 else
@@ -127,6 +139,10 @@ for mode in $MODES; do
 			wait "$pid"
 			rc=$?
 			kill -KILL -- "-$pid" 2>/dev/null
+			# Containers run in their own sessions and process groups
+			# (docs/security.md, class 5): the group kill above does not
+			# reach them.  Delete whatever the test left behind.
+			sweep_containers "$user" "$d/state"
 			secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')
 			if [ "$rc" = 77 ]; then
 				why=$(grep -m1 '^SKIP: ' "$d/log" | cut -c7-)
