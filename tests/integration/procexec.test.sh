@@ -6,26 +6,10 @@
 # terminal, startContainer hook env, --preserve-fds checks.
 # Runs in both modes (root, rootless); see tests/integration/lib.sh.
 
-# Rootless: map container ids 1.. to the user's real subordinate range (read
-# from /etc/subuid and /etc/subgid), so that uid/gid 1000 exist.
-pe_map_ids() {
-	local b=$1 uid gid su sg
-	[ "$SBX_TEST_MODE" = rootless ] || return 0
-	command -v newuidmap >/dev/null || skip "newuidmap (uidmap) not installed"
-	su=$(awk -F: -v u="$SBX_TEST_USER" '$1 == u { print $2; exit }' /etc/subuid)
-	sg=$(awk -F: -v u="$SBX_TEST_USER" '$1 == u { print $2; exit }' /etc/subgid)
-	[ -n "$su" ] && [ -n "$sg" ] || skip "no /etc/subuid or /etc/subgid range for $SBX_TEST_USER"
-	uid=$(id -u "$SBX_TEST_USER") gid=$(id -g "$SBX_TEST_USER")
-	cfg "$b" ".linux.uidMappings = [{containerID: 0, hostID: $uid, size: 1},
-					{containerID: 1, hostID: $su, size: 2000}]
-		  | .linux.gidMappings = [{containerID: 0, hostID: $gid, size: 1},
-					{containerID: 1, hostID: $sg, size: 2000}]"
-}
-
 test_home_from_passwd() {
 	local b=$TEST_TMP/b id="home-$RANDOM"
 	make_bundle "$b" sh -c 'echo "$HOME"' || return 1
-	pe_map_ids "$b" || return 1
+	map_subids "$b" || return 1
 	expect_eq /root "$(sbx run --bundle "$b" "$id")" "uid 0: HOME from /etc/passwd" || return 1
 	cfg "$b" '.process.user.uid = 1234' || return 1
 	expect_eq / "$(sbx run --bundle "$b" "$id")" "uid without a passwd entry: HOME=/" || return 1
@@ -55,12 +39,13 @@ test_missing_cwd_is_created() {
 test_exec_cwd_before_privilege_drop() {
 	local b=$TEST_TMP/b id="cwdp-$RANDOM" out
 	make_bundle "$b" sleep 100 || return 1
-	pe_map_ids "$b" || return 1
+	map_subids "$b" || return 1
 	mkdir -p "$b/rootfs/home/u" && chmod 0700 "$b/rootfs/home/u"
 	if [ "$SBX_TEST_MODE" = rootless ]; then
-		local su
-		su=$(awk -F: -v u="$SBX_TEST_USER" '$1 == u { print $2; exit }' /etc/subuid)
-		chown "$((su + 999)):$((su + 999))" "$b/rootfs/home/u"
+		local us gs
+		read -r us _ < <(sbx_subid_range "$SBX_TEST_USER" /etc/subuid)
+		read -r gs _ < <(sbx_subid_range "$SBX_TEST_USER" /etc/subgid)
+		chown "$((us + 999)):$((gs + 999))" "$b/rootfs/home/u"
 	else
 		chown 1000:1000 "$b/rootfs/home/u"
 	fi
@@ -94,7 +79,7 @@ test_exec_cap_sets() {
 test_exec_additional_gids() {
 	local b=$TEST_TMP/b id="gids-$RANDOM"
 	make_bundle "$b" sleep 100 || return 1
-	pe_map_ids "$b" || return 1
+	map_subids "$b" || return 1
 	cfg "$b" '.process.user.additionalGids = [30]' || return 1
 	expect_rc 0 sbx run --detach --bundle "$b" "$id" || return 1
 	# runc: --additional-gids adds to the process's additionalGids.
