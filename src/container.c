@@ -10,6 +10,7 @@
  */
 #include "sbx/container.h"
 #include "sbx/cgroup.h"
+#include "sbx/handover.h"
 #include "sbx/hooks.h"
 #include "sbx/idmap.h"
 #include "sbx/log.h"
@@ -26,14 +27,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -47,7 +46,9 @@ struct launch_ctx {
 	const struct sbx_config *cfg;
 	const struct sbx_launch_opts *opts;
 	int sock;              /* the child's end of the sync socket */
-	int fifo_fd;           /* parent: exec fifo (read end, O_NONBLOCK) or -1 */
+	int fifo_fd;           /* exec fifo (read end, O_NONBLOCK) or -1 */
+	int lsock;             /* create: listening exec.sock (handover.h) or -1 */
+	struct sbx_handover_ns ns; /* init, create: its namespaces for `exec` */
 	int new_flags;         /* CLONE_NEW* of the namespaces to create */
 	bool new_userns;
 	bool init_reaper;      /* annotation run.sbx.init=true */
@@ -151,35 +152,6 @@ static __attribute__((noreturn)) void reaper_main(struct launch_ctx *c, pid_t ch
 	reaper_loop(child);
 }
 
-static int wait_exec_fifo(int fd, struct sbx_err *err)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	char b;
-
-	/* The fifo was opened O_RDONLY|O_NONBLOCK before any writer existed:
-	 * poll() blocks until `sbxrun start` opens it and writes one byte
-	 * (Linux reports no POLLHUP for a writer that never came). */
-	for (;;) {
-		int r = poll(&pfd, 1, -1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return sbx_err_set(err, errno, "wait for start on the exec fifo");
-		if (read(fd, &b, 1) == 1)
-			break;
-		if (errno != EAGAIN && errno != EINTR && errno != 0)
-			return sbx_err_set(err, errno, "read the exec fifo");
-		/* EOF without data: a writer came and went; keep waiting. */
-		if (pfd.revents & POLLHUP) {
-			struct timespec ts = { 0, 1000000 };
-			nanosleep(&ts, NULL);
-		}
-	}
-	/* The fd stays open (close-on-exec): `sbxrun start` waits for it to
-	 * close at execve before running the poststart hooks. */
-	return 0;
-}
-
 /* A startContainer hook is a program of the container: it is started the
  * way the container's process is (process.h, steps 19-22: under the
  * container's seccomp filter, through the exec stub), with process.env
@@ -195,23 +167,36 @@ static void hook_exec(const struct sbx_hook *h, char *const argv[], char *const 
 	dprintf(STDERR_FILENO, "%s: %s\n", e.msg, strerror(e.errnum));
 }
 
-/* 4. `created`: report, receive the exec fifo (only now: it never sits in
- *    init while config paths are resolved) and wait for `sbxrun start`.
- *    `running`: report.  Then the startContainer hooks. */
+/* `created`: receive the exec fifo and exec.sock (only now: they never sit
+ * in init while config paths are resolved), wait for `sbxrun start` and
+ * hand our namespaces to `sbxrun exec` meanwhile (handover.h). */
+static int wait_for_start(struct launch_ctx *c, struct sbx_err *err)
+{
+	struct sbx_sync_msg m;
+	int r;
+
+	if (sbx_sync_send(c->sock, SBX_SYNC_CREATED, 0, -1, err) < 0 ||
+	    sbx_sync_expect(c->sock, SBX_SYNC_FIFO, &m, &c->fifo_fd, "wait for the exec fifo", err) < 0 ||
+	    sbx_sync_expect(c->sock, SBX_SYNC_EXEC_SOCK, &m, &c->lsock, "wait for the exec socket", err) < 0)
+		return -1;
+	if (c->fifo_fd < 0)
+		return sbx_err_set(err, EPROTO, "wait for the exec fifo: no fd received");
+	r = sbx_handover_wait(c->fifo_fd, c->lsock, &c->ns, err);
+	if (c->lsock >= 0)
+		close(c->lsock);
+	c->lsock = -1;
+	sbx_handover_close_ns(&c->ns);
+	return r;
+}
+
+/* 4. `created`: wait for `sbxrun start`; `running`: report.  Then the
+ *    startContainer hooks. */
 static int hand_over(struct launch_ctx *c, struct sbx_err *err)
 {
 	struct sbx_hook_exec how = { .exec = hook_exec, .arg = c, .default_env = c->pst.envp };
-	struct sbx_sync_msg m;
-	int fifo = -1;
 
 	if (c->opts->exec_fifo) {
-		if (sbx_sync_send(c->sock, SBX_SYNC_CREATED, 0, -1, err) < 0 ||
-		    sbx_sync_expect(c->sock, SBX_SYNC_FIFO, &m, &fifo, "wait for the exec fifo", err) < 0)
-			return -1;
-		if (fifo < 0)
-			return sbx_err_set(err, EPROTO, "wait for the exec fifo: no fd received");
-		c->fifo_fd = fifo;
-		if (wait_exec_fifo(fifo, err) < 0)
+		if (wait_for_start(c, err) < 0)
 			return -1;
 	} else if (sbx_sync_send(c->sock, SBX_SYNC_EXEC, 0, -1, err) < 0) {
 		return -1;
@@ -244,6 +229,10 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	if (o->foreground && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
+	/* `created` lasts: keep our namespaces for `exec` (handover.h), read
+	 * from the host's /proc while it is ours. */
+	if (o->exec_fifo && sbx_handover_open_ns(&c->ns, err) < 0)
+		return -1;
 	sbx_debug("init: started in the container's namespaces");
 
 	/* 1. Namespaced identity and plumbing: needs the capabilities that we
@@ -367,7 +356,7 @@ static int stage1(struct launch_ctx *c, struct sbx_err *err)
 	sbx_log_set_sink(sbx_sync_log_sink, (void *)(intptr_t)c->sock);
 	if (sbx_process_enter(&c->proc, &c->sock, 1, err) < 0)
 		return -1;
-	c->fifo_fd = -1; /* the parent's: closed above, sent to init later */
+	c->fifo_fd = c->lsock = -1; /* the parent's: closed above, sent to init later */
 
 	/* Join namespaces by path while we still hold our original
 	 * credentials: once in another user namespace we would have no
@@ -644,7 +633,8 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 		if (m.type == SBX_SYNC_CREATED) {
 			/* init waits on the fifo from here; it never held it
 			 * while it resolved paths from the config. */
-			if (sbx_sync_send(sock, SBX_SYNC_FIFO, 0, c->fifo_fd, err) < 0)
+			if (sbx_sync_send(sock, SBX_SYNC_FIFO, 0, c->fifo_fd, err) < 0 ||
+			    sbx_sync_send(sock, SBX_SYNC_EXEC_SOCK, 0, c->lsock, err) < 0)
 				goto fail;
 			break;
 		}
@@ -741,7 +731,7 @@ static pid_t spawn_stage1(const char *cgpath, bool *cg_enter)
 int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_opts *opts,
 			struct sbx_container *out, struct sbx_err *err)
 {
-	struct launch_ctx c = { .cfg = cfg, .opts = opts, .sock = -1, .fifo_fd = -1,
+	struct launch_ctx c = { .cfg = cfg, .opts = opts, .sock = -1, .fifo_fd = -1, .lsock = -1,
 				.proc = { .stub_fd = -1 } };
 	char *cgpath = NULL;
 	bool cg_enter = false;
@@ -771,6 +761,12 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 			goto out;
 		}
 		c.fifo_fd = sbx_fd_move_above(c.fifo_fd, (int)(3 + opts->preserve_fds));
+		c.lsock = sbx_handover_listen(opts->exec_fifo, err);
+		if (c.lsock < 0) {
+			r = -SBX_EXIT_SETUP_FAILED;
+			goto out;
+		}
+		c.lsock = sbx_fd_move_above(c.lsock, (int)(3 + opts->preserve_fds));
 	}
 	if (sv[0] < 0 || sv[1] < 0) {
 		sbx_err_set(err, errno, "move the sync socket");
@@ -805,6 +801,8 @@ out:
 	}
 	if (c.fifo_fd >= 0)
 		close(c.fifo_fd);
+	if (c.lsock >= 0)
+		close(c.lsock);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)

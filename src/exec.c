@@ -7,6 +7,7 @@
  */
 #include "sbx/exec.h"
 #include "sbx/container.h"
+#include "sbx/handover.h"
 #include "sbx/log.h"
 #include "sbx/process.h"
 #include "sbx/sync.h"
@@ -224,7 +225,47 @@ struct exec_ctx {
 	struct sbx_process_plan plan;
 	struct sbx_process_state pst;
 	int sock, pidfd, ns_flags;
+	struct sbx_handover_ns ns;   /* created container: init's namespaces */
 };
+
+/* Is the namespace behind fd (of CLONE_NEW* type) not ours? */
+static bool differs(int fd, int type)
+{
+	struct stat a, b;
+	char self[64];
+
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(ns_files); i++) {
+		if (ns_files[i].flag != type)
+			continue;
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_files[i].name);
+		return fstat(fd, &a) < 0 || stat(self, &b) < 0 || a.st_ino != b.st_ino ||
+		       a.st_dev != b.st_dev;
+	}
+	return true;
+}
+
+/* Join the namespaces a created init handed over: the user namespace
+ * first (the others are owned by it), then the rest. */
+static int join_ns_fds(struct exec_ctx *x, struct sbx_err *err)
+{
+	bool join[SBX_HANDOVER_NS_MAX];
+
+	/* Decided before the first setns: after joining the mount namespace
+	 * /proc/self is no longer ours to compare with. */
+	for (size_t i = 0; i < x->ns.n; i++)
+		join[i] = differs(x->ns.fd[i], x->ns.type[i]);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < x->ns.n; i++) {
+			bool user = x->ns.type[i] == CLONE_NEWUSER;
+			if (user != (pass == 0) || !join[i])
+				continue;
+			if (setns(x->ns.fd[i], x->ns.type[i]) < 0)
+				return sbx_err_set(err, errno, "join namespace type 0x%x of container \"%s\"",
+						   (unsigned)x->ns.type[i], x->st->id);
+		}
+	sbx_handover_close_ns(&x->ns);
+	return 0;
+}
 
 /* The process: inside every namespace, non-dumpable, every runtime fd
  * already closed.  Reports a failure over the socket and exits. */
@@ -241,10 +282,13 @@ static __attribute__((noreturn)) void process_main(struct exec_ctx *x)
 static int join(struct exec_ctx *x, struct sbx_err *err)
 {
 	const struct sbx_state *st = x->st;
-	int keep[] = { x->sock, x->pidfd };
+	int keep[2 + SBX_HANDOVER_NS_MAX] = { x->sock, x->pidfd };
+	size_t n_keep = 2;
 	pid_t child;
 
-	if (sbx_process_enter(&x->plan, keep, SBX_ARRAY_SIZE(keep), err) < 0)
+	for (size_t i = 0; i < x->ns.n; i++)
+		keep[n_keep++] = x->ns.fd[i];
+	if (sbx_process_enter(&x->plan, keep, n_keep, err) < 0)
 		return -1;
 	if (st->cgroup_path) {
 		_sbx_cleanup_free_ char *procs = sbx_xasprintf("%s/cgroup.procs", st->cgroup_path);
@@ -252,9 +296,13 @@ static int join(struct exec_ctx *x, struct sbx_err *err)
 		if (sbx_write_file_at(AT_FDCWD, procs, "0", 1, err) < 0)
 			return sbx_err_prefix(err, "join the container's cgroup");
 	}
-	if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0)
+	if (x->ns.n) {
+		if (join_ns_fds(x, err) < 0)
+			return -1;
+	} else if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0) {
 		return sbx_err_set(err, errno, "join the namespaces of pid %d (setns flags 0x%x)",
 				   (int)st->pid, x->ns_flags);
+	}
 	close(x->pidfd);
 	x->pidfd = -1;
 	child = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -348,9 +396,18 @@ static int start(const struct sbx_config *cfg, const struct sbx_exec_opts *o, st
 	if (x->pidfd < 0 || !sbx_state_pid_alive(x->st))
 		return sbx_err_set(err, x->pidfd < 0 ? errno : 0,
 				   "cannot exec in container \"%s\": its init is gone", x->st->id);
-	x->ns_flags = ns_flags_to_join(cfg, x->st->pid, err);
-	if (x->ns_flags < 0)
-		return -1;
+	/* A created init is non-dumpable: it hands over its namespaces itself
+	 * (handover.h); a running one is the user's process, joined by pidfd. */
+	if (x->st->status == SBX_STATUS_CREATED && o->state_dirfd >= 0) {
+		if (sbx_handover_fetch_ns(o->state_dirfd, &x->ns, err) < 0)
+			return -1;
+		for (size_t i = 0; i < x->ns.n; i++)
+			x->ns.fd[i] = sbx_fd_move_above(x->ns.fd[i], low);
+	} else {
+		x->ns_flags = ns_flags_to_join(cfg, x->st->pid, err);
+		if (x->ns_flags < 0)
+			return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return sbx_err_set(err, errno, "exec: socketpair");
 	x->sock = sbx_fd_move_above(sv[0], low);
@@ -401,6 +458,7 @@ int sbx_exec_start(const struct sbx_config *cfg, const struct sbx_state *st,
 		close(x.sock);
 	if (x.pidfd >= 0)
 		close(x.pidfd);
+	sbx_handover_close_ns(&x.ns);
 	sbx_process_plan_free(&x.plan);
 	return r;
 }

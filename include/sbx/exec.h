@@ -45,6 +45,7 @@ struct sbx_exec_opts {
 	unsigned preserve_fds;
 	const char *console_socket;
 	const char *cache_dir;           /* seccomp program cache, or NULL */
+	int state_dirfd;                 /* the container's state dir (exec.sock), or -1 */
 };
 
 /* The started process. */

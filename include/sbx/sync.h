@@ -31,6 +31,7 @@ enum sbx_sync_type {
 	SBX_SYNC_CREATED,        /* init -> parent: set up, waiting on the exec fifo */
 	SBX_SYNC_EXEC,           /* init -> parent: about to execve (EOF follows on success) */
 	SBX_SYNC_FIFO,           /* parent -> init (create): fd = the exec fifo's read end */
+	SBX_SYNC_EXEC_SOCK,      /* parent -> init (create): fd = exec.sock, listening (handover.h) */
 	SBX_SYNC_LOG,            /* child -> parent: a log record (value = level, err.msg,
 				  * time); sbx_sync_recv() writes it and reads on */
 };

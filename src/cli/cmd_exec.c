@@ -66,6 +66,7 @@ static int do_exec(const struct sbx_global_opts *g, struct sbx_exec_opts *o, con
 	}
 	cache_dir = sbx_cli_cache_dir(g);
 	o->cache_dir = cache_dir;
+	o->state_dirfd = h.dirfd;
 	/* Into a paused container (--ignore-paused) the process freezes as
 	 * soon as it enters the cgroup and runs at `resume`, which needs the
 	 * lock: do not hold it while we wait. */

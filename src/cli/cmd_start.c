@@ -4,6 +4,7 @@
  * then run the poststart hooks (failures are warnings, runtime-spec).
  */
 #include "lifecycle.h"
+#include "sbx/handover.h"
 #include "sbx/hooks.h"
 #include "sbx/log.h"
 #include "sbx/util.h"
@@ -54,6 +55,8 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 		sbx_err_set(&err, errno, "remove exec fifo %s/%s", h.dir, SBX_EXEC_FIFO);
 		goto fail;
 	}
+	/* init stops answering on it now (handover.h). */
+	(void)unlinkat(h.dirfd, SBX_EXEC_SOCK, 0);
 	/* runtime-spec: poststart runs after the user's process is executed.
 	 * init keeps the fifo's read end open (close-on-exec) through the
 	 * startContainer hooks until its execve; the write end reports POLLERR
