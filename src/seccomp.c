@@ -447,7 +447,9 @@ static int compile_filter(const struct sbx_seccomp *sc, struct sbx_seccomp_plan 
 			return -1;
 	}
 
-	return export_bpf(h.ctx, out, err);
+	if (export_bpf(h.ctx, out, err) < 0)
+		return -1;
+	return sbx_seccomp_enosys_patch(sc, archs, n_archs, out, err);
 }
 
 int sbx_seccomp_compile(const struct sbx_seccomp *sc, struct sbx_seccomp_plan *out,

@@ -9,7 +9,9 @@
  *
  * Why it is safe:
  *   - the cache key is a canonical, length-prefixed serialisation of every
- *     field that goes into the program, and the whole key is stored in the
+ *     field that goes into the program, after a first line that names the
+ *     program's format (bumped whenever compile changes what it builds
+ *     from the same profile: 2 added the ENOSYS prefix), and the whole key is stored in the
  *     file and compared byte for byte: the file name is only a hash for
  *     lookup, a hash collision can never select another profile's program;
  *   - only programs that compiled successfully are stored, so every name in
@@ -75,7 +77,7 @@ char *sbx_seccomp_cache_key(const struct sbx_seccomp *sc)
 	const struct scmp_version *v = seccomp_version();
 	struct keybuf k = { .s = sbx_xmalloc(4096), .cap = 4096 };
 
-	kb_printf(&k, "sbxrun-seccomp-bpf 1\nlibseccomp %u.%u.%u\nnative %u\n", v->major, v->minor,
+	kb_printf(&k, "sbxrun-seccomp-bpf 2 (enosys prefix)\nlibseccomp %u.%u.%u\nnative %u\n", v->major, v->minor,
 		  v->micro, seccomp_arch_native());
 	kb_printf(&k, "default %d %d %u\n", (int)sc->default_action, sc->has_default_errno_ret,
 		  sc->default_errno_ret);

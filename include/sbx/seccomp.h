@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/filter.h>
 #include "sbx/config.h"
 
@@ -36,6 +37,13 @@ bool sbx_seccomp_flag_supported(const char *name);
  * cache_dir NULL: no cache. */
 int sbx_seccomp_compile_cached(const struct sbx_seccomp *sc, const char *cache_dir,
 			       struct sbx_seccomp_plan *out, struct sbx_err *err);
+
+/* The ENOSYS rule (seccomp_enosys.c, docs/seccomp.md): does it apply to
+ * this profile, and prefix plan's program (libseccomp's, for the filter
+ * architectures `archs`, libseccomp tokens) with it. */
+bool sbx_seccomp_enosys_applies(const struct sbx_seccomp *sc);
+int sbx_seccomp_enosys_patch(const struct sbx_seccomp *sc, const uint32_t *archs,
+			     size_t n_archs, struct sbx_seccomp_plan *plan, struct sbx_err *err);
 
 /* The cache (seccomp_cache.c). */
 char *sbx_seccomp_cache_key(const struct sbx_seccomp *sc);

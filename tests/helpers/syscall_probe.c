@@ -69,6 +69,9 @@ static long p_open_by_handle_at(void) { return syscall(SYS_open_by_handle_at, -1
 static long p_process_vm_readv(void) { return syscall(SYS_process_vm_readv, 1, NULL, 0, NULL, 0, 0); }
 static long p_kcmp(void) { return syscall(SYS_kcmp, 1, 1, 0, 0, 0); }
 static long p_setns(void) { return syscall(SYS_setns, -1, 0); }
+/* Newer calls libcs probe and fall back from on ENOSYS.  Harmless args. */
+static long p_faccessat2(void) { return syscall(439 /* SYS_faccessat2 */, AT_FDCWD, "/", F_OK, 0); }
+static long p_close_range(void) { return syscall(436 /* SYS_close_range */, 100000U, 100000U, 0); }
 static long p_reboot(void) { return syscall(SYS_reboot, 0, 0, 0, NULL); } /* bad magic: EINVAL if reachable */
 
 static long sock(int domain, int type)
@@ -131,6 +134,8 @@ static const struct {
 	{ "setns", p_setns },
 	{ "clone-newuser", p_clone_newuser },
 	{ "clone3", p_clone3 },
+	{ "faccessat2", p_faccessat2 },
+	{ "close_range", p_close_range },
 	{ "mount", p_mount },
 	{ "umount2", p_umount },
 	{ "pivot_root", p_pivot_root },

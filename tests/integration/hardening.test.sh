@@ -196,3 +196,45 @@ test_landlock_bad_path() {
 	expect_config_error "$b" \
 		'^sbxrun: config\.json: annotations\.run\.sbx\.landlock\.rw: "tmp" must be an absolute path$'
 }
+
+# issue 9 item 1: a profile written before faccessat2, close_range and
+# clone3 existed (ERRNO default, noNewPrivileges false).  sbxrun resolves
+# the executable and prepares the fds before the filter goes in, and calls
+# newer than anything the profile names get ENOSYS (libc falls back), as
+# with runc: a PATH lookup, an absolute path and --preserve-fds all run,
+# for run and exec.
+old_profile_bundle() {
+	local b=$1 new
+	make_bundle "$b" || return 1
+	new=$(jq '.process.noNewPrivileges = false
+		| .linux.seccomp.syscalls |= map(.names |= map(select(test("^(clone3|close_range|openat2|pidfd_getfd|faccessat2|process_madvise|epoll_pwait2|mount_setattr|quotactl_fd|landlock_.*|memfd_secret|process_mrelease|futex_.+|set_mempolicy_home_node|cachestat|fchmodat2|map_shadow_stack|statmount|listmount|lsm_.*|mseal|.*xattrat|uretprobe|open_tree_attr|file_[gs]etattr)$") | not)) | select(.names | length > 0))' "$b/config.json") || return 1
+	printf '%s\n' "$new" >"$b/config.json"
+	[ "$(jq '[.linux.seccomp.syscalls[].names[] | select(. == "faccessat2" or . == "close_range" or . == "clone3")] | length' "$b/config.json")" = 0 ] ||
+		{ _sbx_fail "the profile still names a new syscall"; return 1; }
+	expect_eq SCMP_ACT_ERRNO "$(jq -r .linux.seccomp.defaultAction "$b/config.json")" "defaultAction"
+}
+
+test_seccomp_profile_older_than_runtime() {
+	local b=$TEST_TMP/b id="old-$RANDOM" out
+	old_profile_bundle "$b" || return 1
+	add_helper "$b" syscall_probe || return 1
+	echo preserved-data >"$TEST_TMP/data" && chown_user "$TEST_TMP/data"
+	cfg "$b" '.process.args = ["sh", "-c", "echo path-ok"]' || return 1
+	expect_eq path-ok "$(run_h "$b")" "PATH lookup" || return 1
+	cfg "$b" '.process.args = ["/bin/echo", "abs-ok"]' || return 1
+	expect_eq abs-ok "$(run_h "$b")" "absolute path" || return 1
+	cfg "$b" '.process.args = ["cat", "/proc/self/fd/3"]' || return 1
+	expect_eq preserved-data "$(run_h "$b" --preserve-fds 1 3<"$TEST_TMP/data")" "preserved fd" || return 1
+	# Inside, the new calls are ENOSYS (libc falls back), not EPERM.
+	cfg "$b" '.process.args = ["syscall_probe", "faccessat2", "close_range", "clone3"]' || return 1
+	out=$(run_h "$b") || return 1
+	expect_match '^faccessat2: errno=38 \(ENOSYS\)$' "$out" || return 1
+	expect_match '^close_range: errno=38 \(ENOSYS\)$' "$out" || return 1
+	expect_match '^clone3: errno=38 \(ENOSYS\)$' "$out" || return 1
+	# exec goes through the same steps.
+	cfg "$b" '.process.args = ["sleep", "100"]' || return 1
+	expect_rc 0 sbx run --detach --bundle "$b" "$id" || return 1
+	expect_eq exec-ok "$(sbx exec "$id" sh -c 'echo exec-ok')" "exec, PATH lookup" || return 1
+	expect_eq preserved-data "$(sbx exec --preserve-fds 1 "$id" cat /proc/self/fd/3 3<"$TEST_TMP/data")" "exec, preserved fd" || return 1
+	sbx delete --force "$id"
+}

@@ -11,6 +11,7 @@
 #include "sbx/seccomp.h"
 
 #include <errno.h>
+#include <seccomp.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -294,6 +295,92 @@ START_TEST(test_default_errno_ret)
 }
 END_TEST
 
+/* The ENOSYS rule (seccomp_enosys.c): a call newer than every name of a
+ * denying profile gets ENOSYS, an older unnamed one the default action. */
+START_TEST(test_enosys_for_newer_syscalls)
+{
+	struct prof p;
+	struct sbx_seccomp_plan plan;
+
+	prof_init(&p, SBX_SCMP_ERRNO); /* EPERM */
+	prof_add(&p, "exit_group", SBX_SCMP_ALLOW);
+	prof_add(&p, "getppid", SBX_SCMP_ALLOW);
+	prof_add(&p, "openat", SBX_SCMP_ALLOW); /* the newest name: 257 on x86_64 */
+	compile_ok(&p.sc, &plan);
+	ck_assert_int_eq(try_raw(&plan, SYS_getppid, 0, 0), 0);
+	ck_assert_int_eq(try_raw(&plan, SYS_getpid, 0, 0), EPERM);
+	ck_assert_int_eq(try_raw(&plan, SYS_faccessat2, AT_FDCWD, (long)"/"), ENOSYS);
+	ck_assert_int_eq(try_raw(&plan, SYS_close_range, 1000, 1000), ENOSYS);
+	ck_assert_int_eq(try_raw(&plan, SYS_clone3, 0, 0), ENOSYS);
+	ck_assert_int_eq(try_raw(&plan, 1000, 0, 0), ENOSYS);
+	sbx_seccomp_plan_free(&plan);
+
+	/* A kill default: newer calls are ENOSYS, older ones still kill. */
+	prof_init(&p, SBX_SCMP_KILL_PROCESS);
+	prof_add(&p, "exit_group", SBX_SCMP_ALLOW);
+	prof_add(&p, "getppid", SBX_SCMP_ALLOW);
+	compile_ok(&p.sc, &plan);
+	ck_assert_int_eq(try_raw(&plan, SYS_getppid, 0, 0), 0);
+	ck_assert_int_eq(try_raw(&plan, SYS_faccessat2, AT_FDCWD, (long)"/"), ENOSYS);
+	{
+		struct args3 a = { SYS_getpid, 0, 0 };
+		int st = run_filtered(&plan, p_raw, &a);
+		ck_assert(WIFSIGNALED(st));
+		ck_assert_int_eq(WTERMSIG(st), SIGSYS);
+	}
+	sbx_seccomp_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(test_enosys_rule_scope)
+{
+	struct prof p;
+
+	prof_init(&p, SBX_SCMP_ERRNO);
+	ck_assert(sbx_seccomp_enosys_applies(&p.sc));
+	p.sc.has_default_errno_ret = true;
+	p.sc.default_errno_ret = EPERM;
+	ck_assert(sbx_seccomp_enosys_applies(&p.sc));
+	p.sc.default_errno_ret = ENOSYS; /* already the answer */
+	ck_assert(!sbx_seccomp_enosys_applies(&p.sc));
+	prof_init(&p, SBX_SCMP_KILL);
+	ck_assert(sbx_seccomp_enosys_applies(&p.sc));
+	prof_init(&p, SBX_SCMP_TRAP);
+	ck_assert(sbx_seccomp_enosys_applies(&p.sc));
+	prof_init(&p, SBX_SCMP_ALLOW);
+	ck_assert(!sbx_seccomp_enosys_applies(&p.sc));
+	prof_init(&p, SBX_SCMP_LOG);
+	ck_assert(!sbx_seccomp_enosys_applies(&p.sc));
+	prof_init(&p, SBX_SCMP_TRACE);
+	ck_assert(!sbx_seccomp_enosys_applies(&p.sc));
+}
+END_TEST
+
+/* Each architecture of the filter gets its own maximum: a name that only
+ * exists on another architecture does not lift the native one's. */
+START_TEST(test_enosys_per_arch)
+{
+	static char *archs[] = { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", NULL };
+	struct prof p;
+	struct sbx_seccomp_plan plan;
+
+	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
+		return;
+	prof_init(&p, SBX_SCMP_ERRNO);
+	p.sc.architectures = archs;
+	p.sc.n_architectures = 2;
+	prof_add(&p, "exit_group", SBX_SCMP_ALLOW);
+	prof_add(&p, "getppid", SBX_SCMP_ALLOW);
+	/* 355 on i386 (getrandom), 318 on x86_64 */
+	prof_add(&p, "getrandom", SBX_SCMP_ALLOW);
+	compile_ok(&p.sc, &plan);
+	/* x86_64's maximum is 318: 319 (memfd_create) is newer there. */
+	ck_assert_int_eq(try_raw(&plan, SYS_memfd_create, (long)"x", 0), ENOSYS);
+	ck_assert_int_eq(try_raw(&plan, SYS_getpid, 0, 0), EPERM);
+	sbx_seccomp_plan_free(&plan);
+}
+END_TEST
+
 START_TEST(test_arg_conditions)
 {
 	struct prof p;
@@ -537,6 +624,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_foreign_syscall_skipped);
 	tcase_add_test(tc, test_errno_and_kill);
 	tcase_add_test(tc, test_default_errno_ret);
+	tcase_add_test(tc, test_enosys_for_newer_syscalls);
+	tcase_add_test(tc, test_enosys_rule_scope);
+	tcase_add_test(tc, test_enosys_per_arch);
 	tcase_add_test(tc, test_arg_conditions);
 	tcase_add_test(tc, test_default_profile);
 	tcase_add_test(tc, test_notify_listener);
