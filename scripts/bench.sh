@@ -7,6 +7,10 @@
 #   recorded in the report, never hidden), and bare
 #   `unshare -fpnimu --mount-proc /bin/true` as the lower bound.
 # Writes $BENCH_OUT/bench.{json,md} and docs/performance.md.
+# Also `exec /bin/true` into a running container (rootful, rootless).
+#   SBX_BASELINE=/path/to/sbxrun: the sbxrun rows again for that binary, in
+#   the same hyperfine run (before/after comparisons; use BENCH_REPORT=...
+#   to keep docs/performance.md as it is)
 #   RUNS=N (default 50, >= 50 for the published numbers)  WARMUP=N (default 5)
 #   ROUNDS=N (default 3): rounds of all commands; medians over rounds
 set -euo pipefail
@@ -27,7 +31,13 @@ for t in hyperfine jq unshare setpriv; do command -v $t >/dev/null || die "$t mi
 
 mkdir -p "$BENCH_OUT"
 work=$(mktemp -d /tmp/sbx-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+sleepers=()
+cleanup() {
+	local s
+	for s in "${sleepers[@]}"; do eval "$s" >/dev/null 2>&1; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
 chmod 0755 "$work"
 
 id sbxtest >/dev/null 2>&1 || useradd -m -s /bin/bash sbxtest
@@ -49,9 +59,35 @@ chown sbxtest: "$work/rl/state"
 
 cmds=() names=()
 add() { names+=("$1"); cmds+=("$2"); }
-add "sbxrun (rootful)" "$SBXRUN --root $work/state-root run --bundle $work/sbx bench-root"
-add "sbxrun (rootful, no seccomp)" "$SBXRUN --root $work/state-root run --bundle $work/noseccomp bench-nosec"
-add "sbxrun (rootless)" "setpriv --reuid=sbxtest --regid=sbxtest --init-groups env XDG_RUNTIME_DIR=/run/user/$uid $SBXRUN --root $work/rl/state run --bundle $work/rl/b bench-rl"
+as_rl="setpriv --reuid=sbxtest --regid=sbxtest --init-groups env XDG_RUNTIME_DIR=/run/user/$uid"
+# sbx_rows LABEL BINARY TAG: run (rootful, no seccomp, rootless) and exec
+# (rootful, rootless) into a container started for it.
+sbx_rows() {
+	local l=$1 bin=$2 t=$3
+	mkdir -p "$work/state-$t" "$work/rl/state-$t"
+	chown sbxtest: "$work/rl/state-$t"
+	add "$l (rootful)" "$bin --root $work/state-$t run --bundle $work/sbx bench-root"
+	add "$l (rootful, no seccomp)" "$bin --root $work/state-$t run --bundle $work/noseccomp bench-nosec"
+	add "$l (rootless)" "$as_rl $bin --root $work/rl/state-$t run --bundle $work/rl/b bench-rl"
+	$bin --root "$work/state-$t" run --detach --bundle "$work/sleep" bench-ex-$t >/dev/null 2>&1 </dev/null ||
+		die "$bin: cannot start the container for the exec rows"
+	sleepers+=("$bin --root $work/state-$t delete --force bench-ex-$t")
+	$as_rl $bin --root "$work/rl/state-$t" run --detach --bundle "$work/rl/sleep" bench-ex-$t >/dev/null 2>&1 </dev/null ||
+		die "$bin: cannot start the rootless container for the exec rows"
+	sleepers+=("$as_rl $bin --root $work/rl/state-$t delete --force bench-ex-$t")
+	add "$l exec (rootful)" "$bin --root $work/state-$t exec bench-ex-$t /bin/true"
+	add "$l exec (rootless)" "$as_rl $bin --root $work/rl/state-$t exec bench-ex-$t /bin/true"
+}
+# The containers the exec rows join: the same bundles, sleeping.
+cp -a "$work/sbx" "$work/sleep"
+new=$(jq '.process.args = ["sleep", "1000000"]' "$work/sleep/config.json")
+printf '%s\n' "$new" >"$work/sleep/config.json"
+cp -a "$work/rl/b" "$work/rl/sleep"
+new=$(jq '.process.args = ["sleep", "1000000"]' "$work/rl/sleep/config.json")
+printf '%s\n' "$new" >"$work/rl/sleep/config.json"
+chown -R sbxtest: "$work/rl/sleep"
+sbx_rows sbxrun "$SBXRUN" cur
+[ -z "${SBX_BASELINE:-}" ] || sbx_rows "baseline" "$SBX_BASELINE" base
 
 crun_note="crun: not installed"
 runc_note="runc: not installed"
