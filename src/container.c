@@ -10,6 +10,7 @@
  */
 #include "sbx/container.h"
 #include "sbx/cgroup.h"
+#include "sbx/execstub.h"
 #include "sbx/handover.h"
 #include "sbx/hooks.h"
 #include "sbx/idmap.h"
@@ -106,50 +107,24 @@ static char *state_for(const struct launch_ctx *c, pid_t pid, const char *status
 /* Optional minimal pid 1 (annotation run.sbx.init=true): reaps every
  * zombie re-parented to it and forwards signals to the workload, so a
  * workload that is not written to be pid 1 still gets SIGTERM and does not
- * leak zombies.  It runs after every confinement step, so it is as
- * confined as the workload. */
-static __attribute__((noreturn)) void reaper_loop(pid_t child)
-{
-	sigset_t all;
-
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&all, &si);
-
-		if (sig < 0)
-			continue;
-		if (sig != SIGCHLD) {
-			kill(child, sig);
-			continue;
-		}
-		for (;;) {
-			int st;
-			pid_t w = waitpid(-1, &st, WNOHANG);
-			if (w <= 0)
-				break;
-			if (w == child)
-				_exit(sbx_container_exit_code(st));
-		}
-	}
-}
-
-/* The reaper stays sbxrun code inside the container: it is confined like
- * the workload (seccomp, capabilities) before its loop, which needs only
- * rt_sigtimedwait, wait4 and kill. */
+ * leak zombies.  It is the exec stub's init mode (src/stub/exec_stub.c),
+ * started like the workload after every confinement step: no code of
+ * sbxrun's stays in the container, and pid 1 is an ordinary, sealed
+ * container process. */
 static __attribute__((noreturn)) void reaper_main(struct launch_ctx *c, pid_t child)
 {
+	char pid[16];
+	char *argv[] = { (char *)SBX_EXECSTUB_INIT_MAGIC, pid, NULL };
 	struct sbx_err err;
 	sigset_t all;
 
+	snprintf(pid, sizeof(pid), "%d", (int)child);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	if (sbx_process_seal(&c->proc, &c->pst, &err) < 0) {
-		kill(child, SIGKILL);
-		_exit(SBX_EXIT_SETUP_FAILED);
-	}
-	reaper_loop(child);
+	if (sbx_process_seal(&c->proc, &c->pst, &err) == 0)
+		sbx_execstub_exec(c->proc.stub_fd, argv, c->pst.envp);
+	kill(child, SIGKILL);
+	_exit(SBX_EXIT_SETUP_FAILED);
 }
 
 /* A startContainer hook is a program of the container: it is started the

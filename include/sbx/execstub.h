@@ -12,6 +12,9 @@
 
 /* argv[0] the stub requires: run any other way it refuses to do anything. */
 #define SBX_EXECSTUB_MAGIC "sbxrun-exec-stub"
+/* argv[0] of the stub as the run.sbx.init pid 1: {MAGIC, "<workload pid>"}
+ * with every signal blocked (src/stub/exec_stub.c, init_loop). */
+#define SBX_EXECSTUB_INIT_MAGIC "sbxrun-init-stub"
 
 /* A sealed memfd (O_CLOEXEC; no write, grow, shrink or further seals)
  * holding the stub.  Parent side, before the fork.  -1 + err. */

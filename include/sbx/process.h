@@ -98,8 +98,8 @@ int sbx_process_setup(const struct sbx_process_plan *plan, struct sbx_process_st
  * failure (err set; exec errors say `exec "<path>"`). */
 int sbx_process_exec(const struct sbx_process_plan *plan, struct sbx_process_state *st,
 		     char *const stub_argv[], char *const envp[], struct sbx_err *err);
-/* Steps 20-21 alone: for the run.sbx.init reaper, which stays in sbxrun's
- * code inside the container and is confined like the workload. */
+/* Steps 20-21 alone: for the run.sbx.init pid 1, before it execs the exec
+ * stub's init mode (container.c, reaper_main). */
 int sbx_process_seal(const struct sbx_process_plan *plan, struct sbx_process_state *st,
 		     struct sbx_err *err);
 /* The exec stub's argv for running `path` with `argv` (malloc'ed, one block). */

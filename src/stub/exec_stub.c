@@ -20,13 +20,36 @@
  * built for the host architecture by the Makefile and embedded into sbxrun
  * (src/execstub.c).  It makes exactly one system call on success (execve);
  * on failure it writes one line to stderr and exits 127 (not found) or 126.
+ *
+ * A second mode is the minimal pid 1 of the run.sbx.init annotation:
+ *
+ *   execveat(stub_memfd, "", {SBX_INIT_MAGIC, PID}, envp)
+ *
+ * with every signal blocked: it forwards each signal to PID (the workload,
+ * its child) and reaps every child, until PID exits, with PID's status
+ * (128+N if killed by signal N).  So no code of sbxrun's stays in the
+ * container once it runs.
  */
 #define SBX_STUB_MAGIC "sbxrun-exec-stub"
+#define SBX_INIT_MAGIC "sbxrun-init-stub"
 
 #if defined(__x86_64__)
 #define NR_write 1
 #define NR_execve 59
 #define NR_exit_group 231
+#define NR_rt_sigtimedwait 128
+#define NR_wait4 61
+#define NR_kill 62
+static long sys4(long n, long a, long b, long c, long d)
+{
+	register long r10 __asm__("r10") = d;
+	long r;
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return r;
+}
 static long sys3(long n, long a, long b, long c)
 {
 	long r;
@@ -48,6 +71,19 @@ __asm__(".text\n"
 #define NR_write 64
 #define NR_execve 221
 #define NR_exit_group 94
+#define NR_rt_sigtimedwait 137
+#define NR_wait4 260
+#define NR_kill 129
+static long sys4(long n, long a, long b, long c, long d)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+	return x0;
+}
 static long sys3(long n, long a, long b, long c)
 {
 	register long x8 __asm__("x8") = n;
@@ -118,6 +154,43 @@ static const char *errtext(long e)
 	}
 }
 
+/* The run.sbx.init pid 1: signals blocked by sbxrun before the exec. */
+static __attribute__((noreturn)) void init_loop(long child)
+{
+	unsigned long all = ~0UL;
+	unsigned char info[128];
+
+	for (;;) {
+		long sig = sys4(NR_rt_sigtimedwait, (long)&all, (long)info, 0, sizeof(all));
+		int st;
+		long w;
+
+		if (sig < 0)
+			continue;
+		if (sig != 17 /* SIGCHLD */) {
+			(void)sys3(NR_kill, child, sig, 0);
+			continue;
+		}
+		while ((w = sys4(NR_wait4, -1, (long)&st, 1 /* WNOHANG */, 0)) > 0)
+			if (w == child)
+				die((st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
+	}
+}
+
+static long parse_pid(const char *s)
+{
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
 __attribute__((noreturn, used)) void stub_main(long *sp);
 __attribute__((noreturn, used)) void stub_main(long *sp)
 {
@@ -126,6 +199,8 @@ __attribute__((noreturn, used)) void stub_main(long *sp)
 	char **envp = argv + argc + 1;
 	long r;
 
+	if (argc == 2 && streq(argv[0], SBX_INIT_MAGIC) && parse_pid(argv[1]) > 0)
+		init_loop(parse_pid(argv[1]));
 	/* Only sbxrun's own call has the magic argv[0]; run any other way
 	 * (e.g. as a "#!/proc/self/exe" interpreter) the stub does nothing. */
 	if (argc < 3 || !streq(argv[0], SBX_STUB_MAGIC)) {

@@ -251,3 +251,19 @@ test_own_session_and_group() {
 	expect_eq "$p $p" "$g $s" "exec'd process: pgrp and sid are its own pid" || return 1
 	sbx delete --force "$id"
 }
+
+# run.sbx.init: the minimal pid 1 is the sealed stub's init mode, not
+# sbxrun's code: /proc/1/exe is not the host binary, and exec (rootless too)
+# joins it like any container.
+test_init_annotation_pid1_is_not_runtime() {
+	local b=$TEST_TMP/b id="c2i-$RANDOM" out devino
+	devino=$(stat -L -c '%d:%i' "$SBXRUN") || return 1
+	make_bundle "$b" sleep 100 || return 1
+	cfg "$b" '.annotations["run.sbx.init"] = "true"' || return 1
+	expect_rc 0 sbx run --detach --bundle "$b" "$id" || return 1
+	out=$(sbx exec "$id" sh -c 'readlink /proc/1/exe; stat -L -c "%d:%i" /proc/1/exe; cat /proc/1/cmdline | tr "\0" " "') || return 1
+	expect_nomatch "^$devino\$" "$out" "pid 1's exe" || return 1
+	expect_match '^/memfd:sbxrun-exec-stub' "$out" "pid 1's exe" || return 1
+	expect_match '^sbxrun-init-stub [0-9]+ $' "$out" "pid 1's command line" || return 1
+	sbx delete --force "$id"
+}
