@@ -59,7 +59,9 @@ int sbx_handover_listen(const char *fifo_path, struct sbx_err *err)
 	if (dirfd < 0)
 		return sbx_err_set(err, errno, "exec socket: open %s", fifo_path);
 	sock_addr(dirfd, &a);
-	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a connection that goes away between init's poll() and
+	 * accept() must not leave init stuck in accept(), deaf to `start`. */
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return sbx_err_set(err, errno, "exec socket: socket");
 	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 8) < 0)
