@@ -377,6 +377,16 @@ static int collect(struct exec_ctx *x, struct sbx_exec_proc *out, struct sbx_err
 	return 0;
 }
 
+/* A created container's namespaces from its init.  No exec.sock (a
+ * container created by an older sbxrun) is not an error: the pidfd path
+ * is tried instead (ns->n stays 0). */
+static int fetch_ns(int dirfd, struct sbx_handover_ns *ns, struct sbx_err *err)
+{
+	if (sbx_handover_fetch_ns(dirfd, ns, err) == 0)
+		return 0;
+	return err->errnum == ENOENT || err->errnum == ECONNREFUSED ? 0 : -1;
+}
+
 static void kill_and_reap(pid_t pid)
 {
 	if (pid <= 0)
@@ -398,12 +408,12 @@ static int start(const struct sbx_config *cfg, const struct sbx_exec_opts *o, st
 				   "cannot exec in container \"%s\": its init is gone", x->st->id);
 	/* A created init is non-dumpable: it hands over its namespaces itself
 	 * (handover.h); a running one is the user's process, joined by pidfd. */
-	if (x->st->status == SBX_STATUS_CREATED && o->state_dirfd >= 0) {
-		if (sbx_handover_fetch_ns(o->state_dirfd, &x->ns, err) < 0)
-			return -1;
-		for (size_t i = 0; i < x->ns.n; i++)
-			x->ns.fd[i] = sbx_fd_move_above(x->ns.fd[i], low);
-	} else {
+	if (x->st->status == SBX_STATUS_CREATED && o->state_dirfd >= 0 &&
+	    fetch_ns(o->state_dirfd, &x->ns, err) < 0)
+		return -1;
+	for (size_t i = 0; i < x->ns.n; i++)
+		x->ns.fd[i] = sbx_fd_move_above(x->ns.fd[i], low);
+	if (!x->ns.n) {
 		x->ns_flags = ns_flags_to_join(cfg, x->st->pid, err);
 		if (x->ns_flags < 0)
 			return -1;
