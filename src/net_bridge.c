@@ -16,8 +16,9 @@
  *   5. the veth pair: host end on the bridge, peer created directly in the
  *      container's netns as eth0, MTU of the uplink; --icc=false isolates
  *      the port;
- *   6. the nft rules (masquerade, DNAT per published port, no forwarding
- *      into other sbxrun networks).
+ *   6. the network's nft rules (masquerade, no forwarding into other
+ *      sbxrun networks) if missing, the container's DNAT rules for its
+ *      published ports.
  * The child then sets eth0's address and default route (net.c).
  */
 #include "net_int.h"
@@ -32,7 +33,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *ipstr(uint32_t host, char *buf)
@@ -174,7 +180,8 @@ static int check_ports(const struct sbx_net_plan *plan, struct sbx_err *err)
 static int ensure_bridge(struct sbx_nl *nl, const struct sbx_net_plan *plan, const struct sbx_netrec *rec,
 			 unsigned mtu, unsigned *idx, struct sbx_err *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], kind[32];
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct sbx_nl_linkinfo li;
 	uint32_t gw = rec->subnet + 1;
 	int r;
 
@@ -187,17 +194,17 @@ static int ensure_bridge(struct sbx_nl *nl, const struct sbx_net_plan *plan, con
 			return sbx_err_set(err, errno, "find bridge %s", plan->bridge);
 		sbx_debug("net: bridge %s created", plan->bridge);
 	}
-	if (sbx_nl_link_kind(nl, *idx, kind, sizeof(kind)) < 0)
+	if (sbx_nl_link_info(nl, *idx, &li) < 0)
 		return sbx_err_set(err, errno, "query %s", plan->bridge);
-	if (strcmp(kind, "bridge"))
+	if (strcmp(li.kind, "bridge"))
 		return sbx_err_set(err, 0, "network \"%s\": interface %s exists and is not a bridge (%s)",
-				   plan->network, plan->bridge, *kind ? kind : "no kind");
+				   plan->network, plan->bridge, *li.kind ? li.kind : "no kind");
 	r = sbx_nl_has_addr(nl, *idx, gw, rec->prefix);
 	if (r < 0)
 		return sbx_err_set(err, errno, "list the addresses of %s", plan->bridge);
 	if (!r && sbx_nl_talk(nl, sbx_nl_build_addr(buf, *idx, gw, rec->prefix)) < 0 && errno != EEXIST)
 		return sbx_err_set(err, errno, "add the gateway address to %s", plan->bridge);
-	if (sbx_nl_talk(nl, sbx_nl_build_link_updown(buf, *idx, true)) < 0)
+	if (!(li.flags & IFF_UP) && sbx_nl_talk(nl, sbx_nl_build_link_updown(buf, *idx, true)) < 0)
 		return sbx_err_set(err, errno, "set %s up", plan->bridge);
 	return 0;
 }
@@ -229,7 +236,14 @@ int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 	uint32_t addr = 0;
 	int lockfd = -1, r = -1;
 
-	snprintf(veth, sizeof(veth), "vsbx%08x", (unsigned)(sbx_net_hash(plan->id) & 0xffffffffu));
+	/* A new name for every create: the veth of a container deleted a
+	 * moment ago may still be on its way out (see teardown). */
+	{
+		uint32_t rnd = 0;
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+			rnd = (uint32_t)sbx_net_hash(plan->id) ^ (uint32_t)getpid() ^ (uint32_t)time(NULL);
+		snprintf(veth, sizeof(veth), "vsbx%08x", (unsigned)rnd);
+	}
 	sbx_nft_comment(plan->id, comment, sizeof(comment));
 	if (sbx_nl_open(&nl, err) < 0)
 		return -1;
@@ -240,7 +254,9 @@ int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 		goto out;
 	if (sbx_ipam_lease(plan->state_root, &rec, plan->id, &addr, err) < 0)
 		goto out;
-	text = sbx_xasprintf("mode=bridge\nnetwork=%s\nip=%s\nveth=%s\n", plan->network, ipstr(addr, ip), veth);
+	/* nft=1: the container has DNAT rules of its own (--publish). */
+	text = sbx_xasprintf("mode=bridge\nnetwork=%s\nip=%s\nveth=%s\n%s", plan->network, ipstr(addr, ip), veth,
+			     nc->n_publish ? "nft=1\n" : "");
 	if (sbx_net_rec_write(plan->state_root, plan->id, text, err) < 0) {
 		sbx_ipam_release(plan->state_root, plan->network, addr);
 		goto out;
@@ -256,15 +272,16 @@ int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 		sbx_err_set(err, errno, "create veth pair %s (bridge %s) / eth0 (container)", veth, plan->bridge);
 		goto out;
 	}
-	vidx = (unsigned)sbx_nl_link_index(veth);
-	if (!rec.icc && (!vidx || sbx_nl_talk(&nl, sbx_nl_build_brport_isolated(buf, vidx, true)) < 0)) {
+	if (!rec.icc && (!(vidx = (unsigned)sbx_nl_link_index(veth)) || sbx_nl_talk(&nl, sbx_nl_build_brport_isolated(buf, vidx, true)) < 0)) {
 		sbx_err_set(err, errno, "icc=false: isolate bridge port %s", veth);
 		goto out;
 	}
 	{
-		struct sbx_nft_ctr c = { .comment = comment, .addr = addr, .bridge = plan->bridge,
+		struct sbx_nft_net n = { .name = plan->network, .bridge = plan->bridge,
+					 .subnet = rec.subnet, .prefix = rec.prefix };
+		struct sbx_nft_ctr c = { .comment = comment, .addr = addr,
 					 .publish = nc->publish, .n_publish = nc->n_publish };
-		if (sbx_nft_add(&c, err) < 0)
+		if (sbx_nft_apply(&n, &c, err) < 0)
 			goto out;
 	}
 	plan->shared->configure = true;
@@ -272,7 +289,7 @@ int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 	plan->shared->gateway = rec.subnet + 1;
 	plan->shared->prefix = rec.prefix;
 	plan->shared->mtu = mtu;
-	snprintf(plan->shared->ifname, sizeof(plan->shared->ifname), "eth0");
+	plan->shared->ifindex = SBX_NL_PEER_IFINDEX;
 	if (sbx_net_write_etc(plan, addr, NULL, err) < 0)
 		goto out;
 	sbx_debug("net: %s on %s (%s/%u), veth %s, mtu %u", ip, plan->bridge, plan->network, rec.prefix,
@@ -284,13 +301,86 @@ out:
 	return r;
 }
 
+/*
+ * Removing the veth pair: RTM_DELLINK takes both ends out of their
+ * namespaces at once, then waits in the kernel for RCU grace periods
+ * before it acks (synchronize_net, rcu_barrier: 10-20 ms here).  Moving the
+ * host end elsewhere waits just as long, and leaving the pair to die with
+ * the container's namespace can take much longer (TCP sockets in TIME_WAIT
+ * keep a namespace alive for a minute).  So the delete is sent by a child,
+ * and we return as soon as the host end is no longer listed here: from
+ * then on nothing can use it; what is left is the kernel freeing memory.
+ * The child reports a failure (and is waited for) if the delete fails
+ * before that; otherwise it exits on its own when the kernel acks.
+ */
+static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int p[2], rc = 0;
+	pid_t child;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sbx_err_set(err, errno, "delete veth %s: pipe", veth);
+	child = fork();
+	if (child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return sbx_err_set(err, errno, "delete veth %s: fork", veth);
+	}
+	if (child == 0) {
+		struct sbx_nl nl = { 0 };
+		struct sbx_err e;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC), res = 0;
+
+		/* Hold nothing of the caller's but the pipe: no stdio (a
+		 * reader of our caller's output must not wait for us), no
+		 * lock or state fd. */
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		if (p[1] > 3)
+			syscall(SYS_close_range, 3, (unsigned)p[1] - 1, 0);
+		syscall(SYS_close_range, (unsigned)p[1] + 1, ~0U, 0);
+		if (sbx_nl_open(&nl, &e) < 0)
+			res = e.errnum ? e.errnum : EIO;
+		else if (sbx_nl_talk(&nl, sbx_nl_build_link_del(buf, idx)) < 0 && errno != ENODEV)
+			res = errno;
+		if (write(p[1], &res, sizeof(res)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	for (;;) {
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		int res = 0, n = poll(&pf, 1, 1);
+
+		if (n > 0) {
+			if (read(p[0], &res, sizeof(res)) != sizeof(res))
+				res = EIO;
+			waitpid(child, NULL, 0);
+			if (res)
+				rc = sbx_err_set(err, res, "delete veth %s", veth);
+			break;
+		}
+		if (n < 0 && errno != EINTR) {
+			rc = sbx_err_set(err, errno, "delete veth %s: poll", veth);
+			break;
+		}
+		if (sbx_nl_link_index(veth) != (int)idx)
+			break; /* unlisted: the child finishes alone */
+	}
+	close(p[0]);
+	return rc;
+}
+
 int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *rec,
 			    struct sbx_err *err)
 {
 	_sbx_cleanup_free_ char *network = sbx_net_rec_get(rec, "network"), *ip = sbx_net_rec_get(rec, "ip"),
-				*veth = sbx_net_rec_get(rec, "veth");
-	char comment[256], buf[MNL_SOCKET_BUFFER_SIZE];
-	struct sbx_nl nl = { 0 };
+				*veth = sbx_net_rec_get(rec, "veth"), *nft = sbx_net_rec_get(rec, "nft");
+	char comment[256];
 	struct in_addr a;
 	int lockfd = -1, r = 0;
 	unsigned idx;
@@ -298,15 +388,10 @@ int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *
 	sbx_nft_comment(id, comment, sizeof(comment));
 	if (sbx_ipam_lock(state_root, &lockfd, err) < 0)
 		return -1;
-	if (sbx_nft_del(comment, err) < 0)
+	if (nft && sbx_nft_del(comment, err) < 0)
 		r = -1;
-	/* The veth pair dies with the container's netns; if that is still
-	 * alive (a failed create), remove our end, which removes both. */
-	if (veth && (idx = (unsigned)sbx_nl_link_index(veth)) && sbx_nl_open(&nl, err) == 0) {
-		if (sbx_nl_talk(&nl, sbx_nl_build_link_del(buf, idx)) < 0 && errno != ENODEV)
-			r = sbx_err_set(err, errno, "delete veth %s", veth);
-		sbx_nl_close(&nl);
-	}
+	if (veth && (idx = (unsigned)sbx_nl_link_index(veth)) && veth_delete(idx, veth, err) < 0)
+		r = -1;
 	if (network && ip && inet_pton(AF_INET, ip, &a) == 1 &&
 	    sbx_ipam_release(state_root, network, ntohl(a.s_addr)) < 0)
 		r = sbx_err_set(err, errno, "release lease %s of network %s", ip, network);

@@ -25,7 +25,7 @@ struct sbx_net_shared {
 	bool configure;          /* eth0 needs address + route (bridge) */
 	uint32_t addr, gateway;  /* host byte order */
 	unsigned prefix, mtu;
-	char ifname[16];
+	unsigned ifindex;        /* eth0's index in the container */
 };
 
 /* ---- rtnetlink (net_nl.c) ---- */
@@ -39,6 +39,12 @@ int sbx_nl_open(struct sbx_nl *nl, struct sbx_err *err);
 void sbx_nl_close(struct sbx_nl *nl);
 /* Send one request built in buf and wait for its ack (-1, errno set). */
 int sbx_nl_talk(struct sbx_nl *nl, struct nlmsghdr *nlh);
+/* Requests laid out one after the other in buf (len bytes), sent at once;
+ * -1 with errno of the first that failed, its position in *failed. */
+int sbx_nl_talk_batch(struct sbx_nl *nl, char *buf, size_t len, unsigned *failed);
+/* eth0's index in the container: the veth peer is created with it. */
+#define SBX_NL_PEER_IFINDEX 2
+#define SBX_NL_LO_IFINDEX 1   /* every network namespace's lo */
 
 /* Pure builders: each fills buf (MNL_SOCKET_BUFFER_SIZE) and returns the
  * header; the caller sets nlmsg_seq (sbx_nl_talk does). */
@@ -55,8 +61,17 @@ struct nlmsghdr *sbx_nl_build_default_route(char *buf, unsigned ifindex, uint32_
 
 /* Queries in the socket's netns. */
 int sbx_nl_link_index(const char *name);               /* 0: none */
-/* IFLA_INFO_KIND of a link ("bridge", "veth", "" for none). */
-int sbx_nl_link_kind(struct sbx_nl *nl, unsigned ifindex, char *kind, size_t len);
+/* One RTM_GETLINK: kind ("bridge", "veth", "" for none), flags, MTU,
+ * master, and for a link whose peer is in another network namespace
+ * (veth) that namespace's id here: -1 when it is being destroyed (the
+ * kernel assigns no id to a namespace nobody holds any more). */
+struct sbx_nl_linkinfo {
+	char kind[32];
+	unsigned flags, mtu, master;
+	bool has_link_netnsid;
+	int link_netnsid;
+};
+int sbx_nl_link_info(struct sbx_nl *nl, unsigned ifindex, struct sbx_nl_linkinfo *li);
 /* The interface of the IPv4 default route and its MTU (0/1500 if none). */
 int sbx_nl_uplink(struct sbx_nl *nl, unsigned *ifindex, unsigned *mtu, uint32_t *addr);
 /* Calls fn for every IPv4 route's destination (dst, prefix, oif). */
@@ -99,19 +114,33 @@ int sbx_ipam_release(const char *state_root, const char *network, uint32_t addr)
 /* ---- nftables (net_nft.c) ---- */
 
 #define SBX_NFT_TABLE "sbxrun"
+#define SBX_NFT_NET_TAG "sbxrun-net"
 
-struct sbx_nft_ctr {
-	const char *comment;     /* "sbxrun:<id>" (every rule carries it) */
-	uint32_t addr;           /* the container's address, host order */
+/* A network's own rules (masquerade, isolation from other networks). */
+struct sbx_nft_net {
+	const char *name;
 	const char *bridge;
+	uint32_t subnet;         /* host order */
+	unsigned prefix;
+};
+
+/* A container's rules: DNAT of its published ports. */
+struct sbx_nft_ctr {
+	const char *comment;     /* "sbxrun <id>" */
+	uint32_t addr;           /* the container's address, host order */
 	const struct sbx_publish *publish;
 	size_t n_publish;
 };
 
-/* Pure: build the batch (table, chains, the container's rules) into buf;
- * returns its length or -1 if it does not fit. */
-ssize_t sbx_nft_build_add(char *buf, size_t len, unsigned seq, const struct sbx_nft_ctr *c);
-int sbx_nft_add(const struct sbx_nft_ctr *c, struct sbx_err *err);
+/* Pure: the batch (table, chains, the network's rules if net, the
+ * container's if c) into buf; its length (*n_msgs messages to ack) or -1
+ * if it does not fit. */
+ssize_t sbx_nft_build_add(char *buf, size_t len, unsigned seq, const struct sbx_nft_net *net,
+			  const struct sbx_nft_ctr *c, unsigned *n_msgs);
+/* Make sure the rules of `net` exist (one dump; a commit only if they are
+ * missing) and add the container's DNAT rules (c may be NULL). */
+int sbx_nft_apply(const struct sbx_nft_net *net, const struct sbx_nft_ctr *c, struct sbx_err *err);
+void sbx_nft_net_comment(const char *network, char *buf, size_t len);
 /* Remove every rule whose comment is `comment`.  0 also if none/no table. */
 int sbx_nft_del(const char *comment, struct sbx_err *err);
 /* The container ID that published proto/host_port already (malloc'ed

@@ -60,6 +60,45 @@ int sbx_nl_talk(struct sbx_nl *nl, struct nlmsghdr *nlh)
 	}
 }
 
+int sbx_nl_talk_batch(struct sbx_nl *nl, char *buf, size_t len, unsigned *failed)
+{
+	char rb[MNL_SOCKET_BUFFER_SIZE];
+	unsigned first = nl->seq + 1, n = 0;
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left), n++) {
+		h->nlmsg_seq = ++nl->seq;
+		h->nlmsg_flags |= NLM_F_ACK;
+	}
+	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
+		return -1;
+	/* One ack per request, in order; rtnetlink goes on after an error,
+	 * so the first failure is the one reported. */
+	while (n > 0) {
+		ssize_t got = mnl_socket_recvfrom(nl->sock, rb, sizeof(rb));
+		int l;
+
+		if (got < 0)
+			return -1;
+		l = (int)got;
+		for (h = (struct nlmsghdr *)rb; mnl_nlmsg_ok(h, l); h = mnl_nlmsg_next(h, &l)) {
+			const struct nlmsgerr *e;
+			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq > nl->seq)
+				continue;
+			e = mnl_nlmsg_get_payload(h);
+			n--;
+			if (e->error) {
+				if (failed)
+					*failed = h->nlmsg_seq - first;
+				errno = -e->error;
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static struct nlmsghdr *put_link_hdr(char *buf, int type, unsigned flags, unsigned ifindex,
 				     struct ifinfomsg **out)
 {
@@ -113,6 +152,9 @@ struct nlmsghdr *sbx_nl_build_veth(char *buf, const char *host_name, unsigned ma
 	pi = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
 	peer = mnl_nlmsg_put_extra_header(nlh, sizeof(*peer));
 	peer->ifi_family = AF_UNSPEC;
+	/* A fixed index in the (new) container namespace, where only lo (1)
+	 * exists yet: the child then needs no lookup by name. */
+	peer->ifi_index = SBX_NL_PEER_IFINDEX;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
@@ -236,34 +278,42 @@ static int dump(struct sbx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 	}
 }
 
-struct kind_arg {
-	char *kind;
-	size_t len;
-};
-
-static int kind_cb(const struct nlmsghdr *nlh, void *data)
+static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct kind_arg *a = data;
+	struct sbx_nl_linkinfo *li = data;
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
 	struct nlattr *attr, *in;
 
+	li->flags = ifm->ifi_flags;
 	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg)) {
-		if (mnl_attr_get_type(attr) != IFLA_LINKINFO)
-			continue;
-		mnl_attr_for_each_nested(in, attr)
-			if (mnl_attr_get_type(in) == IFLA_INFO_KIND)
-				snprintf(a->kind, a->len, "%s", mnl_attr_get_str(in));
+		switch (mnl_attr_get_type(attr)) {
+		case IFLA_LINKINFO:
+			mnl_attr_for_each_nested(in, attr)
+				if (mnl_attr_get_type(in) == IFLA_INFO_KIND)
+					snprintf(li->kind, sizeof(li->kind), "%s", mnl_attr_get_str(in));
+			break;
+		case IFLA_MTU:
+			li->mtu = mnl_attr_get_u32(attr);
+			break;
+		case IFLA_MASTER:
+			li->master = mnl_attr_get_u32(attr);
+			break;
+		case IFLA_LINK_NETNSID:
+			li->has_link_netnsid = true;
+			li->link_netnsid = (int32_t)mnl_attr_get_u32(attr);
+			break;
+		}
 	}
 	return MNL_CB_OK;
 }
 
-int sbx_nl_link_kind(struct sbx_nl *nl, unsigned ifindex, char *kind, size_t len)
+int sbx_nl_link_info(struct sbx_nl *nl, unsigned ifindex, struct sbx_nl_linkinfo *li)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = put_link_hdr(buf, RTM_GETLINK, 0, ifindex, NULL);
-	struct kind_arg a = { kind, len };
 
-	kind[0] = '\0';
-	return dump(nl, nlh, kind_cb, &a);
+	memset(li, 0, sizeof(*li));
+	return dump(nl, nlh, link_cb, li);
 }
 
 struct route_arg {
@@ -311,21 +361,6 @@ int sbx_nl_routes(struct sbx_nl *nl, int (*fn)(uint32_t dst, unsigned prefix, un
 	if (dump(nl, nlh, route_cb, &a) < 0)
 		return -1;
 	return a.r;
-}
-
-struct mtu_arg {
-	unsigned mtu;
-};
-
-static int mtu_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct mtu_arg *a = data;
-	struct nlattr *attr;
-
-	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg))
-		if (mnl_attr_get_type(attr) == IFLA_MTU)
-			a->mtu = mnl_attr_get_u32(attr);
-	return MNL_CB_OK;
 }
 
 static int find_default(uint32_t dst, unsigned prefix, unsigned oif, void *arg)
@@ -383,10 +418,8 @@ static int addr_dump(struct sbx_nl *nl, struct addr_arg *a)
 
 int sbx_nl_uplink(struct sbx_nl *nl, unsigned *ifindex, unsigned *mtu, uint32_t *addr)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mtu_arg m = { 0 };
+	struct sbx_nl_linkinfo li;
 	struct addr_arg a = { .first_only = true };
-	struct nlmsghdr *nlh;
 
 	*ifindex = 0;
 	*mtu = 1500;
@@ -396,11 +429,10 @@ int sbx_nl_uplink(struct sbx_nl *nl, unsigned *ifindex, unsigned *mtu, uint32_t 
 		return -1;
 	if (!*ifindex)
 		return 0;
-	nlh = put_link_hdr(buf, RTM_GETLINK, 0, *ifindex, NULL);
-	if (dump(nl, nlh, mtu_cb, &m) < 0)
+	if (sbx_nl_link_info(nl, *ifindex, &li) < 0)
 		return -1;
-	if (m.mtu >= 576)
-		*mtu = m.mtu;
+	if (li.mtu >= 576)
+		*mtu = li.mtu;
 	if (addr) {
 		a.ifindex = *ifindex;
 		if (addr_dump(nl, &a) < 0)

@@ -169,9 +169,11 @@ END_TEST
 START_TEST(nft_batch)
 {
 	struct sbx_publish p[2] = { { 0, 8080, 80, IPPROTO_TCP }, { 0, 53, 53, IPPROTO_UDP } };
-	struct sbx_nft_ctr c = { "sbxrun web1", 0x0a580002, "sbx0", p, 2 };
+	struct sbx_nft_net net = { "sbx0", "sbx0", 0x0a580000, 16 };
+	struct sbx_nft_ctr c = { "sbxrun web1", 0x0a580002, p, 2 };
 	char buf[65536], small[1024], comment[256];
-	ssize_t n = sbx_nft_build_add(buf, sizeof(buf), 1, &c);
+	unsigned n_msgs = 0;
+	ssize_t n = sbx_nft_build_add(buf, sizeof(buf), 1, &net, &c, &n_msgs);
 	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
 	int left = (int)n, msgs = 0;
 
@@ -180,11 +182,22 @@ START_TEST(nft_batch)
 		msgs++;
 	/* begin + table + 4 chains + masquerade + forward + 2*2 DNAT + end */
 	ck_assert_int_eq(msgs, 13);
+	ck_assert_uint_eq(n_msgs, 11);
 	ck_assert(memmem(buf, (size_t)n, "sbxrun web1 tcp/8080", 20) != NULL);
 	ck_assert(memmem(buf, (size_t)n, "sbxrun web1 udp/53", 18) != NULL);
-	ck_assert_int_eq(sbx_nft_build_add(small, sizeof(small), 1, &c), -1);
+	ck_assert(memmem(buf, (size_t)n, "sbxrun-net sbx0", 15) != NULL);
+	/* A container without published ports on a network whose rules
+	 * exist: table and chains only (no rule carries its ID). */
+	c.n_publish = 0;
+	n = sbx_nft_build_add(buf, sizeof(buf), 1, NULL, &c, &n_msgs);
+	ck_assert_uint_eq(n_msgs, 5);
+	ck_assert(memmem(buf, (size_t)n, "web1", 4) == NULL);
+	c.n_publish = 2;
+	ck_assert_int_eq(sbx_nft_build_add(small, sizeof(small), 1, &net, &c, NULL), -1);
 	sbx_nft_comment("short", comment, sizeof(comment));
 	ck_assert_str_eq(comment, "sbxrun short");
+	sbx_nft_net_comment("web", comment, sizeof(comment));
+	ck_assert_str_eq(comment, "sbxrun-net web");
 	{
 		char id[300];
 		memset(id, 'a', sizeof(id) - 1);
