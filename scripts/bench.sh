@@ -6,13 +6,17 @@
 #   runc; expected to fail on a hybrid cgroup v1/v2 host: its error is
 #   recorded in the report, never hidden), and bare
 #   `unshare -fpnimu --mount-proc /bin/true` as the lower bound.
-# Writes $BENCH_OUT/bench.{json,md} and docs/performance.md.
 # Also `exec /bin/true` into a running container (rootful, rootless).
 #   SBX_BASELINE=/path/to/sbxrun: the sbxrun rows again for that binary, in
 #   the same hyperfine run (before/after comparisons; use BENCH_REPORT=...
 #   to keep docs/performance.md as it is)
+# Then the network modes (scripts/bench-net.sh, inside a network namespace
+# made for it: none, bridge, user with pasta, user with slirp4netns).
+# Writes $BENCH_OUT/bench.{json,md}, $BENCH_OUT/net.json and
+# docs/performance.md.
 #   RUNS=N (default 50, >= 50 for the published numbers)  WARMUP=N (default 5)
 #   ROUNDS=N (default 3): rounds of all commands; medians over rounds
+#   NET=0: skip the network rows
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +25,7 @@ SBXRUN=${SBXRUN:-$top/build/sbxrun}
 RUNS=${RUNS:-50}
 WARMUP=${WARMUP:-5}
 ROUNDS=${ROUNDS:-3}
+NET=${NET:-1}
 BENCH_OUT=${BENCH_OUT:-$top/build/bench}
 report=${BENCH_REPORT:-$top/docs/performance.md}
 
@@ -146,6 +151,26 @@ jq -s '(map(.results) | transpose | map({command: .[0].command,
 	"$BENCH_OUT"/bench.[0-9]*.json >"$BENCH_OUT/bench.json"
 cp "$BENCH_OUT/bench.$ROUNDS.md" "$BENCH_OUT/bench.md"
 
+# Network modes: same bundle, one annotation apart, inside their own
+# network namespace (bench-net.sh refuses to run in the machine's).
+if [ "$NET" = 1 ]; then
+	for m in none bridge pasta slirp; do
+		cp -a "$work/sbx" "$work/net-$m"
+		case $m in
+		none) ann=none ;; bridge) ann=bridge ;; pasta) ann=user:pasta ;; slirp) ann=user:slirp4netns ;;
+		esac
+		new=$(jq --arg m "$ann" '.annotations["run.sbx.net.mode"] = $m' "$work/net-$m/config.json")
+		printf '%s\n' "$new" >"$work/net-$m/config.json"
+	done
+	unshare -n env SBXRUN="$SBXRUN" WORK="$work" BENCH_OUT="$BENCH_OUT" RUNS="$RUNS" WARMUP="$WARMUP" \
+		ROUNDS="$ROUNDS" "$here/bench-net.sh"
+	jq -s '(map(.results) | transpose | map({command: .[0].command,
+		medians: map(.median),
+		median: (map(.median) | sort | .[(length / 2 | floor)])})) as $m
+	       | .[-1] | .results |= [ .[] as $r | $r + ($m[] | select(.command == $r.command) | {median, round_medians: .medians}) ]' \
+		"$BENCH_OUT"/net.[0-9]*.json >"$BENCH_OUT/net.json"
+fi
+
 # --- report ---------------------------------------------------------------
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$BENCH_OUT/bench.json"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f", s * 1000 }'; }
@@ -222,6 +247,49 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 	echo "- Between runs on this shared 2-core VM the same command's median moves by up to 40%"
 	echo "  (see the round medians): compare rows of one run, not numbers across runs."
 	echo
+	if [ "$NET" = 1 ]; then
+		echo "## Network modes"
+		echo
+		echo "\`sbxrun run\` of the same bundle (\`/bin/true\`) with \`run.sbx.net.mode\` set, as root,"
+		echo "inside a network namespace made for the measurement (scripts/bench-net.sh: an uplink"
+		echo "with a default route to a second namespace standing for the outside; the bridge,"
+		echo "its nft table and the helpers live and die there)."
+		echo
+		echo "| Mode | Median (ms) | Added to \`none\` (ms) | Target | round medians (ms) |"
+		echo "|---|---:|---:|---|---|"
+		nm=$(jq -r '.results[] | select(.command == "none") | .median' "$BENCH_OUT/net.json")
+		jq -r '.results[] | [.command, .median, (.round_medians | map(. * 1000 | . * 100 | round / 100 | tostring) | join(" / "))] | @tsv' "$BENCH_OUT/net.json" |
+		while IFS=$'\t' read -r name med rounds; do
+			add=$(awk -v a="$med" -v b="$nm" 'BEGIN{printf "%+.2f", (a-b)*1000}')
+			case $name in
+			bridge) tgt="<= +3 ms: $(awk -v a="$med" -v b="$nm" 'BEGIN{print ((a-b)*1000 <= 3) ? "met" : "NOT met"}')" ;;
+			"user (pasta)") tgt="<= +30 ms: $(awk -v a="$med" -v b="$nm" 'BEGIN{print ((a-b)*1000 <= 30) ? "met" : "NOT met"}')" ;;
+			*) tgt="" ;;
+			esac
+			[ "$name" = none ] && add="" 
+			echo "| $name | $(ms "$med") | $add | $tgt | $rounds |"
+		done
+		echo
+		echo "Where the time goes (profiled with \`sbxrun --debug --log F --log-format json\`, strace -f -T"
+		echo "and hyperfine; docs/networking.md \"Cost\" has the design):"
+		echo
+		echo "- bridge: the veth pair, an address lease, a few netlink requests (~1-2 ms), and the"
+		echo "  kernel's destruction of the container's namespace with its veth end. Two waits for RCU"
+		echo "  grace periods (10-20 ms each here) are kept off the path: a container without"
+		echo "  \`--publish\` commits nothing to nftables (its network's rules exist; releasing a"
+		echo "  netlink socket after a commit waits for the kernel's deferred free), and the veth"
+		echo "  delete is sent by a short-lived child that \`delete\` does not wait for once the"
+		echo "  host end is unlisted. Before these changes bridge added ~40 ms (nft commit + socket"
+		echo "  release twice, synchronous veth delete, an fsync of the network record)."
+		echo "- user (pasta): pasta's own start (two execs, socket pools in both namespaces, interface"
+		echo "  configuration; ~20-30 ms here) and exit (the kernel unregisters its tap device, RCU"
+		echo "  grace periods: ~20-45 ms here), which \`delete\` waits for so that published ports are"
+		echo "  free when it returns. sbxrun's own part (keeper forks, record, /etc files) is ~2 ms."
+		echo "  Deleting the tap from a separate process first did not shorten pasta's exit (its"
+		echo "  close then waits for the same grace period) and was dropped."
+		echo "- user (slirp4netns): starts faster than pasta (no socket pools), same kind of exit."
+		echo
+	fi
 	echo "## Full hyperfine table"
 	echo
 	cat "$BENCH_OUT/bench.md"

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -331,6 +332,8 @@ static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
 		struct sbx_nl nl = { 0 };
 		struct sbx_err e;
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC), res = 0;
+
+		prctl(PR_SET_NAME, "sbxrun-vethdel"); /* named for what it waits for */
 
 		/* Hold nothing of the caller's but the pipe: no stdio (a
 		 * reader of our caller's output must not wait for us), no

@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 
 #define MSG_ROOM 2048  /* generous upper bound of one message */
 
@@ -423,6 +424,7 @@ static void close_after_commit(struct mnl_socket *nl)
 		char x;
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+		prctl(PR_SET_NAME, "sbxrun-nftrel"); /* named for what it waits for */
 		/* Nothing of the caller's but the socket and the pipe (no
 		 * stdio, lock or state fd). */
 		if (null >= 0) {
