@@ -100,10 +100,18 @@ int sbx_cfg_parse_net(struct cfg_ctx *c, struct sbx_config *cfg)
 			 sbx_net_mode_name(n->mode));
 		return ann_fail(c, SBX_NET_ANN_PUBLISH, why);
 	}
-	if ((name || subnet || icc) && n->mode != SBX_NET_BRIDGE) {
+	if ((name || subnet || icc) && n->mode != SBX_NET_BRIDGE && n->mode != SBX_NET_USER) {
 		const char *k = name ? SBX_NET_ANN_NAME : subnet ? SBX_NET_ANN_SUBNET : SBX_NET_ANN_ICC;
-		snprintf(why, sizeof(why), "needs network mode bridge, not %s", sbx_net_mode_name(n->mode));
+		snprintf(why, sizeof(why), "needs network mode bridge, or user with %s, not %s",
+			 SBX_NET_ANN_NAME, sbx_net_mode_name(n->mode));
 		return ann_fail(c, k, why);
+	}
+	/* user without a name is the container's own pasta/slirp4netns:
+	 * there is no network for a subnet or icc to describe. */
+	if ((subnet || icc) && n->mode == SBX_NET_USER && !name) {
+		snprintf(why, sizeof(why), "needs %s with network mode user (a user-defined network)",
+			 SBX_NET_ANN_NAME);
+		return ann_fail(c, subnet ? SBX_NET_ANN_SUBNET : SBX_NET_ANN_ICC, why);
 	}
 	return 0;
 }

@@ -475,7 +475,7 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 	ro.new_cgroupns = (c->new_flags & CLONE_NEWCGROUP) != 0;
 	ro.no_pivot = c->opts->no_pivot;
 	if (sbx_net_compile(cfg, c->opts->id, c->opts->state_root, !host_root,
-			    (c->new_flags & CLONE_NEWNET) != 0, &c->net, err) < 0)
+			    (c->new_flags & CLONE_NEWNET) != 0, c->new_userns, &c->net, err) < 0)
 		return -1;
 	ro.extra_mounts = c->net.etc_mounts;
 	ro.n_extra_mounts = c->net.n_etc_mounts;
@@ -749,6 +749,10 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 		goto out;
 	}
 	if (sbx_cgroup_prepare(c.cgroup, &cgpath, err) < 0) {
+		r = -SBX_EXIT_SETUP_FAILED;
+		goto out;
+	}
+	if (sbx_net_prepare(&c.net, err) < 0) { /* a rootless user-defined network joins its user ns */
 		r = -SBX_EXIT_SETUP_FAILED;
 		goto out;
 	}

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,11 +137,26 @@ bool sbx_userns_is_initial(void)
 	return cached;
 }
 
+/* CAP_SETUID and CAP_SETGID in our user namespace (the parent of the one
+ * being mapped)?  Then we may write any mapping of ids that exist here
+ * ourselves, and newuidmap (setuid root, powerless in a user namespace
+ * that does not map root) is not needed.  That is sbxrun after joining the
+ * per-user namespace of a rootless user-defined network (net_rootless.c). */
+static bool have_setid_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	return (d[0].effective & (1u << CAP_SETUID)) && (d[0].effective & (1u << CAP_SETGID));
+}
+
 int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct sbx_err *err)
 {
 	char path[64];
 
-	if (plan->use_helpers) {
+	if (plan->use_helpers && !have_setid_caps()) {
 		if (run_helper("newuidmap", pid, plan->uid, plan->n_uid, err) < 0 ||
 		    run_helper("newgidmap", pid, plan->gid, plan->n_gid, err) < 0)
 			return sbx_err_prefix(err, "user namespace id mapping");

@@ -155,12 +155,14 @@ static int check_rootless_ports(const struct sbx_config *cfg, struct sbx_err *er
 }
 
 int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *state_root,
-		    bool rootless, bool new_netns, struct sbx_net_plan *plan, struct sbx_err *err)
+		    bool rootless, bool new_netns, bool new_userns, struct sbx_net_plan *plan,
+		    struct sbx_err *err)
 {
 	const struct sbx_net_config *nc = &cfg->net;
 	const struct sbx_namespace *ns = sbx_config_ns(cfg, SBX_NS_NETWORK);
 
 	memset(plan, 0, sizeof(*plan));
+	plan->rnet_users_fd = -1;
 	plan->cfg = cfg;
 	plan->id = id;
 	plan->mode = nc->mode;
@@ -190,7 +192,23 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 			snprintf(plan->bridge, sizeof(plan->bridge), "%s", name);
 		else
 			snprintf(plan->bridge, sizeof(plan->bridge), "sbx-%s", name);
-	} else if (nc->mode == SBX_NET_USER) {
+	} else if (nc->mode == SBX_NET_USER && nc->name) {
+		/* A rootless user-defined network (net_rootless.c): a bridge
+		 * in the per-user network namespace, whose own uplink is the
+		 * helper. */
+		if (!rootless)
+			return sbx_err_set(err, 0,
+					   "config.json: annotations.%s: a user-defined network with mode user is for rootless callers; as root use mode bridge (`sbxrun spec --net bridge --net-name %s`)",
+					   SBX_NET_ANN_NAME, nc->name);
+		if (!new_userns)
+			return sbx_err_set(err, 0,
+					   "config.json: annotations.%s: a rootless user-defined network needs the container to have its own user namespace (linux.namespaces: {\"type\": \"user\"})",
+					   SBX_NET_ANN_NAME);
+		plan->rnet = true;
+		snprintf(plan->network, sizeof(plan->network), "%s", nc->name);
+		snprintf(plan->bridge, sizeof(plan->bridge), "sbx-%s", nc->name);
+	}
+	if (nc->mode == SBX_NET_USER) {
 		if (sbx_net_find_helper(nc->helper, &plan->helper, plan->helper_path,
 					sizeof(plan->helper_path), err) < 0)
 			return -1;
@@ -209,7 +227,7 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 		add_etc_mount(plan, "/etc/hostname", "etc-hostname");
 		add_etc_mount(plan, "/etc/resolv.conf", "etc-resolv.conf");
 	}
-	if (nc->mode == SBX_NET_BRIDGE) {
+	if (nc->mode == SBX_NET_BRIDGE || plan->rnet) {
 		/* Shared with init across the clone: the parent writes the
 		 * lease here before GO, init reads it after GO. */
 		void *p = mmap(NULL, sizeof(struct sbx_net_shared), PROT_READ | PROT_WRITE,
@@ -231,19 +249,60 @@ void sbx_net_plan_free(struct sbx_net_plan *plan)
 	if (plan->shared)
 		munmap(plan->shared, sizeof(struct sbx_net_shared));
 	plan->shared = NULL;
+	if (plan->rnet_users_fd >= 0) {
+		close(plan->rnet_users_fd);
+		plan->rnet_users_fd = -1;
+		/* Joined, but no container record came of it: let the
+		 * per-user namespace go if nobody else uses it. */
+		if (!plan->applied)
+			sbx_rnet_release(plan->state_root);
+	}
+}
+
+int sbx_net_prepare(struct sbx_net_plan *plan, struct sbx_err *err)
+{
+	if (!plan->rnet)
+		return 0;
+	if (sbx_rnet_prepare(plan, err) < 0)
+		return sbx_err_prefix(err, "network");
+	return 0;
+}
+
+/* In the per-user network namespace (a child of ours, net_rootless.c). */
+struct rnet_apply {
+	struct sbx_net_plan *plan;
+	pid_t init;
+};
+
+static int rnet_bridge_apply(void *arg, struct sbx_err *err)
+{
+	struct rnet_apply *a = arg;
+	return sbx_net_bridge_apply(a->plan, a->init, err);
 }
 
 /* ---- apply ---- */
 
 int sbx_net_apply_parent(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
 {
+	const struct sbx_config *cfg = plan->cfg;
 	struct sbx_err e2;
 
 	if (!plan->state_root)
 		return 0;
 	if (plan->mode == SBX_NET_BRIDGE && sbx_net_bridge_apply(plan, init, err) < 0)
 		goto fail;
-	if (plan->mode == SBX_NET_USER || plan->cfg->linux.n_net_devices) {
+	if (plan->rnet) {
+		struct rnet_apply a = { plan, init };
+		/* The record is written in the child: from here on teardown
+		 * has something to find. */
+		plan->applied = true;
+		int r = sbx_rnet_in_ns(plan->state_root, rnet_bridge_apply, &a, err);
+		if (r == 1)
+			sbx_err_set(err, ESRCH, "the per-user network namespace of \"%s\" is gone", plan->network);
+		if (r != 0)
+			goto fail;
+	}
+	if ((plan->mode == SBX_NET_USER && (!plan->rnet || cfg->net.n_publish)) || cfg->linux.n_net_devices) {
 		plan->applied = true;
 		if (sbx_net_user_apply(plan, init, err) < 0)
 			goto fail;
@@ -290,9 +349,20 @@ int sbx_net_apply_child(const struct sbx_net_plan *plan, struct sbx_err *err)
 	return r;
 }
 
+struct rnet_teardown {
+	const char *state_root, *id, *rec;
+};
+
+static int rnet_bridge_teardown(void *arg, struct sbx_err *err)
+{
+	struct rnet_teardown *t = arg;
+	return sbx_net_bridge_teardown(t->state_root, t->id, t->rec, true, err);
+}
+
 int sbx_net_teardown(const char *state_root, const char *id, struct sbx_err *err)
 {
-	_sbx_cleanup_free_ char *rec = NULL, *mode = NULL;
+	_sbx_cleanup_free_ char *rec = NULL, *mode = NULL, *netns = NULL;
+	bool rootless_ns;
 	int r = 0;
 
 	if (!state_root || !id)
@@ -301,13 +371,29 @@ int sbx_net_teardown(const char *state_root, const char *id, struct sbx_err *err
 	if (!rec)
 		return 0;
 	mode = sbx_net_rec_get(rec, "mode");
+	netns = sbx_net_rec_get(rec, "netns");
+	rootless_ns = netns && !strcmp(netns, "rootless");
 	/* The keeper first: it gives linux.netDevices back and stops the
-	 * helper. */
+	 * helper or the published ports' relay. */
 	if (sbx_net_keeper_stop(rec, err) < 0)
 		r = -1;
-	if (mode && !strcmp(mode, "bridge") && sbx_net_bridge_teardown(state_root, id, rec, err) < 0)
-		r = -1;
+	if (mode && !strcmp(mode, "bridge")) {
+		if (rootless_ns) {
+			struct rnet_teardown t = { state_root, id, rec };
+			int x = sbx_rnet_in_ns(state_root, rnet_bridge_teardown, &t, err);
+			/* Namespace gone (its links and rules with it): the
+			 * lease files are all that is left. */
+			if (x == 1)
+				x = sbx_net_bridge_teardown(state_root, id, rec, false, err);
+			if (x < 0)
+				r = -1;
+		} else if (sbx_net_bridge_teardown(state_root, id, rec, true, err) < 0) {
+			r = -1;
+		}
+	}
 	if (r == 0)
 		sbx_net_rec_remove(state_root, id);
+	if (r == 0 && rootless_ns)
+		sbx_rnet_release(state_root);
 	return r < 0 ? sbx_err_prefix(err, "network teardown of \"%s\"", id) : 0;
 }

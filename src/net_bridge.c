@@ -234,6 +234,9 @@ int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 	char buf[MNL_SOCKET_BUFFER_SIZE], veth[16], comment[256], ip[INET_ADDRSTRLEN];
 	_sbx_cleanup_free_ char *text = NULL;
 	unsigned bridge_idx, uplink, mtu, vidx;
+	/* A rootless user-defined network publishes through the keeper's
+	 * relay on the host (net_proxy.c), not DNAT in its namespace. */
+	size_t n_dnat = plan->rnet ? 0 : nc->n_publish;
 	uint32_t addr = 0;
 	int lockfd = -1, r = -1;
 
@@ -251,13 +254,13 @@ int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 	if (sbx_ipam_lock(plan->state_root, &lockfd, err) < 0)
 		goto out;
 	bridge_idx = (unsigned)sbx_nl_link_index(plan->bridge);
-	if (network_record(&nl, plan, bridge_idx, &rec, err) < 0 || check_ports(plan, err) < 0)
+	if (network_record(&nl, plan, bridge_idx, &rec, err) < 0 || (n_dnat && check_ports(plan, err) < 0))
 		goto out;
 	if (sbx_ipam_lease(plan->state_root, &rec, plan->id, &addr, err) < 0)
 		goto out;
 	/* nft=1: the container has DNAT rules of its own (--publish). */
-	text = sbx_xasprintf("mode=bridge\nnetwork=%s\nip=%s\nveth=%s\n%s", plan->network, ipstr(addr, ip), veth,
-			     nc->n_publish ? "nft=1\n" : "");
+	text = sbx_xasprintf("mode=bridge\nnetwork=%s\nip=%s\nveth=%s\n%s%s", plan->network, ipstr(addr, ip), veth,
+			     n_dnat ? "nft=1\n" : "", plan->rnet ? "netns=rootless\n" : "");
 	if (sbx_net_rec_write(plan->state_root, plan->id, text, err) < 0) {
 		sbx_ipam_release(plan->state_root, plan->network, addr);
 		goto out;
@@ -281,7 +284,7 @@ int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 		struct sbx_nft_net n = { .name = plan->network, .bridge = plan->bridge,
 					 .subnet = rec.subnet, .prefix = rec.prefix };
 		struct sbx_nft_ctr c = { .comment = comment, .addr = addr,
-					 .publish = nc->publish, .n_publish = nc->n_publish };
+					 .publish = nc->publish, .n_publish = n_dnat };
 		if (sbx_nft_apply(&n, &c, err) < 0)
 			goto out;
 	}
@@ -378,7 +381,7 @@ static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
 	return rc;
 }
 
-int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *rec,
+int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *rec, bool in_ns,
 			    struct sbx_err *err)
 {
 	_sbx_cleanup_free_ char *network = sbx_net_rec_get(rec, "network"), *ip = sbx_net_rec_get(rec, "ip"),
@@ -391,9 +394,9 @@ int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *
 	sbx_nft_comment(id, comment, sizeof(comment));
 	if (sbx_ipam_lock(state_root, &lockfd, err) < 0)
 		return -1;
-	if (nft && sbx_nft_del(comment, err) < 0)
+	if (in_ns && nft && sbx_nft_del(comment, err) < 0)
 		r = -1;
-	if (veth && (idx = (unsigned)sbx_nl_link_index(veth)) && veth_delete(idx, veth, err) < 0)
+	if (in_ns && veth && (idx = (unsigned)sbx_nl_link_index(veth)) && veth_delete(idx, veth, err) < 0)
 		r = -1;
 	if (network && ip && inet_pton(AF_INET, ip, &a) == 1 &&
 	    sbx_ipam_release(state_root, network, ntohl(a.s_addr)) < 0)

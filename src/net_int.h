@@ -172,16 +172,77 @@ char *sbx_net_dir(const char *state_root, const char *sub);
 /* ---- modes ---- */
 
 int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err);
-int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *rec,
+/* in_ns: the namespace the record's links and rules are in is ours now
+ * (false: it is gone, only the lease is left to release). */
+int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *rec, bool in_ns,
 			    struct sbx_err *err);
 /* Moves linux.netDevices in; starts the keeper (returns them, supervises
- * the user-mode helper) when needed. */
+ * the user-mode helper, proxies the published ports of a rootless
+ * user-defined network) when needed. */
 int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err);
 int sbx_net_devices_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err);
 int sbx_net_keeper_stop(const char *rec, struct sbx_err *err);
 /* Find pasta / slirp4netns in PATH; "" if not. */
 int sbx_net_find_helper(enum sbx_net_helper want, enum sbx_net_helper *got, char *path, size_t len,
 			struct sbx_err *err);
+
+/* ---- the helpers (net_helper.c) ---- */
+
+struct sbx_helper_spec {
+	enum sbx_net_helper kind;          /* PASTA or SLIRP4NETNS */
+	const char *path;
+	const char *dir;                   /* cwd; log, ready FIFO, API socket */
+	int netns_fd;                      /* the target network namespace */
+	int userns_fd;                     /* its user namespace, -1: ours */
+	const char *ifname;                /* the tap made there */
+	const struct sbx_publish *publish; /* host ports forwarded into it */
+	size_t n_publish;
+};
+
+struct sbx_helper {
+	pid_t pid;
+	int pidfd;
+	int exit_w;                        /* slirp4netns --exit-fd: our end */
+};
+
+/* Start the helper as our child (PDEATHSIG) and wait until it is ready;
+ * -1 with the reason (its log's first line) in `why`. */
+int sbx_helper_start(const struct sbx_helper_spec *s, struct sbx_helper *h, char *why, size_t wlen);
+int sbx_helper_slirp_publish(const struct sbx_helper_spec *s, char *why, size_t wlen);
+void sbx_helper_stop(struct sbx_helper *h);
+/* Close every fd from 3 up but keep[] (sorted ascending). */
+void sbx_net_keep_only(const int *keep, size_t n);
+void sbx_net_stdio_devnull(int err_fd);
+int sbx_net_pidfd_open(pid_t pid);
+
+/* ---- rootless user-defined networks (net_rootless.c) ---- */
+
+/* Make sure the per-user network namespace runs (start it under the
+ * network lock if not), then join its user namespace: the container's
+ * user namespace is then made inside it.  Holds the "users" lock (shared)
+ * in plan->rnet_users_fd so the namespace is not stopped meanwhile. */
+int sbx_rnet_prepare(struct sbx_net_plan *plan, struct sbx_err *err);
+/* Run fn(arg) in a child inside the per-user namespaces (joins the user
+ * namespace too if the caller is not in it).  1 (not run) when they do not
+ * exist any more. */
+int sbx_rnet_in_ns(const char *state_root, int (*fn)(void *arg, struct sbx_err *err), void *arg,
+		   struct sbx_err *err);
+/* The per-user network namespace's fd (for the keeper's proxy). */
+int sbx_rnet_open_netns(const char *state_root, struct sbx_err *err);
+/* Stop it when no container uses it any more (takes the network lock). */
+void sbx_rnet_release(const char *state_root);
+
+/* ---- published ports of a rootless user-defined network (net_proxy.c) ---- */
+
+struct sbx_proxy;
+/* Listen on the host ports (in the caller's network namespace). */
+struct sbx_proxy *sbx_proxy_listen(const struct sbx_publish *p, size_t n, uint32_t ctr_addr, char *why,
+				   size_t wlen);
+/* Serve until one of stop_fds[] is readable; new connections to the
+ * container are made in the network namespace the caller is in then. */
+void sbx_proxy_run(struct sbx_proxy *px, const int *stop_fds, size_t n_stop);
+/* Its listening fds (to keep across a close of everything else). */
+size_t sbx_proxy_fds(const struct sbx_proxy *px, int *fds, size_t max);
 
 /* A hash for names derived from IDs (veth, record keys). */
 uint64_t sbx_net_hash(const char *s);

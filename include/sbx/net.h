@@ -80,13 +80,24 @@ struct sbx_net_plan {
 	char *etc_dir;            /* <state root>/<id>/net (malloc'ed) */
 	struct sbx_net_shared *shared; /* MAP_SHARED page, or NULL */
 	bool applied;             /* apply_parent ran (teardown on failure) */
+	/* user mode with a name: a rootless user-defined network (a bridge
+	 * in the per-user network namespace, net_rootless.c) */
+	bool rnet;
+	int rnet_users_fd;        /* shared lock: "a container is being made" */
 };
 
 /* Parent, before clone.  Checks everything that can be checked without
  * touching the system (and finds the helper binary for user mode). */
 int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *state_root,
-		    bool rootless, bool new_netns, struct sbx_net_plan *plan, struct sbx_err *err);
+		    bool rootless, bool new_netns, bool new_userns, struct sbx_net_plan *plan,
+		    struct sbx_err *err);
 void sbx_net_plan_free(struct sbx_net_plan *plan);
+
+/* Parent, before the container's first process is made: a rootless
+ * user-defined network joins the per-user user namespace here (starting
+ * it if needed), so that the container's user namespace is made inside
+ * it.  Nothing for the other modes. */
+int sbx_net_prepare(struct sbx_net_plan *plan, struct sbx_err *err);
 
 /* Parent, after clone: init's pid is known, its namespaces exist, it waits
  * for GO.  On failure everything it created is removed again. */

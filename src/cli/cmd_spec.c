@@ -116,8 +116,10 @@ int sbx_cmd_spec(const struct sbx_global_opts *g, int argc, char **argv)
 				     net);
 	if (publish && mode != SBX_NET_BRIDGE && mode != SBX_NET_USER)
 		return sbx_cli_usage("spec", "--publish needs --net bridge or --net user");
-	if ((net_name || icc || subnet) && mode != SBX_NET_BRIDGE)
-		return sbx_cli_usage("spec", "--net-name, --subnet and --icc need --net bridge");
+	if ((net_name || icc || subnet) && mode != SBX_NET_BRIDGE && mode != SBX_NET_USER)
+		return sbx_cli_usage("spec", "--net-name, --subnet and --icc need --net bridge or --net user");
+	if ((icc || subnet) && mode == SBX_NET_USER && !net_name)
+		return sbx_cli_usage("spec", "--subnet and --icc need --net-name with --net user (a user-defined network)");
 	if (mode == SBX_NET_HOST)
 		sbx_warn("spec: --net host is the least isolated network mode: the container shares every interface, port and firewall rule of the host's network namespace");
 	if (net)

@@ -106,6 +106,16 @@ START_TEST(config_annotations)
 	ck_assert_str_eq(err.msg, "config.json: annotations.run.sbx.net.publish: publishing ports needs network mode bridge or user, not none");
 	ck_assert_int_eq(parse("{\"run.sbx.net.mode\": \"bridge\", \"run.sbx.net.icc\": \"no\"}", &cfg, &err), -1);
 	ck_assert_str_eq(err.msg, "config.json: annotations.run.sbx.net.icc: must be \"true\" or \"false\", got \"no\"");
+	/* user with a name: a rootless user-defined network */
+	ck_assert_int_eq(parse("{\"run.sbx.net.mode\": \"user\", \"run.sbx.net.name\": \"lan\", \"run.sbx.net.icc\": \"false\"}",
+			       &cfg, &err), 0);
+	ck_assert_int_eq(cfg->net.mode, SBX_NET_USER);
+	ck_assert_str_eq(cfg->net.name, "lan");
+	sbx_config_free(cfg);
+	ck_assert_int_eq(parse("{\"run.sbx.net.mode\": \"user\", \"run.sbx.net.subnet\": \"10.90.0.0/24\"}", &cfg, &err), -1);
+	ck_assert_str_eq(err.msg, "config.json: annotations.run.sbx.net.subnet: needs run.sbx.net.name with network mode user (a user-defined network)");
+	ck_assert_int_eq(parse("{\"run.sbx.net.mode\": \"none\", \"run.sbx.net.name\": \"lan\"}", &cfg, &err), -1);
+	ck_assert_str_eq(err.msg, "config.json: annotations.run.sbx.net.name: needs network mode bridge, or user with run.sbx.net.name, not none");
 }
 END_TEST
 

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The user-mode network helpers, pasta (package passt) and slirp4netns:
+ * finding them, starting one for a target network namespace, adding
+ * slirp4netns's port forwards, stopping it.  Used by the container's keeper
+ * (user mode, net_user.c) and by the supervisor of the per-user network
+ * namespace (user-defined rootless networks, net_rootless.c).
+ *
+ * The helper is a child of the calling process with PR_SET_PDEATHSIG
+ * SIGKILL (slirp4netns also has its --exit-fd), so it never outlives that
+ * process.  Readiness: pasta writes its --pid file (a FIFO here),
+ * slirp4netns writes to --ready-fd.
+ */
+#include "net_int.h"
+#include "sbx/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define HELPER_READY_MS 10000
+
+static bool find_in_path(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *save = NULL, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", d, name);
+		if (access(out, X_OK) == 0)
+			return true;
+	}
+	out[0] = '\0';
+	return false;
+}
+
+int sbx_net_find_helper(enum sbx_net_helper want, enum sbx_net_helper *got, char *path, size_t len,
+			struct sbx_err *err)
+{
+	if (want != SBX_NET_HELPER_SLIRP4NETNS && find_in_path("pasta", path, len)) {
+		*got = SBX_NET_HELPER_PASTA;
+		return 0;
+	}
+	if (want != SBX_NET_HELPER_PASTA && find_in_path("slirp4netns", path, len)) {
+		*got = SBX_NET_HELPER_SLIRP4NETNS;
+		return 0;
+	}
+	if (want == SBX_NET_HELPER_PASTA)
+		return sbx_err_set(err, 0, "network mode user:pasta: pasta is not installed (install the package passt)");
+	if (want == SBX_NET_HELPER_SLIRP4NETNS)
+		return sbx_err_set(err, 0, "network mode user:slirp4netns: slirp4netns is not installed (install the package slirp4netns)");
+	return sbx_err_set(err, 0,
+			   "network mode user: neither pasta nor slirp4netns is installed (install the package passt, or slirp4netns)");
+}
+
+void sbx_net_keep_only(const int *keep, size_t n)
+{
+	/* keep[] sorted ascending; everything else from 3 up is closed. */
+	unsigned from = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0);
+}
+
+void sbx_net_stdio_devnull(int err_fd)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(err_fd >= 0 ? err_fd : fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int sbx_net_pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Text of the helper's log for an error message (first line that is not
+ * syslog noise). */
+static void log_excerpt(const char *dir, char *out, size_t len)
+{
+	_sbx_cleanup_free_ char *path = sbx_xasprintf("%s/net-helper.log", dir), *text = NULL;
+	struct sbx_err ign;
+
+	snprintf(out, len, "no message");
+	if (sbx_read_file_at(AT_FDCWD, path, &text, NULL, &ign) < 0)
+		return;
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (strstr(l, "syslog") || strstr(l, "IPv6") || !*l)
+			continue;
+		snprintf(out, len, "%s", l);
+		return;
+	}
+}
+
+/* pasta's -t/-u lists: exactly the published ports, "none" if there are
+ * none (never "auto"). */
+static void pasta_ports(const struct sbx_helper_spec *s, char *tcp, char *udp, size_t len)
+{
+	for (size_t i = 0; i < s->n_publish; i++) {
+		const struct sbx_publish *p = &s->publish[i];
+		char *l = p->proto == IPPROTO_UDP ? udp : tcp, item[64], ip[INET_ADDRSTRLEN] = "";
+		struct in_addr a = { p->host_ip };
+
+		if (p->host_ip)
+			inet_ntop(AF_INET, &a, ip, sizeof(ip));
+		snprintf(item, sizeof(item), "%s%s%s%u:%u", *l ? "," : "", ip, *ip ? "/" : "", p->host_port,
+			 p->port);
+		strncat(l, item, len - strlen(l) - 1);
+	}
+}
+
+int sbx_helper_start(const struct sbx_helper_spec *s, struct sbx_helper *h, char *why, size_t wlen)
+{
+	bool pasta = s->kind == SBX_NET_HELPER_PASTA;
+	_sbx_cleanup_free_ char *logp = sbx_xasprintf("%s/net-helper.log", s->dir);
+	_sbx_cleanup_free_ char *fifo = sbx_xasprintf("%s/net-helper.ready", s->dir);
+	char *argv[64], tcp[1024] = "", udp[1024] = "", runas[32], rfd[16], efd[16], target[32], mtu[16];
+	_sbx_cleanup_close_ int logfd = -1, ready_r = -1;
+	int ready_w = -1, exit_p[2] = { -1, -1 }, rp[2] = { -1, -1 }, n = 0;
+	struct pollfd pfd[2];
+	pid_t parent = getpid();
+
+	h->pid = -1;
+	h->pidfd = h->exit_w = -1;
+	logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (logfd < 0) {
+		snprintf(why, wlen, "open %s: %s", logp, strerror(errno));
+		return -1;
+	}
+	argv[n++] = (char *)s->path;
+	if (pasta) {
+		pasta_ports(s, tcp, udp, sizeof(tcp));
+		unlink(fifo);
+		if (mkfifo(fifo, 0600) < 0 || (ready_r = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+			snprintf(why, wlen, "FIFO %s: %s", fifo, strerror(errno));
+			return -1;
+		}
+		snprintf(runas, sizeof(runas), "%u:%u", (unsigned)geteuid(), (unsigned)getegid());
+		/* Only what was asked: no automatic port forwarding in either
+		 * direction (never "auto"), and the gateway address is not
+		 * mapped to the host's loopback (the container cannot reach
+		 * services bound to the host's 127.0.0.1).  pasta drops its
+		 * capabilities before it opens the namespaces, so it gets them
+		 * as inherited fds 3 (net) and 4 (user). */
+		argv[n++] = "--foreground";
+		argv[n++] = "--quiet";
+		argv[n++] = "--stderr";
+		argv[n++] = "--config-net";
+		argv[n++] = "--ns-ifname";
+		argv[n++] = (char *)s->ifname;
+		argv[n++] = "--no-map-gw";
+		argv[n++] = "--runas";
+		argv[n++] = runas;
+		argv[n++] = "--pid";
+		argv[n++] = fifo;
+		argv[n++] = "-t";
+		argv[n++] = *tcp ? tcp : "none";
+		argv[n++] = "-u";
+		argv[n++] = *udp ? udp : "none";
+		argv[n++] = "-T";
+		argv[n++] = "none";
+		argv[n++] = "-U";
+		argv[n++] = "none";
+		if (s->userns_fd >= 0) {
+			argv[n++] = "--userns";
+			argv[n++] = "/proc/self/fd/4";
+		}
+		argv[n++] = "--netns";
+		argv[n++] = "/proc/self/fd/3";
+	} else {
+		if (pipe2(rp, O_CLOEXEC) < 0 || pipe2(exit_p, O_CLOEXEC) < 0) {
+			snprintf(why, wlen, "pipe: %s", strerror(errno));
+			return -1;
+		}
+		ready_r = rp[0];
+		ready_w = rp[1];
+		h->exit_w = exit_p[1];
+		snprintf(rfd, sizeof(rfd), "--ready-fd=%d", 5);
+		snprintf(efd, sizeof(efd), "--exit-fd=%d", 6);
+		snprintf(mtu, sizeof(mtu), "--mtu=%u", 65520u);
+		argv[n++] = "--configure";
+		argv[n++] = mtu;
+		argv[n++] = "--disable-host-loopback";
+		argv[n++] = rfd;
+		argv[n++] = efd;
+		argv[n++] = "--api-socket=net-slirp.sock";
+		if (s->userns_fd >= 0)
+			argv[n++] = "--userns-path=/proc/self/fd/4";
+		argv[n++] = "--netns-type=path";
+		snprintf(target, sizeof(target), "/proc/self/fd/%d", 3);
+		argv[n++] = target;
+		argv[n++] = (char *)s->ifname;
+	}
+	argv[n] = NULL;
+
+	h->pid = fork();
+	if (h->pid < 0) {
+		snprintf(why, wlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (h->pid == 0) {
+		sigset_t none;
+		int fds[4] = { s->netns_fd, s->userns_fd, ready_w, exit_p[0] }, dup[4];
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Default dispositions (pasta refuses to start when SIGPIPE
+		 * is already ignored). */
+		for (int sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
+		if (chdir(s->dir) < 0)
+			_exit(127);
+		sbx_net_stdio_devnull(logfd);
+		/* fds 3 net, 4 user, 5 ready, 6 exit: first out of the way. */
+		for (int i = 0; i < 4; i++)
+			dup[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, 10) : -1;
+		for (int i = 0; i < 4; i++)
+			if (dup[i] >= 0 ? dup2(dup[i], 3 + i) < 0 : (close(3 + i), false))
+				_exit(127);
+		syscall(SYS_close_range, 7, ~0U, 0);
+		execv(s->path, argv);
+		dprintf(2, "exec %s: %s\n", s->path, strerror(errno));
+		_exit(127);
+	}
+	if (ready_w >= 0)
+		close(ready_w);
+	if (exit_p[0] >= 0)
+		close(exit_p[0]);
+	h->pidfd = sbx_net_pidfd_open(h->pid);
+	pfd[0] = (struct pollfd){ .fd = ready_r, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = h->pidfd, .events = POLLIN };
+	for (;;) {
+		int r = poll(pfd, 2, HELPER_READY_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			snprintf(why, wlen, "%s did not get ready within %d s", s->path, HELPER_READY_MS / 1000);
+			return -1;
+		}
+		if (pfd[0].revents & POLLIN)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			char msg[512];
+			log_excerpt(s->dir, msg, sizeof(msg));
+			snprintf(why, wlen, "%s exited: %s", s->path, msg);
+			waitpid(h->pid, NULL, 0);
+			h->pid = -1;
+			return -1;
+		}
+	}
+	if (!pasta && s->n_publish)
+		return sbx_helper_slirp_publish(s, why, wlen);
+	return 0;
+}
+
+/* slirp4netns port forwards, one API request each (its JSON protocol). */
+int sbx_helper_slirp_publish(const struct sbx_helper_spec *s, char *why, size_t wlen)
+{
+	for (size_t i = 0; i < s->n_publish; i++) {
+		const struct sbx_publish *p = &s->publish[i];
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		char req[256], resp[512] = "", ip[INET_ADDRSTRLEN] = "0.0.0.0";
+		struct in_addr a = { p->host_ip };
+		_sbx_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ssize_t got;
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/net-slirp.sock", s->dir);
+		if (p->host_ip)
+			inet_ntop(AF_INET, &a, ip, sizeof(ip));
+		snprintf(req, sizeof(req),
+			 "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"%s\", \"host_addr\": \"%s\", \"host_port\": %u, \"guest_port\": %u}}",
+			 p->proto == IPPROTO_UDP ? "udp" : "tcp", ip, p->host_port, p->port);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    sbx_write_all(fd, req, strlen(req)) < 0 || shutdown(fd, SHUT_WR) < 0) {
+			snprintf(why, wlen, "slirp4netns API socket: %s", strerror(errno));
+			return -1;
+		}
+		got = sbx_read_all(fd, resp, sizeof(resp) - 1);
+		if (got <= 0 || strstr(resp, "\"error\"")) {
+			snprintf(why, wlen, "slirp4netns: publish %u/%s: %s", p->host_port,
+				 p->proto == IPPROTO_UDP ? "udp" : "tcp", got > 0 ? resp : "no answer");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void sbx_helper_stop(struct sbx_helper *h)
+{
+	struct pollfd p = { .fd = h->pidfd, .events = POLLIN };
+
+	if (h->pid <= 0)
+		return;
+	kill(h->pid, SIGTERM);
+	if (h->pidfd < 0 || poll(&p, 1, 2000) <= 0)
+		kill(h->pid, SIGKILL);
+	waitpid(h->pid, NULL, 0);
+	h->pid = -1;
+	if (h->pidfd >= 0)
+		close(h->pidfd);
+	h->pidfd = -1;
+	if (h->exit_w >= 0)
+		close(h->exit_w);
+	h->exit_w = -1;
+}
