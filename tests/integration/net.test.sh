@@ -18,6 +18,10 @@ _host_net_snapshot() {
 	} >"$1"
 }
 
+# Inside containers, HTTP with a timeout is busybox nc (`printf "GET / ..."
+# | nc -w 2 IP PORT`): busybox 1.35's `wget -T` crashes (SIGSEGV) before
+# it connects, which a negative check would take for "unreachable".
+
 # in_world FUNC: run FUNC (defined in this file) inside fresh namespaces:
 # WORLD = sbxrun's namespace (uplink up0 192.168.77.1/24, default route,
 # MTU 1400) and OUT = the outside (192.168.77.2, httpd serving "hello from
@@ -91,10 +95,39 @@ expect_no_leftovers() {
 	expect_eq "" "$(find "$SBX_ROOT/.net/leases" -type f 2>/dev/null)" "leases" || return 1
 	expect_nomatch "sbxrun $id" "$(nft list table ip sbxrun 2>/dev/null)" "nft rules" || return 1
 	expect_nomatch "vsbx" "$(ip -o link)" "host veth ends" || return 1
-	# The keeper and helpers (zombies waiting for a non-reaping pid 1
-	# are gone already).
-	procs=$(ps -eo stat=,comm= | grep -E ' (sbxrun-net|pasta|passt.*|slirp4netns)$' | grep -v '^Z')
+	# The keeper and helpers of this test's state root (other suites may
+	# run theirs meanwhile); zombies waiting for pid 1 to reap them are
+	# gone already.
+	procs=$(_our_helpers "sbxrun-net|pasta|passt.*|slirp4netns")
 	expect_eq "" "$procs" "helper processes"
+}
+
+# _our_helpers COMM-REGEX: live processes with such a name that belong to
+# this test: their arguments or their working directory name $SBX_ROOT.
+_our_helpers() {
+	local pid stat comm
+	ps -eo pid=,stat=,comm= | while read -r pid stat comm; do
+		[[ $stat == Z* ]] && continue
+		[[ $comm =~ ^($1)$ ]] || continue
+		if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$SBX_ROOT" ||
+			readlink "/proc/$pid/cwd" 2>/dev/null | grep -qF -- "$SBX_ROOT"; then
+			echo "$pid $stat $comm"
+		fi
+	done
+}
+
+# The per-user network namespace of rootless user-defined networks is gone:
+# its supervisor, holder and uplink helper, and its record.
+expect_no_rootless_netns() {
+	local n
+	# The supervisor stops its helper and holder before it exits.
+	for n in $(seq 50); do
+		[ -z "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|slirp4netns")" ] && break
+		sleep 0.1
+	done
+	expect_eq "" "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|slirp4netns")" \
+		"per-user network namespace processes" || return 1
+	expect_eq "" "$(ls "$SBX_ROOT/.net/rootless" 2>/dev/null)" "per-user network namespace record"
 }
 
 # --------------------------------------------------------------------------
@@ -129,14 +162,14 @@ _bridge_icc() {
 	out=$(nsbx run --bundle "$b2" net-icc2 2>&1)
 	expect_match "^one$" "$out" "two containers on one network reach each other" || return 1
 	net_bundle "$b3" --net bridge --net-name iso --icc=false -- sh -c 'mkdir /tmp/w; echo iso >/tmp/w/index.html; exec httpd -f -p 80 -h /tmp/w' || return 1
-	net_bundle "$b4" --net bridge --net-name iso --icc=false -- sh -c 'wget -qO- -T 2 http://10.89.0.2/ || echo unreachable; wget -qO- http://192.168.77.2/' || return 1
+	net_bundle "$b4" --net bridge --net-name iso --icc=false -- sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 2 10.89.0.2 80 || echo unreachable; wget -qO- http://192.168.77.2/' || return 1
 	nsbx run -d --bundle "$b3" net-icc3 || return 1
 	out=$(nsbx run --bundle "$b4" net-icc4 2>&1)
 	expect_match "^unreachable$" "$out" "--icc=false: containers do not reach each other" || return 1
 	expect_match "^hello from outside$" "$out" "--icc=false: egress still works" || return 1
 	# A container of one network cannot reach another network.
-	net_bundle "$b2" --net bridge -- sh -c 'wget -qO- -T 2 http://10.89.0.2/ || echo blocked' 2>/dev/null
-	rm -f "$b2/config.json"; net_bundle "$TEST_TMP/b5" --net bridge -- sh -c 'wget -qO- -T 2 http://10.89.0.2/ || echo blocked' || return 1
+	net_bundle "$b2" --net bridge -- sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 2 10.89.0.2 80 || echo blocked' 2>/dev/null
+	rm -f "$b2/config.json"; net_bundle "$TEST_TMP/b5" --net bridge -- sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 2 10.89.0.2 80 || echo blocked' || return 1
 	out=$(nsbx run --bundle "$TEST_TMP/b5" net-icc5 2>&1)
 	expect_match "^blocked$" "$out" "networks are kept apart" || return 1
 	nsbx delete -f net-icc1 && nsbx delete -f net-icc3 || return 1
@@ -226,7 +259,7 @@ _user_mode() {
 	expect_match "^nameserver " "$out" "resolv.conf" || return 1
 	out=$(out_exec wget -qO- http://192.168.77.1:8081/)
 	expect_match "^hello from outside$" "$out" "publish from the outside namespace" || return 1
-	expect_match "^(pasta|passt.*|slirp4netns)$" "$(ps -eo comm=)" "$helper runs" || return 1
+	expect_match " (pasta|passt.*|slirp4netns)$" "$(_our_helpers "pasta|passt.*|slirp4netns")" "$helper runs" || return 1
 	nsbx delete -f "net-$helper" || return 1
 	expect_no_leftovers "net-$helper"
 }
@@ -241,12 +274,91 @@ _user_helper_dies_with_container() {
 	net_bundle "$b" --net user -- sleep 100 || return 1
 	nsbx run -d --bundle "$b" net-die || return 1
 	nsbx kill net-die KILL || return 1
-	wait_for 5 sh -c '! ps -eo stat=,comm= | grep -E " (sbxrun-net|pasta|passt.*|slirp4netns)$" | grep -v "^Z" | grep -q .' ||
-		{ _sbx_fail "helper outlived the container"; return 1; }
+	local n
+	for n in $(seq 50); do
+		[ -z "$(_our_helpers "sbxrun-net|pasta|passt.*|slirp4netns")" ] && break
+		sleep 0.1
+	done
+	expect_eq "" "$(_our_helpers "sbxrun-net|pasta|passt.*|slirp4netns")" "helper outlived the container" || return 1
 	nsbx delete -f net-die || return 1
 	expect_no_leftovers net-die
 }
 test_user_helper_never_outlives_container() { in_world _user_helper_dies_with_container; }
+
+# Rootless user-defined network: two containers of one user on network
+# "web" reach each other by IP over the bridge in the per-user network
+# namespace; egress goes through its pasta uplink; a published port is
+# relayed by the container's keeper; the last delete stops it all.
+_rootless_network() {
+	local rc=0
+	_rootless_network_steps || rc=$?
+	# Whatever failed: the per-user namespace's processes have their own
+	# session, the harness's kill of the test's group does not reach them.
+	nsbx delete -f rn1 >/dev/null 2>&1
+	nsbx delete -f rn3 >/dev/null 2>&1
+	return "$rc"
+}
+_rootless_network_steps() {
+	local b1="$TEST_TMP/r1" b2="$TEST_TMP/r2" out
+	command -v pasta >/dev/null || skip "pasta (package passt) not installed"
+	net_bundle "$b1" --net user --net-name web --publish 8082:80 -- sh -c \
+		'mkdir /tmp/w; echo one >/tmp/w/index.html; ip -o addr show eth0 >>/tmp/w/index.html; exec httpd -f -p 80 -h /tmp/w' || return 1
+	net_bundle "$b2" --net user --net-name web -- sh -c \
+		'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 2 10.89.0.2 80 || echo unreachable; wget -qO- http://192.168.77.2/ || echo no-egress' || return 1
+	nsbx run -d --bundle "$b1" rn1 || return 1
+	expect_match " sbxrun-netns$" "$(_our_helpers sbxrun-netns)" "per-user network namespace running" || return 1
+	# The published port answers once httpd listens.
+	wait_for 5 wget -qO /dev/null http://127.0.0.1:8082/ || { _sbx_fail "published port does not answer on the host side"; return 1; }
+	expect_match "^one$" "$(wget -qO- http://127.0.0.1:8082/)" "publish from the host side" || return 1
+	expect_match "^one$" "$(out_exec wget -qO- -T 3 http://192.168.77.1:8082/)" "publish from the outside namespace" || return 1
+	out=$(nsbx run --bundle "$b2" rn2 2>&1)
+	expect_match "^one$" "$out" "two containers on one rootless network reach each other" || return 1
+	expect_match "inet 10\.89\.0\.2/24" "$out" "address from the IPAM of the named network" || return 1
+	expect_match "^hello from outside$" "$out" "egress through the per-user namespace's uplink" || return 1
+	nsbx delete -f rn1 || return 1
+	expect_no_leftovers rn1 || return 1
+	expect_no_rootless_netns || return 1
+	# A network of the same name comes back with a new container.
+	nsbx run --bundle "$b2" rn3 >/dev/null 2>&1
+	expect_no_leftovers rn3 && expect_no_rootless_netns
+}
+test_rootless_user_defined_network() {
+	if [ "$SBX_TEST_MODE" = root ]; then
+		local err
+		sbx spec --bundle "$TEST_TMP" --net user --net-name web >/dev/null 2>&1 || return 1
+		cp -a "$SBX_IT_ROOTFS" "$TEST_TMP/rootfs"
+		err=$(sbx run --bundle "$TEST_TMP" rn-root 2>&1)
+		expect_match "a user-defined network with mode user is for rootless callers; as root use mode bridge" "$err" "root asking for a rootless network"
+		return
+	fi
+	in_world _rootless_network
+}
+
+# The same as the real unprivileged user (not root of a test user
+# namespace): the per-user user namespace is mapped with newuidmap from
+# /etc/subuid.  Traffic stays between the two containers (busybox nc; no
+# uplink traffic), so it runs without a test network namespace; the host's
+# network state is still compared before and after.
+test_rootless_network_as_unprivileged_user() {
+	local b1="$TEST_TMP/u1" b2="$TEST_TMP/u2" out before="$TEST_TMP/host.before" after="$TEST_TMP/host.after"
+	[ "$SBX_TEST_MODE" = rootless ] || skip "rootless only"
+	command -v pasta >/dev/null || skip "pasta (package passt) not installed"
+	command -v nft >/dev/null || skip "nft (package nftables) is needed to check the host ruleset"
+	_host_net_snapshot "$before"
+	make_bundle "$b1" sh -c 'mkdir /tmp/w; echo two >/tmp/w/index.html; exec httpd -f -p 80 -h /tmp/w' || return 1
+	make_bundle "$b2" sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 10.89.0.2 80 2>/dev/null && break; sleep 0.3; done'
+	for b in "$b1" "$b2"; do
+		cfg "$b" '.annotations["run.sbx.net.mode"] = "user" | .annotations["run.sbx.net.name"] = "lan"' || return 1
+	done
+	sbx run -d --bundle "$b1" ru1 || return 1
+	out=$(sbx run --bundle "$b2" ru2 2>&1)
+	expect_match "^two$" "$out" "containers of an unprivileged user reach each other" || { sbx delete -f ru1; return 1; }
+	sbx delete -f ru1 || return 1
+	expect_no_leftovers ru1 || return 1
+	expect_no_rootless_netns || return 1
+	_host_net_snapshot "$after"
+	diff -u "$before" "$after" >&2 || _sbx_fail "the host's network namespace changed"
+}
 
 test_spec_net_annotations() {
 	local out
