@@ -55,4 +55,24 @@ if [ "$rc" = 0 ]; then
 	echo "demo OK: pid 1 in its own pid namespace, hostname from config.json,"
 	echo "read-only root, only lo, no privileges on the host."
 fi
-exit "$rc"
+[ "$rc" = 0 ] || exit "$rc"
+
+# Networking (scripts/demo-net.sh): egress to a server outside the
+# container and one published port, all inside namespaces the demo makes.
+if ! command -v pasta >/dev/null && ! command -v slirp4netns >/dev/null; then
+	heading "network demo skipped: neither pasta (package passt) nor slirp4netns is installed"
+	exit 0
+fi
+if [ -c /dev/net/tun ] && ! as_user test -r /dev/net/tun -a -w /dev/net/tun; then
+	if [ "$(id -u)" = 0 ]; then
+		# pasta opens a tap device; Debian's udev makes /dev/net/tun
+		# 0666, a machine without udev leaves it 0600 (tests/integration
+		# /run.sh does the same).
+		echo "demo: /dev/net/tun is not usable by $user: chmod 0666 (Debian's udev default)"
+		chmod 0666 /dev/net/tun
+	else
+		heading "network demo skipped: /dev/net/tun is not readable and writable by $user"
+		exit 0
+	fi
+fi
+as_user unshare -rn -- env SBXRUN="$SBXRUN" PATH="$PATH" bash "$here/demo-net.sh" "$dir" </dev/null
