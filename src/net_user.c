@@ -255,11 +255,19 @@ int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *er
 	init_pidfd = sbx_net_pidfd_open(init);
 	if (init_pidfd < 0)
 		return sbx_err_set(err, errno, "pidfd_open %d", (int)init);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)init);
-	ctr_ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (ctr_ns < 0)
-		return sbx_err_set(err, errno, "open %s", path);
-	ctr_user = ctr_userns_fd(init);
+	/* The container's namespaces: for the helper and for the devices to
+	 * return.  Not for a rootless user-defined network's relay, which
+	 * needs neither, and could not open them: its parent left its own
+	 * user namespace for the per-user one, and a not yet dumpable init
+	 * is only open to a ptracer privileged where init's memory was
+	 * made (the user namespace sbxrun started in). */
+	if (!plan->rnet) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)init);
+		ctr_ns = open(path, O_RDONLY | O_CLOEXEC);
+		if (ctr_ns < 0)
+			return sbx_err_set(err, errno, "open %s", path);
+		ctr_user = ctr_userns_fd(init);
+	}
 	if (pipe2(rp, O_CLOEXEC) < 0)
 		return sbx_err_set(err, errno, "pipe");
 	mid = fork();
