@@ -9,6 +9,7 @@
  * same), without a reader loop racing the timeout.
  */
 #include "sbx/hooks.h"
+#include "sbx/log.h"
 #include "sbx/util.h"
 
 #include <errno.h>
@@ -144,4 +145,24 @@ int sbx_hooks_run(const struct sbx_hook_list *list, const char *name, const char
 		  struct sbx_err *err)
 {
 	return sbx_hooks_run_in(list, name, state_json, NULL, err);
+}
+
+size_t sbx_hooks_run_warn(const struct sbx_hook_list *list, const char *name,
+			  const char *state_json)
+{
+	size_t failed = 0;
+
+	if (!list)
+		return 0;
+	for (size_t i = 0; i < list->n; i++) {
+		struct sbx_err err = { 0 };
+		char label[64], buf[SBX_ERR_MSG_MAX + 128];
+
+		snprintf(label, sizeof(label), "%s hook[%zu]", name, i);
+		if (run_one(&list->hooks[i], label, state_json, NULL, &err) < 0) {
+			sbx_warn("%s", sbx_err_str(&err, buf, sizeof(buf)));
+			failed++;
+		}
+	}
+	return failed;
 }

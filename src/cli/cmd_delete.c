@@ -103,8 +103,7 @@ int sbx_cmd_delete(const struct sbx_global_opts *g, int argc, char **argv)
 	}
 	if (cfg && cfg->hooks.poststop.n) {
 		_sbx_cleanup_free_ char *js = sbx_state_oci_json(&st, "stopped", false);
-		if (sbx_hooks_run(&cfg->hooks.poststop, "poststop", js, &err) < 0)
-			sbx_warn("%s", err.msg);
+		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", js);
 	}
 	sbx_config_free(cfg);
 	sbx_state_free(&st);

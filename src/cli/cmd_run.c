@@ -161,8 +161,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	}
 	if (cfg->hooks.poststart.n) {
 		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "running", false);
-		if (sbx_hooks_run(&cfg->hooks.poststart, "poststart", state, &err) < 0)
-			sbx_warn("%s", err.msg);
+		sbx_hooks_run_warn(&cfg->hooks.poststart, "poststart", state);
 	}
 	if (a->detach) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -214,8 +213,7 @@ out_cleanup:
 		sbx_warn("%s", err.msg);
 	if (cfg->hooks.poststop.n) {
 		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "stopped", false);
-		if (sbx_hooks_run(&cfg->hooks.poststop, "poststop", state, &err) < 0)
-			sbx_warn("%s", err.msg);
+		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", state);
 	}
 	sbx_life_record_remove(&rh, &rst); /* lifecycle: foreground run is over */
 	sbx_debug("container %s: cgroup and state removed", a->id);

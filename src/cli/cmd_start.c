@@ -73,8 +73,7 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 		sbx_warn("poststart hooks not run: %s", err.msg);
 	} else if (cfg->hooks.poststart.n) {
 		_sbx_cleanup_free_ char *js = sbx_state_oci_json(&st, "running", false);
-		if (sbx_hooks_run(&cfg->hooks.poststart, "poststart", js, &err) < 0)
-			sbx_warn("%s", err.msg);
+		sbx_hooks_run_warn(&cfg->hooks.poststart, "poststart", js);
 	}
 	sbx_config_free(cfg);
 	sbx_state_free(&st);

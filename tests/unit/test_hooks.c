@@ -128,6 +128,33 @@ START_TEST(test_failure_stops)
 }
 END_TEST
 
+/* runtime.md (1.2): "If any poststop hook fails, the runtime MUST log a
+ * warning, but the remaining hooks and lifecycle continue as if the hook had
+ * succeeded" (poststart likewise in 1.2). */
+START_TEST(test_warn_runs_every_hook)
+{
+	char *m1 = sbx_xasprintf("echo a >> %s/ran; exit 1", dir);
+	char *m2 = sbx_xasprintf("echo b >> %s/ran; exit 2", dir);
+	char *m3 = sbx_xasprintf("echo c >> %s/ran", dir);
+	char *p1 = script("w1", m1), *p2 = script("w2", m2), *p3 = script("w3", m3);
+	struct sbx_hook hooks[3] = { { .path = p1 }, { .path = p2 }, { .path = p3 } };
+	struct sbx_hook_list list = { hooks, 3 };
+	char *t;
+
+	ck_assert_uint_eq(sbx_hooks_run_warn(&list, "poststop", "{}"), 2);
+	t = slurp("ran");
+	ck_assert_str_eq(t, "a\nb\nc\n");
+	free(t);
+	ck_assert_uint_eq(sbx_hooks_run_warn(NULL, "poststop", "{}"), 0);
+	free(m1);
+	free(m2);
+	free(m3);
+	free(p1);
+	free(p2);
+	free(p3);
+}
+END_TEST
+
 START_TEST(test_timeout)
 {
 	struct sbx_err err = { 0 };
@@ -193,6 +220,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_stdin_args_env_order);
 	tcase_add_test(tc, test_env_default_is_runtime_env);
 	tcase_add_test(tc, test_failure_stops);
+	tcase_add_test(tc, test_warn_runs_every_hook);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_missing_binary_and_signal);
 	tcase_add_test(tc, test_hook_ignores_stdin);
