@@ -527,7 +527,9 @@ static int parse_mounts(struct cfg_ctx *c, json_t *root, struct sbx_config *cfg)
 		sbx_cfg_jidx(pi, "mounts", i);
 		if (!json_is_object(e))
 			return sbx_cfg_fail(c, pi, "must be an object");
-		if (sbx_cfg_abspath(c, e, pi, "destination", true, &m->destination) < 0 ||
+		/* runtime-spec 1.2 (Linux): a relative destination is
+		 * deprecated but valid, relative to "/" (rootfs.c). */
+		if (sbx_cfg_str(c, e, pi, "destination", true, true, &m->destination) < 0 ||
 		    sbx_cfg_str(c, e, pi, "type", false, false, &m->type) < 0 ||
 		    sbx_cfg_str(c, e, pi, "source", false, false, &m->source) < 0 ||
 		    sbx_cfg_strv(c, e, pi, "options", false, &m->options, &m->n_options) < 0)

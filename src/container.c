@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +55,8 @@ struct launch_ctx {
 	bool new_userns;
 	bool init_reaper;      /* annotation run.sbx.init=true */
 	bool container_hooks;  /* createContainer/startContainer hooks exist */
+	bool runtime_hooks;    /* prestart/createRuntime hooks exist */
+	bool open_sources;     /* the parent opens the bind sources (rootfs_bind.c) */
 	struct sbx_idmap_plan idmap;
 	struct sbx_rootfs_plan *rootfs;
 	struct sbx_process_plan proc; /* the process steps (process.h) */
@@ -183,6 +186,34 @@ static int hand_over(struct launch_ctx *c, struct sbx_err *err)
 				&how, err);
 }
 
+/* Wait for GO; before it the parent may hand over bind sources it opened
+ * (rootfs_bind.c), one per message, value = plan step. */
+static int wait_go(struct launch_ctx *c, struct sbx_err *err)
+{
+	struct sbx_sync_msg m;
+	int fd = -1;
+
+	for (;;) {
+		int r = sbx_sync_recv(c->sock, &m, &fd, err);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return sbx_err_set(err, 0, "wait for the runtime: it exited unexpectedly");
+		if (m.type == SBX_SYNC_MOUNT_SOURCE && fd >= 0 && m.value >= 0) {
+			if (sbx_rootfs_adopt_source(c->rootfs, (size_t)m.value, fd, err) < 0)
+				return -1;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (m.type == SBX_SYNC_GO)
+			return 0;
+		return sbx_err_set(err, EPROTO, "wait for the runtime: unexpected sync message %u",
+				   m.type);
+	}
+}
+
 /*
  * The order of the child's setup, in one place.  Each step says why it is
  * where it is.  On any failure the error goes back to the parent over the
@@ -197,10 +228,11 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	struct sbx_sync_msg m;
 
 	/* 0. Wait for the parent: ids are mapped, we are in our cgroup, and
-	 *    the createRuntime hooks have run.  Container hooks get the state. */
+	 *    the bind sources it opened are ours.  Container hooks get the
+	 *    state. */
 	if (c->container_hooks && sbx_sync_recv_blob(c->sock, &c->state_json, err) < 0)
 		return -1;
-	if (sbx_sync_expect(c->sock, SBX_SYNC_GO, &m, NULL, "wait for the runtime", err) < 0)
+	if (wait_go(c, err) < 0)
 		return -1;
 	if (o->foreground && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
@@ -238,18 +270,31 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		}
 	}
 
-	/* 2. The filesystem.  createContainer hooks run in the container's
-	 *    namespaces before pivot_root (runtime-spec).  A missing cwd is
-	 *    created before the root turns read-only. */
-	if (sbx_hooks_run(&cfg->hooks.create_container, "createContainer", c->state_json, err) < 0)
-		return -1;
+	/* 2. The filesystem.  The hooks run once the mounts exist and before
+	 *    pivot_root (runtime-spec: "after the runtime environment has
+	 *    been created ... but before the pivot_root"): prestart and
+	 *    createRuntime in the runtime's namespaces (the parent), then
+	 *    createContainer here, in the container's, with the rootfs as
+	 *    cwd (as runc).  A missing cwd is created before the root turns
+	 *    read-only. */
 	if (sbx_rootfs_apply_child(c->rootfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
+	sbx_debug("init: mounts done");
+	if (c->runtime_hooks &&
+	    (sbx_sync_send(c->sock, SBX_SYNC_HOOKS, 0, -1, err) < 0 ||
+	     sbx_sync_expect(c->sock, SBX_SYNC_HOOKS_DONE, &m, NULL, "wait for the runtime's hooks",
+			     err) < 0))
+		return -1;
+	if (sbx_hooks_run(&cfg->hooks.create_container, "createContainer", c->state_json, err) < 0)
+		return -1;
+	if (sbx_rootfs_pivot_child(c->rootfs, err) < 0)
+		return sbx_err_prefix(err, "rootfs");
+	sbx_debug("init: pivot_root into %s", cfg->rootfs);
 	/* /run/secrets: after the config mounts (a tmpfs on /run must not
-	 * hide it), before the root becomes read-only. */
+	 * hide it) and pivot_root ("/" is the container's), before the root
+	 * becomes read-only. */
 	if (sbx_secrets_apply_child(&c->secrets, err) < 0)
 		return sbx_err_prefix(err, "secrets");
-	sbx_debug("init: mounts done, pivot_root into %s", cfg->rootfs);
 	if (sbx_process_make_cwd(cfg->process, err) < 0)
 		return -1;
 	/* sysctls go through the container's own /proc, before readonlyPaths
@@ -419,6 +464,43 @@ static __attribute__((noreturn)) void stage1_main(struct launch_ctx *c)
 /* ------------------------------------------------------------------ */
 /* parent                                                               */
 
+/*
+ * hostname/domainname need a UTS namespace of the container's, new or
+ * joined by path (runtime-spec config.md).  A path that names the runtime's
+ * own UTS namespace (/proc/1/ns/uts as root, say) is the host's name:
+ * setting it would rename the host, so that is refused (runc does it).
+ */
+static int check_uts(const struct sbx_config *cfg, struct sbx_err *err)
+{
+	const struct sbx_namespace *uts = sbx_config_ns(cfg, SBX_NS_UTS);
+	struct stat a, b;
+
+	if (!cfg->hostname && !cfg->domainname)
+		return 0;
+	if (!uts)
+		return sbx_err_set(err, 0,
+				   "config.json: %s: setting it requires a uts namespace (add {\"type\": \"uts\"} to linux.namespaces)",
+				   cfg->hostname ? "hostname" : "domainname");
+	if (uts->path && stat(uts->path, &a) == 0 && stat("/proc/self/ns/uts", &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return sbx_err_set(err, 0,
+				   "config.json: %s: the uts namespace %s is the runtime's own: setting it would change the host's name",
+				   cfg->hostname ? "hostname" : "domainname", uts->path);
+	return 0;
+}
+
+/* The rootfs must be a directory; say so plainly (runc: "invalid rootfs"). */
+static int check_rootfs(const struct sbx_config *cfg, struct sbx_err *err)
+{
+	struct stat st;
+
+	if (stat(cfg->rootfs, &st) < 0)
+		return sbx_err_set(err, errno, "invalid rootfs: stat %s", cfg->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return sbx_err_set(err, ENOTDIR, "invalid rootfs: %s", cfg->rootfs);
+	return 0;
+}
+
 static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 {
 	const struct sbx_config *cfg = c->cfg;
@@ -442,15 +524,11 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 		if (!l->namespaces[i].path)
 			c->new_flags |= l->namespaces[i].clone_flag;
 	c->new_userns = (c->new_flags & CLONE_NEWUSER) != 0;
-	if (!sbx_config_ns(cfg, SBX_NS_MOUNT) || sbx_config_ns(cfg, SBX_NS_MOUNT)->path)
-		return sbx_err_set(err, 0,
-				   "config.json: linux.namespaces: a new mount namespace is required");
 	if (geteuid() != 0 && !sbx_config_ns(cfg, SBX_NS_USER))
 		return sbx_err_set(err, 0,
 				   "config.json: linux.namespaces: running as an unprivileged user needs a user namespace (add {\"type\": \"user\"}, or create the bundle with `sbxrun spec --rootless`)");
-	if ((cfg->hostname || cfg->domainname) && !(c->new_flags & CLONE_NEWUTS))
-		return sbx_err_set(err, 0,
-				   "config.json: hostname: setting a hostname requires a new uts namespace");
+	if (check_uts(cfg, err) < 0 || check_rootfs(cfg, err) < 0)
+		return -1;
 	if (c->new_userns && sbx_idmap_compile(cfg, geteuid(), getegid(), &c->idmap, err) < 0)
 		return -1;
 	if (!c->new_userns && (l->n_uid_mappings || l->n_gid_mappings))
@@ -462,8 +540,8 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 	c->init_reaper = init && !strcmp(init, "true");
 	c->container_hooks = has_hooks(&cfg->hooks.create_container) ||
 			     has_hooks(&cfg->hooks.start_container);
-	if ((c->container_hooks || has_hooks(&cfg->hooks.prestart) ||
-	     has_hooks(&cfg->hooks.create_runtime)) && !c->opts->state_json)
+	c->runtime_hooks = has_hooks(&cfg->hooks.prestart) || has_hooks(&cfg->hooks.create_runtime);
+	if ((c->container_hooks || c->runtime_hooks) && !c->opts->state_json)
 		return sbx_err_set(err, EINVAL, "launcher: hooks configured but no state builder given");
 
 	/* Any user namespace (new, joined, or the one sbxrun runs in) means
@@ -479,8 +557,16 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	ro.extra_mounts = c->net.etc_mounts;
 	ro.n_extra_mounts = c->net.n_etc_mounts;
+	/* runtime-spec: a namespace not listed is the runtime's, one with a
+	 * path is joined; either way not the container's own. */
+	ro.shared_mntns = !(c->new_flags & CLONE_NEWNS);
 	if (sbx_rootfs_compile(cfg, &ro, &c->rootfs, err) < 0)
 		return -1;
+	/* Rootful with a user namespace (new or joined), the runtime opens
+	 * the bind sources with its own credentials (rootfs_bind.c): the
+	 * container's root may not even search the directories above them. */
+	c->open_sources = sbx_config_ns(cfg, SBX_NS_USER) && geteuid() == 0 &&
+			  sbx_rootfs_host_sources(c->rootfs) > 0;
 	if (sbx_sysctl_compile(cfg, err) < 0)
 		return -1;
 	if (sbx_process_compile(cfg, c->opts->cache_dir, &c->proc, err) < 0)
@@ -528,6 +614,21 @@ static int run_parent_hooks(struct launch_ctx *c, pid_t pid, struct sbx_err *err
 	return 0;
 }
 
+struct send_src_arg {
+	int sock;
+	size_t sent;
+};
+
+static int send_source(void *arg, size_t op, int fd, struct sbx_err *err)
+{
+	struct send_src_arg *a = arg;
+
+	if (sbx_sync_send(a->sock, SBX_SYNC_MOUNT_SOURCE, (int64_t)op, fd, err) < 0)
+		return -1;
+	a->sent++;
+	return 0;
+}
+
 /* Drive the children through setup.  On failure everything started is
  * killed and removed again. */
 static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, bool cg_enter,
@@ -556,13 +657,20 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 	 * waits for GO. */
 	if (sbx_net_apply_parent(&c->net, init, err) < 0)
 		goto fail;
-
-	if (run_parent_hooks(c, init, err) < 0)
-		goto fail;
 	if (c->container_hooks) {
 		_sbx_cleanup_free_ char *state = state_for(c, init, "creating");
 		if (sbx_sync_send_blob(sock, state, strlen(state), err) < 0)
 			goto fail;
+	}
+	if (c->open_sources) {
+		struct send_src_arg a = { .sock = sock };
+		if (sbx_rootfs_open_sources(c->rootfs, init, send_source, &a, err) < 0) {
+			/* Not allowed into the container's mount namespace
+			 * (no CAP_SYS_ADMIN in ours): init opens them. */
+			if (err->errnum != EPERM || a.sent)
+				goto fail;
+			sbx_debug("parent: bind sources left to init: %s", err->msg);
+		}
 	}
 	if (sbx_sync_send(sock, SBX_SYNC_GO, 0, -1, err) < 0)
 		goto fail;
@@ -579,6 +687,12 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 			*err = m.err;
 			r = (int)m.value;
 			goto fail_code;
+		}
+		if (m.type == SBX_SYNC_HOOKS) {
+			if (run_parent_hooks(c, init, err) < 0 ||
+			    sbx_sync_send(sock, SBX_SYNC_HOOKS_DONE, 0, -1, err) < 0)
+				goto fail;
+			continue;
 		}
 		if (m.type == SBX_SYNC_PTY) {
 			if (c->opts->console_socket) {

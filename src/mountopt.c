@@ -98,17 +98,6 @@ static const struct opt opts[] = {
 	{ "ridmap", OPT_REJECT, 0, false, "idmapped mounts are not supported" },
 };
 
-/* Bare (no "=") options understood by common filesystems; passed in the
- * data string of filesystem mounts.  Anything else without "=" is unknown. */
-static const char *const fs_bare_opts[] = {
-	"newinstance", "inode64", "inode32", "noswap", "user_xattr", "nouser_xattr",
-	"acl", "noacl", "nsdelegate", "memory_recursiveprot", "memory_localevents",
-	"memory_hugetlb_accounting", "favordynmods", "pids_localevents",
-	"cpuset_v2_mode", "noprefix", "xino_auto", "redirect_dir", "metacopy",
-	"userxattr", "volatile", "nouuid", "discard", "nodiscard", "norecovery",
-	"errors", "user_id", "allow_other", "default_permissions",
-};
-
 int sbx_mountopt_propagation(const char *s, unsigned long *out)
 {
 	size_t i;
@@ -122,16 +111,6 @@ int sbx_mountopt_propagation(const char *s, unsigned long *out)
 		}
 	}
 	return -1;
-}
-
-static bool is_fs_bare(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < SBX_ARRAY_SIZE(fs_bare_opts); i++)
-		if (strcmp(fs_bare_opts[i], s) == 0)
-			return true;
-	return false;
 }
 
 int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
@@ -159,15 +138,15 @@ int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
 			}
 		}
 		if (!found) {
-			if (strchr(o, '=') || is_fs_bare(o)) {
-				if (first_data == (size_t)-1)
-					first_data = i;
-				datalen += strlen(o) + 1;
-				continue;
-			}
-			return sbx_err_set(err, 0,
-					   "config.json: mounts[%zu].options[%zu]: unknown mount option \"%s\"",
-					   idx, i, o);
+			/* runtime-spec: unknown options are filesystem-specific
+			 * and go to mount(2) as data; the filesystem refuses
+			 * what it does not know (EINVAL, reported naming the
+			 * mount).  Checked below once we know whether this is
+			 * a bind mount. */
+			if (first_data == (size_t)-1)
+				first_data = i;
+			datalen += strlen(o) + 1;
+			continue;
 		}
 		switch (found->kind) {
 		case OPT_NOOP:
@@ -216,10 +195,28 @@ int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
 			out->atime_given = true;
 	}
 	if (first_data != (size_t)-1) {
-		if (is_bind || out->bind)
-			return sbx_err_set(err, 0,
-					   "config.json: mounts[%zu].options[%zu]: unknown mount option \"%s\"",
-					   idx, first_data, options[first_data]);
+		/* A bind mount has no filesystem to read the data: the kernel
+		 * ignores it.  "key=value" is passed anyway (runc and crun do;
+		 * conformance bundles put "mode=755" on binds), but a bare
+		 * word we do not know can only be a misspelt flag there
+		 * ("nosiud"), and ignoring it would silently weaken the mount:
+		 * refuse it (runc and crun ignore it). */
+		if (is_bind || out->bind) {
+			for (i = first_data; i < n; i++) {
+				const char *o = options[i];
+				bool known = false;
+
+				if (strchr(o, '=') || (o[0] == 'X' && o[1] == '-'))
+					continue;
+				for (j = 0; j < SBX_ARRAY_SIZE(opts); j++)
+					if (strcmp(opts[j].name, o) == 0)
+						known = true;
+				if (!known)
+					return sbx_err_set(err, 0,
+							   "config.json: mounts[%zu].options[%zu]: unknown mount option \"%s\" (a bind mount takes no filesystem options; a misspelt flag would be ignored)",
+							   idx, i, o);
+			}
+		}
 		data = sbx_arena_alloc(arena, datalen + 1);
 		data[0] = '\0';
 		for (i = first_data; i < n; i++) {

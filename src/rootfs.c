@@ -16,9 +16,11 @@
  *     namespace the kernel locks them (a remount clearing them fails with
  *     EPERM) and outside one silently dropping them would weaken the mount;
  *   - container mounts never propagate back to the host: the old root is
- *     made rprivate (or rslave) before the first mount.
+ *     made rprivate (or rslave) before the first mount; in a mount
+ *     namespace that is not the container's own, they all sit under a
+ *     private bind of the rootfs instead, and the old root is left alone.
  */
-#include "sbx/rootfs.h"
+#include "rootfs_int.h"
 #include "sbx/mountopt.h"
 #include "sbx/path.h"
 #include "sbx/util.h"
@@ -52,33 +54,6 @@
  * namespace (MNT_LOCK_READONLY/NOSUID/NODEV/NOEXEC). */
 #define LOCKABLE (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
-struct dev_node {
-	const char *path;   /* clean absolute path inside the container */
-	mode_t mode;        /* type bits | permissions */
-	dev_t rdev;
-	uid_t uid;
-	gid_t gid;
-};
-
-struct sbx_rootfs_plan {
-	struct sbx_arena arena;
-	struct sbx_rootfs_opts opts;
-	const char *rootfs;              /* absolute host path */
-	unsigned long root_propagation;  /* old "/" (MS_REC|...) */
-	unsigned long final_propagation; /* new "/" in finalize, 0: none */
-	bool readonly;
-	struct sbx_rootfs_op *ops;
-	size_t n_ops;
-	struct dev_node *devs;
-	size_t n_devs;
-	bool dev_symlinks;               /* /dev is a mount: fd, stdin, ... */
-	bool ptmx_link;                  /* /dev/pts is devpts: /dev/ptmx -> pts/ptmx */
-	const char **masked;
-	size_t n_masked;
-	const char **ro_paths;
-	size_t n_ro;
-};
-
 /* ------------------------------------------------------------------ */
 /* compile                                                            */
 /* ------------------------------------------------------------------ */
@@ -105,16 +80,29 @@ static int compile_mount(struct sbx_rootfs_plan *plan, const struct sbx_config *
 	struct sbx_arena *a = &plan->arena;
 	struct sbx_mountopts mo;
 	bool bind_type = !m->type || !strcmp(m->type, "bind") || !strcmp(m->type, "none");
+	size_t rl;
 
-	if (!m->destination || m->destination[0] != '/')
-		return sbx_err_set(err, 0, "config.json: mounts[%zu].destination: must be an absolute path",
-				   idx);
+	if (!m->destination || !*m->destination)
+		return sbx_err_set(err, 0, "config.json: mounts[%zu].destination: is required", idx);
 	if (sbx_mountopt_parse(m->options, m->n_options, m->type && !strcmp(m->type, "bind"), idx, a,
 			       &mo, err) < 0)
 		return -1;
 	memset(op, 0, sizeof(*op));
 	op->index = idx;
-	op->destination = clean_abs(a, m->destination);
+	/* runtime-spec 1.2: a relative destination is relative to "/". */
+	if (m->destination[0] == '/') {
+		op->destination = clean_abs(a, m->destination);
+	} else {
+		char *d = sbx_xasprintf("/%s", m->destination);
+		op->destination = clean_abs(a, d);
+		free(d);
+	}
+	/* A destination spelt with the rootfs's host path in front is that
+	 * path inside the container, as runc reads it (its tests and some
+	 * tools write "<rootfs>/mnt"); it is still resolved inside the rootfs. */
+	rl = strlen(plan->rootfs);
+	if (!strncmp(op->destination, plan->rootfs, rl) && op->destination[rl] == '/')
+		op->destination += rl;
 	if (!strcmp(op->destination, "/"))
 		return sbx_err_set(err, 0, "config.json: mounts[%zu].destination: cannot mount over \"/\"",
 				   idx);
@@ -133,9 +121,6 @@ static int compile_mount(struct sbx_rootfs_plan *plan, const struct sbx_config *
 	/* Like runc/crun: a "bind" option makes it a bind mount whatever the
 	 * type says, and type "bind" without the option is still a bind. */
 	if (mo.bind || (m->type && !strcmp(m->type, "bind"))) {
-		if (mo.data)
-			return sbx_err_set(err, 0, "config.json: mounts[%zu].options: data options are not valid for a bind mount",
-					   idx);
 		if (!m->source || !*m->source)
 			return sbx_err_set(err, 0, "config.json: mounts[%zu].source: required for a bind mount",
 					   idx);
@@ -153,6 +138,13 @@ static int compile_mount(struct sbx_rootfs_plan *plan, const struct sbx_config *
 			op->source = clean_abs(a, s);
 			free(s);
 		}
+		/* A source inside the rootfs names what the container sees
+		 * there, earlier mounts included: it is resolved at mount
+		 * time, inside the rootfs, never by the host's view of it. */
+		rl = strlen(plan->rootfs);
+		if (!strncmp(op->source, plan->rootfs, rl) &&
+		    (op->source[rl] == '/' || op->source[rl] == '\0'))
+			op->source_in_root = op->source[rl] ? op->source + rl : "/";
 		return 0;
 	}
 	if (bind_type)
@@ -163,6 +155,11 @@ static int compile_mount(struct sbx_rootfs_plan *plan, const struct sbx_config *
 				   idx, m->type);
 	op->type = sbx_arena_strdup(a, m->type);
 	op->source = sbx_arena_strdup(a, m->source && *m->source ? m->source : m->type);
+	/* Like runc: a read-only tmpfs or /dev is mounted writable and made
+	 * read-only in finalize, so that devices, /dev symlinks, nested mount
+	 * points and tmpcopyup content can be created in it first. */
+	if ((op->flags & MS_RDONLY) && (!strcmp(m->type, "tmpfs") || !strcmp(op->destination, "/dev")))
+		op->late_ro = true;
 	if (!strcmp(m->type, "proc"))
 		op->kind = SBX_ROOTFS_OP_PROC;
 	else if (!strcmp(m->type, "sysfs"))
@@ -315,6 +312,9 @@ int sbx_rootfs_compile(const struct sbx_config *cfg, const struct sbx_rootfs_opt
 		n++;
 	}
 	plan->n_ops = n;
+	plan->src_fds = sbx_arena_alloc(&plan->arena, sizeof(int) * (n + 1));
+	for (i = 0; i <= n; i++)
+		plan->src_fds[i] = -1;
 	plan->dev_symlinks = have_dev;
 	if (compile_devices(plan, cfg, have_dev, err) < 0 ||
 	    compile_paths(plan, l->masked_paths, l->n_masked_paths, "maskedPaths", &plan->masked,
@@ -332,6 +332,7 @@ void sbx_rootfs_plan_free(struct sbx_rootfs_plan *plan)
 {
 	if (!plan)
 		return;
+	sbx_rootfs_close_sources(plan);
 	sbx_arena_free(&plan->arena);
 	free(plan);
 }
@@ -389,7 +390,7 @@ static int enter_proc(struct sbx_err *err)
 }
 
 /* Decode a mountinfo path field (octal escapes \040 etc.) in place. */
-static void mountinfo_unescape(char *s)
+void sbx_rootfs_mountinfo_unescape(char *s)
 {
 	char *o = s;
 
@@ -454,7 +455,7 @@ static int setattr_rec_fallback(int fd, uint64_t set, uint64_t clr)
 		if (!mp || !(sp = strchr(mp, ' ')))
 			continue;
 		*sp = '\0';
-		mountinfo_unescape(mp);
+		sbx_rootfs_mountinfo_unescape(mp);
 		if (strncmp(mp, top, tl) != 0 || (mp[tl] != '\0' && mp[tl] != '/' && tl != 1))
 			continue;
 		mfd = open(mp, O_PATH | O_CLOEXEC | O_NOFOLLOW);
@@ -560,27 +561,39 @@ static int finish_mount(int rootfd, const struct sbx_rootfs_op *op, bool bind, u
 	return 0;
 }
 
-static int do_bind(int rootfd, const struct sbx_rootfs_op *op, const char *source,
+/* Bind the object `src` (an O_PATH fd; `source` names it in messages) onto
+ * op's destination, then apply op's flags.  Holding an fd pins what we
+ * checked (file or dir) to what we mount. */
+static int bind_fd(int rootfd, const struct sbx_rootfs_op *op, int src, const char *source,
 		   unsigned long flags, uint64_t attr_set, struct sbx_err *err)
 {
-	_sbx_cleanup_close_ int src = -1, dst = -1;
+	_sbx_cleanup_close_ int dst = -1;
 	char sp[64], dp[64];
 	struct stat st;
 
-	/* The source is a host path chosen by whoever wrote the config (the
-	 * user running us): following its symlinks is their call.  Holding
-	 * an fd pins what we checked (file or dir) to what we mount. */
-	src = open(source, O_PATH | O_CLOEXEC);
-	if (src < 0 || fstat(src, &st) < 0)
-		return sbx_err_set(err, errno, "bind %s on %s: open source", source, op->destination);
+	if (fstat(src, &st) < 0)
+		return sbx_err_set(err, errno, "bind %s on %s: stat source", source, op->destination);
 	dst = sbx_path_mkpath_in_root(rootfd, op->destination, S_ISDIR(st.st_mode), err);
 	if (dst < 0)
 		return sbx_err_prefix(err, "bind %s on %s", source, op->destination);
+	/* The data string, if any, is passed as the runtime-spec asks; the
+	 * kernel ignores it for a bind mount. */
 	if (mount(fdpath(sp, sizeof(sp), src), fdpath(dp, sizeof(dp), dst), NULL,
-		  MS_BIND | (flags & MS_REC), NULL) < 0)
+		  MS_BIND | (flags & MS_REC), op->data) < 0)
 		return sbx_err_set(err, errno, "bind %s on %s", source, op->destination);
 	return finish_mount(rootfd, op, true, flags, op->propagation ? op->propagation : 0, attr_set,
 			    op->attr_clr, err);
+}
+
+/* Bind a fixed host path of sbxrun's own choosing (/sys, /dev/mqueue...). */
+static int do_bind(int rootfd, const struct sbx_rootfs_op *op, const char *source,
+		   unsigned long flags, uint64_t attr_set, struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int src = open(source, O_PATH | O_CLOEXEC);
+
+	if (src < 0)
+		return sbx_err_set(err, errno, "bind %s on %s: open source", source, op->destination);
+	return bind_fd(rootfd, op, src, source, flags, attr_set, err);
 }
 
 /* The kernel refuses sysfs without a new netns and cgroup v1/cgroup2
@@ -688,10 +701,14 @@ static int do_fs(int rootfd, const struct sbx_rootfs_op *op, const char *type, i
 		 struct sbx_err *err)
 {
 	_sbx_cleanup_close_ int dst = -1, under = -1, top = -1;
+	unsigned long flags = op->flags & ~(unsigned long)(MS_BIND | MS_REC);
 	struct stat st;
 	char dp[64];
 
 	*mount_errno = 0;
+	/* A late read-only mount is writable until finalize. */
+	if (op->late_ro)
+		flags &= ~(unsigned long)MS_RDONLY;
 	dst = sbx_path_mkpath_in_root(rootfd, op->destination, true, err);
 	if (dst < 0)
 		return sbx_err_prefix(err, "mount %s on %s", type, op->destination);
@@ -699,27 +716,25 @@ static int do_fs(int rootfd, const struct sbx_rootfs_op *op, const char *type, i
 	if (op->tmpcopyup && ((under = openat(dst, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 			      fstat(under, &st) < 0))
 		return sbx_err_set(err, errno, "tmpcopyup: open %s", op->destination);
-	/* A read-only tmpcopyup tmpfs is filled first, then made read-only. */
-	if (mount(op->source, fdpath(dp, sizeof(dp), dst), type,
-		  op->flags & ~(unsigned long)(MS_BIND | MS_REC | (op->tmpcopyup ? MS_RDONLY : 0)),
-		  op->data) < 0) {
+	/* The options that are not flags go to the filesystem as data; when
+	 * it refuses them, say which mount and which data. */
+	if (mount(op->source, fdpath(dp, sizeof(dp), dst), type, flags, op->data) < 0) {
 		*mount_errno = errno;
-		return sbx_err_set(err, errno, "mount %s on %s", type, op->destination);
+		return sbx_err_set(err, errno, "mount %s on %s%s%s%s", type, op->destination,
+				   op->data ? " with data \"" : "", op->data ? op->data : "",
+				   op->data ? "\"" : "");
 	}
 	if (op->tmpcopyup) {
-		/* Copy before the read-only remount (finish_mount). */
+		/* A read-only tmpcopyup tmpfs is late_ro: filled here, made
+		 * read-only in finalize. */
 		top = sbx_path_open_in_root(rootfd, op->destination, O_RDONLY | O_DIRECTORY, err);
 		if (top < 0)
 			return sbx_err_prefix(err, "tmpcopyup");
 		if (copy_tree(under, top, op->destination, 0, err) < 0 ||
 		    copy_owner_mode(top, &st, op->destination, err) < 0)
 			return -1;
-		if ((op->flags & MS_RDONLY) &&
-		    mount(NULL, fdpath(dp, sizeof(dp), top), NULL,
-			  MS_REMOUNT | (op->flags & ~(unsigned long)(MS_BIND | MS_REC)), op->data) < 0)
-			return sbx_err_set(err, errno, "remount %s read-only after tmpcopyup", op->destination);
 	}
-	return finish_mount(rootfd, op, false, op->flags, op->propagation, op->attr_set, op->attr_clr,
+	return finish_mount(rootfd, op, false, flags, op->propagation, op->attr_set, op->attr_clr,
 			    err);
 }
 
@@ -830,15 +845,55 @@ static int do_dev(const struct sbx_rootfs_plan *plan, int rootfd, struct sbx_err
 	return 0;
 }
 
-static int do_op(const struct sbx_rootfs_plan *plan, int rootfd, const struct sbx_rootfs_op *op,
-		 struct sbx_err *err)
+/*
+ * proc and sysfs (as runc and crun require) and /dev (sbxrun adds it) are
+ * mounted only on an ordinary directory of the image, never through a
+ * symlink there: with /proc a link into a volume that another container
+ * controls (CVE-2019-16884, CVE-2019-19921), the runtime's later writes
+ * through the container's /proc (sysctls, read-only and masked paths) would
+ * land on files of the attacker's choosing.  A missing one is created.
+ */
+static int check_plain_dir(int rootfd, const struct sbx_rootfs_op *op, const char *what,
+			   struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int pfd = -1;
+	char parent[PATH_MAX];
+	const char *base = strrchr(op->destination, '/') + 1;
+	struct stat st;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(base - op->destination), op->destination);
+	pfd = sbx_path_open_in_root(rootfd, parent, O_PATH | O_DIRECTORY, NULL);
+	if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0; /* missing: mkpath creates a directory */
+	if (S_ISLNK(st.st_mode))
+		return sbx_err_set(err, 0, "mount %s on %s: it is a symbolic link in the rootfs; %s must be mounted on an ordinary directory",
+				   what, op->destination, what);
+	if (!S_ISDIR(st.st_mode))
+		return sbx_err_set(err, ENOTDIR, "mount %s on %s: %s must be mounted on an ordinary directory",
+				   what, op->destination, what);
+	return 0;
+}
+
+static int do_op(struct sbx_rootfs_plan *plan, int rootfd, size_t i, struct sbx_err *err)
 {
 	const struct sbx_rootfs_opts *o = &plan->opts;
+	const struct sbx_rootfs_op *op = &plan->ops[i];
 	int merr = 0;
 
+	if (op->kind == SBX_ROOTFS_OP_PROC || op->kind == SBX_ROOTFS_OP_SYSFS) {
+		if (check_plain_dir(rootfd, op, op->type, err) < 0)
+			return -1;
+	} else if (op->kind != SBX_ROOTFS_OP_DEV && !strcmp(op->destination, "/dev")) {
+		if (check_plain_dir(rootfd, op, "/dev", err) < 0)
+			return -1;
+	}
 	switch (op->kind) {
-	case SBX_ROOTFS_OP_BIND:
-		return do_bind(rootfd, op, op->source, op->flags, op->attr_set, err);
+	case SBX_ROOTFS_OP_BIND: {
+		_sbx_cleanup_close_ int src = sbx_rootfs_source_fd(plan, i, rootfd, err);
+		if (src < 0)
+			return -1;
+		return bind_fd(rootfd, op, src, op->source, op->flags, op->attr_set, err);
+	}
 	case SBX_ROOTFS_OP_PROC:
 	case SBX_ROOTFS_OP_FS:
 		if (do_fs(rootfd, op, op->type, &merr, err) == 0)
@@ -888,31 +943,101 @@ static const char *prop_name(unsigned long p)
 	return p & MS_REC ? "rprivate" : "private";
 }
 
-static int apply_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err)
+/* The rootfs mount (or directory) from the mounts to pivot_root, so both
+ * steps act on the very object the mounts went into. */
+static int root_fd = -1;
+
+static void close_fd(int *fd)
 {
-	_sbx_cleanup_close_ int rootfd = -1;
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* Anything to do in the rootfs that needs a mount of its own there. */
+static bool needs_rootfs_mount(const struct sbx_rootfs_plan *plan)
+{
+	return plan->n_ops || plan->readonly || plan->n_masked || plan->n_ro ||
+	       plan->final_propagation;
+}
+
+static int apply_child(struct sbx_rootfs_plan *plan, struct sbx_err *err)
+{
+	bool own = !plan->opts.shared_mntns;
 	size_t i;
 
-	if (mount(NULL, "/", NULL, plan->root_propagation, NULL) < 0)
+	/* Only in a mount namespace of its own: elsewhere this would change
+	 * the propagation of every mount of the runtime (runc does that, on
+	 * the host's whole tree; crun does not). */
+	if (own && mount(NULL, "/", NULL, plan->root_propagation, NULL) < 0)
 		return sbx_err_set(err, errno, "make / %s", prop_name(plan->root_propagation));
-	/* pivot_root needs the new root to be a mount point. */
-	if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return sbx_err_set(err, errno, "bind %s onto itself", plan->rootfs);
-	rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
+	/* pivot_root needs the new root to be a mount point.  In a shared
+	 * namespace the bind holds the container's mounts, and made private
+	 * right away none of them reaches another mount or namespace; the
+	 * bind itself still appears wherever the rootfs's parent mount
+	 * propagates to, as with runc and crun (which mount into the shared
+	 * tree directly). */
+	if (own || needs_rootfs_mount(plan)) {
+		if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return sbx_err_set(err, errno, "bind %s onto itself%s", plan->rootfs,
+					   own ? "" : " (the container has no mount namespace of its own: its mounts go to the runtime's one; add {\"type\": \"mount\"} to linux.namespaces)");
+		if (!own && mount(NULL, plan->rootfs, NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			return sbx_err_set(err, errno, "make the bind of %s private", plan->rootfs);
+	}
+	root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
 		return sbx_err_set(err, errno, "open %s", plan->rootfs);
 	if (enter_proc(err) < 0)
 		return -1;
-	for (i = 0; i < plan->n_ops; i++)
-		if (do_op(plan, rootfd, &plan->ops[i], err) < 0)
+	for (i = 0; i < plan->n_ops; i++) {
+		if (do_op(plan, root_fd, i, err) < 0) {
+			if (plan->ops[i].index != (size_t)-1)
+				sbx_err_prefix(err, "mounts[%zu]", plan->ops[i].index);
 			return -1;
-
-	if (fchdir(rootfd) < 0)
+		}
+	}
+	/* No runtime-opened source survives the mounts. */
+	sbx_rootfs_close_sources(plan);
+	/* The createContainer hooks run here, in the rootfs (as in runc). */
+	if (fchdir(root_fd) < 0)
 		return sbx_err_set(err, errno, "chdir to %s", plan->rootfs);
-	if (plan->opts.no_pivot) {
+	return 0;
+}
+
+int sbx_rootfs_apply_child(struct sbx_rootfs_plan *plan, struct sbx_err *err)
+{
+	int r = apply_child(plan, err);
+
+	if (r < 0) {
+		sbx_rootfs_close_sources(plan);
+		close_fd(&proc_fd);
+		close_fd(&root_fd);
+	}
+	return r;
+}
+
+static int pivot_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err)
+{
+	if (fchdir(root_fd) < 0)
+		return sbx_err_set(err, errno, "chdir to %s", plan->rootfs);
+	if (plan->opts.shared_mntns) {
+		/* Not our namespace: pivot_root would move the root (and cwd)
+		 * of every process in it that uses the old root into the
+		 * container, and the detach would take the namespace's mounts
+		 * away from all of them; moving onto "/" would cover its root.
+		 * chroot, as runc and crun do without a mount namespace.  A
+		 * chroot keeps the old root reachable to whoever can escape one
+		 * (CAP_SYS_CHROOT); the kernel at least refuses a new user
+		 * namespace to a chrooted process. */
+		if (chroot(".") < 0)
+			return sbx_err_set(err, errno, "chroot to %s", plan->rootfs);
+	} else if (plan->opts.no_pivot) {
 		/* chroot-style: needed where pivot_root is impossible
 		 * (initramfs); weaker, the old root stays reachable to
 		 * anyone who can escape a chroot (CAP_SYS_CHROOT). */
+		if (sbx_rootfs_hide_host_procfs(proc_fd, plan->rootfs, err) < 0)
+			return -1;
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			return sbx_err_set(err, errno, "move %s to /", plan->rootfs);
 		if (chroot(".") < 0)
@@ -934,14 +1059,13 @@ static int apply_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err)
 	return 0;
 }
 
-int sbx_rootfs_apply_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err)
+int sbx_rootfs_pivot_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err)
 {
-	int r = apply_child(plan, err);
+	int r = pivot_child(plan, err);
 
-	if (r < 0 && proc_fd >= 0) {
-		close(proc_fd);
-		proc_fd = -1;
-	}
+	close_fd(&root_fd);
+	if (r < 0)
+		close_fd(&proc_fd);
 	return r;
 }
 
@@ -1005,6 +1129,19 @@ static int finalize_child(const struct sbx_rootfs_plan *plan, struct sbx_err *er
 		return sbx_err_set(err, errno, "open /");
 	if (enter_proc(err) < 0)
 		return -1;
+	/* Read-only tmpfs and /dev mounts, filled by now (see late_ro). */
+	for (i = 0; i < plan->n_ops; i++) {
+		const struct sbx_rootfs_op *op = &plan->ops[i];
+		_sbx_cleanup_close_ int fd = -1;
+
+		if (!op->late_ro)
+			continue;
+		fd = sbx_path_open_in_root(rootfd, op->destination, O_PATH | O_DIRECTORY, err);
+		if (fd < 0 || remount_bind(fd, op->flags, op->clear, op->atime_given, op->destination,
+					   err) < 0)
+			return sbx_err_prefix(err, "mounts[%zu]: make %s read-only", op->index,
+					      op->destination);
+	}
 	for (i = 0; i < plan->n_ro; i++)
 		if (readonly_path(rootfd, plan->ro_paths[i], err) < 0)
 			return -1;

@@ -66,8 +66,9 @@ struct sbx_container {
 
 /*
  * Start the container up to `created` (exec_fifo set) or `running`.
- * Runs prestart/createRuntime hooks (parent side), createContainer and
- * startContainer hooks (init side).  poststart is the caller's job.
+ * Runs prestart/createRuntime hooks (parent side, once init's mounts exist)
+ * and createContainer (before pivot_root) and startContainer hooks (init
+ * side).  poststart is the caller's job.
  * Returns 0, or minus the exit code sbxrun should exit with on failure:
  * -125 (setup failed), -126 (args[0] not executable), -127 (not found).
  * On error nothing is left running and *out is untouched.

@@ -4,9 +4,14 @@
  * -> mount(2) flags, propagation, recursive mount_setattr(2) attributes and
  * the filesystem data string.  Pure; used by the rootfs compile step.
  *
- * Fail closed: an option we do not know is an error, never silently
- * dropped (a dropped "ro" or "nosuid" would weaken the container):
- *   config.json: mounts[2].options[1]: unknown mount option "foo"
+ * Options that are not flags are filesystem-specific (runtime-spec) and go,
+ * comma-separated, into the data string of mount(2): the filesystem refuses
+ * what it does not know, and rootfs.c reports that error naming the mount.
+ * A bind mount has no filesystem to check them, so there only "key=value"
+ * options are passed (the kernel ignores them, as with runc and crun); a bare
+ * unknown word is refused, because it can only be a misspelt flag and
+ * ignoring a misspelt "nosuid" would silently weaken the mount:
+ *   config.json: mounts[2].options[1]: unknown mount option "nosiud" (...)
  * "X-*" options (userspace hints, as in fstab/crun) are ignored.
  */
 #ifndef SBX_MOUNTOPT_H
@@ -33,9 +38,9 @@ struct sbx_mountopts {
 /*
  * Parse `options` (n of them) of mounts[idx].  `is_bind` says the mount is a
  * bind mount by its type ("bind"/"none"); a "bind"/"rbind" option also
- * makes it one.  Data options ("key=value" and known bare filesystem options
- * such as "newinstance") are only valid for filesystem mounts.  `data` is
- * allocated from `arena`.  Errors: "config.json: mounts[idx].options[i]: ...".
+ * makes it one.  Every option that is not a flag goes into `data` (for a
+ * bind mount only "key=value" ones, see above).  `data` is allocated from
+ * `arena`.  Errors: "config.json: mounts[idx].options[i]: ...".
  */
 int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
 		       struct sbx_arena *arena, struct sbx_mountopts *out, struct sbx_err *err);

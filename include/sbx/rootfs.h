@@ -6,16 +6,35 @@
  * list of mount operations with parsed flags/propagation/data.  Unknown mount
  * options are an error (fail closed).
  *
- * apply (child, inside the new mount namespace, still with full capabilities
- * in the container's user namespace, before the uid switch):
+ * apply (child, inside the container's mount namespace, still with full
+ * capabilities in the container's user namespace, before the uid switch):
  *   sbx_rootfs_apply_child:  make the old root private (or rootfsPropagation),
  *       bind the rootfs onto itself, do the config mounts, /dev (devices:
  *       mknod when possible, bind from the host when in a user namespace),
- *       /dev/pts, /dev/ptmx, /dev/shm, default symlinks, then pivot_root
- *       (or chroot when opts.no_pivot) and detach the old root.  Returns with
- *       cwd == "/" of the container.
- *   sbx_rootfs_finalize_child: read-only paths, masked paths, root.readonly
+ *       /dev/pts, /dev/ptmx, /dev/shm, default symlinks.  Returns with
+ *       cwd == the rootfs (seen from the old root): the createContainer hooks
+ *       run here (runtime-spec: after the mounts, before pivot_root).
+ *   sbx_rootfs_pivot_child:  pivot_root into the rootfs and detach the old
+ *       root (MS_MOVE + chroot with opts.no_pivot).  Returns with cwd == "/"
+ *       of the container.
+ *   sbx_rootfs_finalize_child: read-only remount of read-only tmpfs and /dev
+ *       mounts (deferred so devices and nested mount points can be created
+ *       in them first), read-only paths, masked paths, root.readonly
  *       remount, rootfsPropagation on "/".  Runs after sysctls are written.
+ *
+ * A mount namespace that is not the container's own (not listed: inherited
+ * from the runtime; or joined by path) is shared with other processes, so
+ * nothing there may change their view: the old root's propagation is left
+ * alone, the rootfs is bound onto itself as a *private* mount (so nothing
+ * mounted for the container propagates anywhere), and the container enters
+ * it with chroot(2), never pivot_root(2) (which would move the root of every
+ * process of that namespace) and never a detach of the old root.
+ *
+ * Bind-mount sources (src/rootfs_bind.c) are opened by the runtime, with its
+ * own credentials, in the container's mount namespace before any container
+ * mount exists (sbx_rootfs_open_sources, parent side), and handed to init
+ * (sbx_rootfs_adopt_source).  A source inside the rootfs is resolved by init
+ * at mount time, inside the rootfs, so it sees the earlier mounts.
  *
  * Every destination is resolved inside the rootfs with openat2(RESOLVE_IN_ROOT)
  * (see path.h) and mounted through its fd, so a symlink in the bundle cannot
@@ -38,6 +57,7 @@ struct sbx_rootfs_opts {
 	 * module's read-only /etc/hosts, /etc/hostname, /etc/resolv.conf). */
 	const struct sbx_mount *extra_mounts;
 	size_t n_extra_mounts;
+	bool shared_mntns;  /* the mount ns is not the container's own (inherited or joined) */
 };
 
 struct sbx_rootfs_plan; /* opaque, defined in rootfs.c */
@@ -64,7 +84,9 @@ struct sbx_rootfs_op {
 	unsigned long long attr_set, attr_clr; /* recursive MOUNT_ATTR_* */
 	bool atime_given;
 	bool tmpcopyup;            /* tmpfs: copy the covered directory's content in */
+	bool late_ro;              /* ro tmpfs or /dev: mounted rw, made ro in finalize */
 	const char *data;          /* fs data, NULL if none */
+	const char *source_in_root; /* binds: source relative to the rootfs, NULL if a host path */
 };
 
 size_t sbx_rootfs_plan_count(const struct sbx_rootfs_plan *plan);
@@ -78,7 +100,33 @@ int sbx_rootfs_compile(const struct sbx_config *cfg, const struct sbx_rootfs_opt
 		       struct sbx_rootfs_plan **out, struct sbx_err *err);
 void sbx_rootfs_plan_free(struct sbx_rootfs_plan *plan);
 
-int sbx_rootfs_apply_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err);
+int sbx_rootfs_apply_child(struct sbx_rootfs_plan *plan, struct sbx_err *err);
+int sbx_rootfs_pivot_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err);
 int sbx_rootfs_finalize_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err);
+
+/* ---- bind-mount sources opened by the runtime (src/rootfs_bind.c) ---- */
+
+/* Number of bind mounts whose source is a host path (not inside the rootfs). */
+size_t sbx_rootfs_host_sources(const struct sbx_rootfs_plan *plan);
+
+/*
+ * Parent side, before init mounts anything: enter the mount namespace of
+ * `pid` (the container's init), open every host bind source there with the
+ * runtime's credentials (O_PATH, following symlinks, as runc does), come
+ * back (same mount namespace, root and cwd as before), and hand each fd to
+ * `send(arg, op_index, fd, err)` (which must not keep it).  An fd opened in
+ * that namespace can be bind-mounted by init there, and the kernel keeps the
+ * host mount's flags locked on it.  Returns -1 + err; err->errnum EPERM when
+ * the runtime may not enter the namespace (rootless: init opens them).
+ */
+int sbx_rootfs_open_sources(const struct sbx_rootfs_plan *plan, pid_t pid,
+			    int (*send)(void *arg, size_t op, int fd, struct sbx_err *err),
+			    void *arg, struct sbx_err *err);
+
+/* Child side: `fd` (O_PATH) is the source of plan op `op`; the plan owns it
+ * (closed after the mount, or on failure).  -1 + err for an op that is not a
+ * bind mount with a host source. */
+int sbx_rootfs_adopt_source(struct sbx_rootfs_plan *plan, size_t op, int fd,
+			    struct sbx_err *err);
 
 #endif

@@ -34,6 +34,9 @@ enum sbx_sync_type {
 	SBX_SYNC_EXEC_SOCK,      /* parent -> init (create): fd = exec.sock, listening (handover.h) */
 	SBX_SYNC_LOG,            /* child -> parent: a log record (value = level, err.msg,
 				  * time); sbx_sync_recv() writes it and reads on */
+	SBX_SYNC_MOUNT_SOURCE,   /* parent -> init, before GO: fd = bind source of plan step `value` */
+	SBX_SYNC_HOOKS,          /* init -> parent: mounts done, run prestart/createRuntime */
+	SBX_SYNC_HOOKS_DONE,     /* parent -> init */
 };
 
 struct sbx_sync_msg {

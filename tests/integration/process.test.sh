@@ -145,7 +145,7 @@ test_hostname_without_uts_namespace_refused() {
 	local b=$TEST_TMP/b
 	make_bundle "$b" true || return 1
 	cfg "$b" 'del(.linux.namespaces[] | select(.type == "uts"))' || return 1
-	expect_run_error "$b" 'hostname: setting a hostname requires a new uts namespace'
+	expect_run_error "$b" 'hostname: setting it requires a uts namespace'
 }
 
 # tmpcopyup (podman --read-only uses it): the tmpfs starts with the image's

@@ -518,7 +518,7 @@ static const struct {
 	{ "{\"mounts\":[\"/proc\"]}", "mounts[0]: must be an object" },
 	{ "{\"mounts\":[{\"type\":\"tmpfs\"}]}", "mounts[0].destination: is required" },
 	{ "{\"mounts\":[{\"destination\":\"/a\"},{\"destination\":\"/b\"},{\"destination\":\"/c\"},"
-	  "{\"destination\":\"d\"}]}", "mounts[3].destination: must be an absolute path" },
+	  "{\"destination\":\"\"}]}", "mounts[3].destination: must be a non-empty string" },
 	{ "{\"mounts\":[{\"destination\":\"/a\",\"options\":\"ro\"}]}",
 	  "mounts[0].options: must be an array of strings" },
 	{ "{\"mounts\":[{\"destination\":\"/a\",\"source\":7}]}", "mounts[0].source: must be a string" },

@@ -163,13 +163,14 @@ END_TEST
 START_TEST(test_compile_errors)
 {
 	static const char *const cases[][2] = {
+		/* A bare word that is not a flag, on a bind mount, can only be a
+		 * misspelt flag: the kernel would ignore it. */
 		{ "\"mounts\":[{\"destination\":\"/a\",\"type\":\"tmpfs\"},"
-		  "{\"destination\":\"/b\",\"source\":\"/x\",\"options\":[\"bind\",\"foo\"]}]",
-		  "config.json: mounts[1].options[1]: unknown mount option \"foo\"" },
-		{ "\"mounts\":[{\"destination\":\"/b\",\"type\":\"bind\",\"source\":\"/x\",\"options\":[\"ro\",\"mode=755\"]}]",
-		  "config.json: mounts[0].options[1]: unknown mount option \"mode=755\"" },
-		{ "\"mounts\":[{\"destination\":\"/t\",\"type\":\"tmpfs\",\"options\":[\"nosuid\",\"bogus\"]}]",
-		  "config.json: mounts[0].options[1]: unknown mount option \"bogus\"" },
+		  "{\"destination\":\"/b\",\"source\":\"/x\",\"options\":[\"bind\",\"mode=1\",\"nosiud\"]}]",
+		  "config.json: mounts[1].options[2]: unknown mount option \"nosiud\" (a bind mount takes no filesystem options; a misspelt flag would be ignored)" },
+		{ "\"mounts\":[{\"destination\":\"/b\",\"type\":\"bind\",\"source\":\"/x\",\"options\":[\"ro\",\"newinstance\"]}]",
+		  "config.json: mounts[0].options[1]: unknown mount option \"newinstance\" (a bind mount takes no filesystem options; a misspelt flag would be ignored)" },
+
 		{ "\"mounts\":[{\"destination\":\"/t\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"bind\",\"tmpcopyup\"]}]",
 		  "config.json: mounts[0].options: \"tmpcopyup\" is only valid for a tmpfs mount" },
 		{ "\"mounts\":[{\"destination\":\"/b\",\"source\":\"/x\",\"options\":[\"rbind\",\"idmap\"]}]",
@@ -190,6 +191,52 @@ START_TEST(test_compile_errors)
 		ck_assert_msg(!strcmp(err.msg, cases[i][1]), "case %zu: got '%s'\nwant '%s'", i,
 			      err.msg, cases[i][1]);
 	}
+}
+END_TEST
+
+/*
+ * runtime-spec config.md (Linux mount options): "Runtimes SHOULD treat
+ * unknown options as filesystem-specific ones and pass those as a
+ * comma-separated string to the fifth (const void *data) argument of
+ * mount(2)."  And (mounts.destination, Linux): "it MAY be a relative path,
+ * in which case it MUST be interpreted as relative to "/"."
+ */
+START_TEST(test_compile_data_and_relative)
+{
+	struct sbx_config *cfg = parse(
+		"\"mounts\":["
+		"{\"destination\":\"srv/x\",\"type\":\"tmpfs\",\"options\":[\"nosuid\",\"frobnicate\",\"huge=never\",\"ro\"]},"
+		"{\"destination\":\"/b\",\"type\":\"bind\",\"source\":\"/x\",\"options\":[\"rbind\",\"mode=755\",\"ro\"]},"
+		"{\"destination\":\"/c\",\"type\":\"bind\",\"source\":\"rootfs/srv/x\",\"options\":[\"bind\"]},"
+		"{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/b/rootfsX\",\"options\":[\"bind\"]},"
+		"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"options\":[\"ro\"]}"
+		"]", "/b");
+	struct sbx_rootfs_opts o = { 0 };
+	struct sbx_rootfs_plan *plan = NULL;
+	struct sbx_err err = { 0 };
+	const struct sbx_rootfs_op *op;
+
+	ck_assert_msg(sbx_rootfs_compile(cfg, &o, &plan, &err) == 0, "%s", err.msg);
+	op = sbx_rootfs_plan_op(plan, 0);
+	ck_assert_str_eq(op->destination, "/srv/x");
+	ck_assert_str_eq(op->data, "frobnicate,huge=never");
+	ck_assert_uint_eq(op->flags, MS_NOSUID | MS_RDONLY);
+	ck_assert(op->late_ro); /* ro tmpfs: made read-only in finalize */
+	op = sbx_rootfs_plan_op(plan, 1);
+	ck_assert_str_eq(op->data, "mode=755");
+	ck_assert(!op->late_ro);
+	ck_assert_ptr_null(op->source_in_root);
+	op = sbx_rootfs_plan_op(plan, 2);
+	ck_assert_str_eq(op->source, "/b/rootfs/srv/x");
+	ck_assert_str_eq(op->source_in_root, "/srv/x"); /* resolved by init, in the rootfs */
+	op = sbx_rootfs_plan_op(plan, 3);
+	ck_assert_ptr_null(op->source_in_root); /* "/b/rootfsX" is not under /b/rootfs */
+	op = sbx_rootfs_plan_op(plan, 4);
+	ck_assert(op->late_ro);
+	ck_assert_int_eq(sbx_rootfs_plan_op(plan, 5)->kind, SBX_ROOTFS_OP_DEV);
+	ck_assert_uint_eq(sbx_rootfs_host_sources(plan), 2);
+	sbx_rootfs_plan_free(plan);
+	sbx_config_free(cfg);
 }
 END_TEST
 
@@ -312,7 +359,7 @@ static int write_map(const char *file, const char *data)
  * uid/gid mapped to 0, which needs no privilege).  Returns fn's exit code;
  * *msg gets what the child reported.
  */
-static int in_sandbox(int (*fn)(const struct sbx_rootfs_plan *), const struct sbx_rootfs_plan *plan,
+static int in_sandbox(int (*fn)(struct sbx_rootfs_plan *), struct sbx_rootfs_plan *plan,
 		      char *msg, size_t msglen)
 {
 	int pfd[2], status = 0;
@@ -365,7 +412,7 @@ static bool is_ro(const char *p)
 	return statvfs(p, &sv) == 0 && (sv.f_flag & ST_RDONLY);
 }
 
-static int check_full(const struct sbx_rootfs_plan *plan)
+static int check_full(struct sbx_rootfs_plan *plan)
 {
 	struct sbx_err err = { 0 };
 	char buf[256];
@@ -377,6 +424,8 @@ static int check_full(const struct sbx_rootfs_plan *plan)
 
 	if (sbx_rootfs_apply_child(plan, &err) < 0)
 		return report(1, "apply: %s: %s", err.msg, strerror(err.errnum));
+	if (sbx_rootfs_pivot_child(plan, &err) < 0)
+		return report(1, "pivot: %s: %s", err.msg, strerror(err.errnum));
 	if (sbx_rootfs_finalize_child(plan, &err) < 0)
 		return report(2, "finalize: %s: %s", err.msg, strerror(err.errnum));
 	if (!getcwd(buf, sizeof(buf)) || strcmp(buf, "/"))
@@ -511,14 +560,14 @@ START_TEST(test_apply_full)
 }
 END_TEST
 
-static int check_missing_source(const struct sbx_rootfs_plan *plan)
+static int check_missing_source(struct sbx_rootfs_plan *plan)
 {
 	struct sbx_err err = { 0 };
 	char want[PATH_MAX + 64];
 
 	if (sbx_rootfs_apply_child(plan, &err) == 0)
 		return report(1, "apply succeeded");
-	snprintf(want, sizeof(want), "bind %s/missing on /x: open source", bundle);
+	snprintf(want, sizeof(want), "mounts[0]: bind %s/missing on /x: open source", bundle);
 	if (strcmp(err.msg, want) || err.errnum != ENOENT)
 		return report(2, "got '%s' (%d)", err.msg, err.errnum);
 	return 0;
@@ -542,13 +591,15 @@ START_TEST(test_apply_error_message)
 }
 END_TEST
 
-static int check_no_pivot(const struct sbx_rootfs_plan *plan)
+static int check_no_pivot(struct sbx_rootfs_plan *plan)
 {
 	struct sbx_err err = { 0 };
 	struct statfs sf;
 
 	if (sbx_rootfs_apply_child(plan, &err) < 0)
 		return report(1, "apply: %s: %s", err.msg, strerror(err.errnum));
+	if (sbx_rootfs_pivot_child(plan, &err) < 0)
+		return report(1, "pivot: %s: %s", err.msg, strerror(err.errnum));
 	if (sbx_rootfs_finalize_child(plan, &err) < 0)
 		return report(2, "finalize: %s: %s", err.msg, strerror(err.errnum));
 	if (access("/etc/hostname", F_OK) < 0 || access("/hostdata", F_OK) == 0)
@@ -577,6 +628,76 @@ START_TEST(test_apply_no_pivot)
 }
 END_TEST
 
+/* Is the mount at `path` (exact mount point) in a peer group? -1: not found. */
+static int mount_shared(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], mp[PATH_MAX];
+	int r = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strcmp(mp, path))
+			r = strstr(line, " shared:") != NULL && strstr(line, " shared:") < strstr(line, " - ");
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * A mount namespace that is not the container's own (config-linux.md: "If
+ * a namespace type is not specified in the namespaces array, the container
+ * MUST inherit the runtime namespace of that type"): the runtime's "/" keeps
+ * its propagation, the container's mounts sit under a private bind of the
+ * rootfs, and the container is chrooted (no pivot_root, no detach).
+ */
+static int check_shared_mntns(struct sbx_rootfs_plan *plan)
+{
+	struct sbx_err err = { 0 };
+	struct statfs sf;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
+		return report(1, "make / rshared: %s", strerror(errno));
+	if (sbx_rootfs_apply_child(plan, &err) < 0)
+		return report(2, "apply: %s: %s", err.msg, strerror(err.errnum));
+	if (mount_shared("/") != 1)
+		return report(3, "the runtime's / lost its propagation");
+	if (mount_shared(rootfs) != 0)
+		return report(4, "the rootfs bind is not a private mount (%d)", mount_shared(rootfs));
+	if (sbx_rootfs_pivot_child(plan, &err) < 0)
+		return report(5, "pivot: %s: %s", err.msg, strerror(err.errnum));
+	if (sbx_rootfs_finalize_child(plan, &err) < 0)
+		return report(6, "finalize: %s: %s", err.msg, strerror(err.errnum));
+	if (access("/etc/hostname", F_OK) < 0 || access("/hostdata", F_OK) == 0)
+		return report(7, "not chrooted into the rootfs");
+	if (statfs("/tmp", &sf) < 0 || sf.f_type != TMPFS_MAGIC)
+		return report(8, "/tmp is not the tmpfs");
+	/* chroot, not pivot_root: the namespace's root is still the old one,
+	 * so the kernel refuses a new user namespace to this process. */
+	if (unshare(CLONE_NEWUSER) == 0 || errno != EPERM)
+		return report(9, "not a chroot (unshare CLONE_NEWUSER: %s)", strerror(errno));
+	return 0;
+}
+
+START_TEST(test_apply_shared_mntns)
+{
+	struct sbx_config *cfg = parse("\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+				       "\"mounts\":[{\"destination\":\"/tmp\",\"type\":\"tmpfs\"}]", bundle);
+	struct sbx_rootfs_opts o = { .userns = true, .shared_mntns = true };
+	struct sbx_rootfs_plan *plan = NULL;
+	struct sbx_err err = { 0 };
+	char msg[1024];
+	int rc;
+
+	ck_assert_msg(sbx_rootfs_compile(cfg, &o, &plan, &err) == 0, "%s", err.msg);
+	rc = in_sandbox(check_shared_mntns, plan, msg, sizeof(msg));
+	ck_assert_msg(rc == 0, "rc %d: %s", rc, msg);
+	sbx_rootfs_plan_free(plan);
+	sbx_config_free(cfg);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("rootfs");
@@ -587,6 +708,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_compile_order_and_kinds);
 	tcase_add_test(tc, test_compile_errors);
 	tcase_add_test(tc, test_compile_relative_source_needs_bundle);
+	tcase_add_test(tc, test_compile_data_and_relative);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(ta, apply_setup, apply_teardown);
@@ -594,6 +716,7 @@ static Suite *make_suite(void)
 	tcase_add_test(ta, test_apply_full);
 	tcase_add_test(ta, test_apply_error_message);
 	tcase_add_test(ta, test_apply_no_pivot);
+	tcase_add_test(ta, test_apply_shared_mntns);
 	suite_add_tcase(s, ta);
 	return s;
 }
