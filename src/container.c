@@ -290,6 +290,10 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	if (sbx_rootfs_pivot_child(c->rootfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
 	sbx_debug("init: pivot_root into %s", cfg->rootfs);
+	/* Chrooted in a mount namespace that is not ours: `exec` needs our
+	 * root as well as our namespaces (handover.h). */
+	if (o->exec_fifo && !(c->new_flags & CLONE_NEWNS) && sbx_handover_add_root(&c->ns, err) < 0)
+		return -1;
 	/* /run/secrets: after the config mounts (a tmpfs on /run must not
 	 * hide it) and pivot_root ("/" is the container's), before the root
 	 * becomes read-only. */

@@ -83,6 +83,14 @@ static bool config_says_differs(const struct sbx_config *cfg, size_t i)
  * (setns into one's own user namespace is EINVAL).  The kernel's answer
  * (/proc/<pid>/ns) needs ptrace access to init; a `created` init is
  * non-dumpable, which a rootless caller cannot pass: then the config says. */
+/* Is the mount namespace the container's own (listed, without a path)? */
+static bool own_mntns(const struct sbx_config *cfg)
+{
+	const struct sbx_namespace *mnt = sbx_config_ns(cfg, SBX_NS_MOUNT);
+
+	return mnt && !mnt->path;
+}
+
 static int ns_flags_to_join(const struct sbx_config *cfg, pid_t pid, struct sbx_err *err)
 {
 	int flags = 0;
@@ -226,6 +234,7 @@ struct exec_ctx {
 	struct sbx_process_state pst;
 	int sock, pidfd, ns_flags;
 	struct sbx_handover_ns ns;   /* created container: init's namespaces */
+	int root;                    /* init's root when it is not its mount ns's, or -1 */
 };
 
 /* Is the namespace behind fd (of CLONE_NEW* type) not ours? */
@@ -252,12 +261,20 @@ static int join_ns_fds(struct exec_ctx *x, struct sbx_err *err)
 
 	/* Decided before the first setns: after joining the mount namespace
 	 * /proc/self is no longer ours to compare with. */
-	for (size_t i = 0; i < x->ns.n; i++)
+	for (size_t i = 0; i < x->ns.n; i++) {
+		if (x->ns.type[i] == SBX_HANDOVER_ROOT) {
+			/* entered after the namespaces (join) */
+			x->root = x->ns.fd[i];
+			x->ns.fd[i] = -1;
+			join[i] = false;
+			continue;
+		}
 		join[i] = differs(x->ns.fd[i], x->ns.type[i]);
+	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < x->ns.n; i++) {
 			bool user = x->ns.type[i] == CLONE_NEWUSER;
-			if (user != (pass == 0) || !join[i])
+			if (user != (pass == 0) || !join[i] || x->ns.fd[i] < 0)
 				continue;
 			if (setns(x->ns.fd[i], x->ns.type[i]) < 0)
 				return sbx_err_set(err, errno, "join namespace type 0x%x of container \"%s\"",
@@ -282,12 +299,14 @@ static __attribute__((noreturn)) void process_main(struct exec_ctx *x)
 static int join(struct exec_ctx *x, struct sbx_err *err)
 {
 	const struct sbx_state *st = x->st;
-	int keep[2 + SBX_HANDOVER_NS_MAX] = { x->sock, x->pidfd };
+	int keep[3 + SBX_HANDOVER_NS_MAX] = { x->sock, x->pidfd };
 	size_t n_keep = 2;
 	pid_t child;
 
 	for (size_t i = 0; i < x->ns.n; i++)
 		keep[n_keep++] = x->ns.fd[i];
+	if (x->root >= 0)
+		keep[n_keep++] = x->root;
 	if (sbx_process_enter(&x->plan, keep, n_keep, err) < 0)
 		return -1;
 	if (st->cgroup_path) {
@@ -302,6 +321,14 @@ static int join(struct exec_ctx *x, struct sbx_err *err)
 	} else if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0) {
 		return sbx_err_set(err, errno, "join the namespaces of pid %d (setns flags 0x%x)",
 				   (int)st->pid, x->ns_flags);
+	}
+	/* The container's root, when its mount namespace is not its own:
+	 * init is chrooted there, and the namespace's root is outside. */
+	if (x->root >= 0 && (fchdir(x->root) < 0 || chroot(".") < 0 || chdir("/") < 0))
+		return sbx_err_set(err, errno, "enter the root of container \"%s\"", st->id);
+	if (x->root >= 0) {
+		close(x->root);
+		x->root = -1;
 	}
 	close(x->pidfd);
 	x->pidfd = -1;
@@ -417,6 +444,18 @@ static int start(const struct sbx_config *cfg, const struct sbx_exec_opts *o, st
 		x->ns_flags = ns_flags_to_join(cfg, x->st->pid, err);
 		if (x->ns_flags < 0)
 			return -1;
+		/* A mount namespace that is not the container's own (inherited
+		 * or joined by path): init is chrooted in it; its root, opened
+		 * by pid and checked against the pidfd (still that process). */
+		if (!own_mntns(cfg)) {
+			char path[64];
+			snprintf(path, sizeof(path), "/proc/%d/root", (int)x->st->pid);
+			x->root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (x->root < 0 || syscall(SYS_pidfd_send_signal, x->pidfd, 0, NULL, 0) < 0)
+				return sbx_err_set(err, errno, "cannot exec in container \"%s\": open its root %s",
+						   x->st->id, path);
+			x->root = sbx_fd_move_above(x->root, low);
+		}
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return sbx_err_set(err, errno, "exec: socketpair");
@@ -457,7 +496,7 @@ static int start(const struct sbx_config *cfg, const struct sbx_exec_opts *o, st
 int sbx_exec_start(const struct sbx_config *cfg, const struct sbx_state *st,
 		   const struct sbx_exec_opts *o, struct sbx_exec_proc *out, struct sbx_err *err)
 {
-	struct exec_ctx x = { .st = st, .sock = -1, .pidfd = -1 };
+	struct exec_ctx x = { .st = st, .sock = -1, .pidfd = -1, .root = -1 };
 	int r = 0;
 
 	out->pid = -1;
@@ -468,6 +507,8 @@ int sbx_exec_start(const struct sbx_config *cfg, const struct sbx_state *st,
 		close(x.sock);
 	if (x.pidfd >= 0)
 		close(x.pidfd);
+	if (x.root >= 0)
+		close(x.root);
 	sbx_handover_close_ns(&x.ns);
 	sbx_process_plan_free(&x.plan);
 	return r;

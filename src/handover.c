@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
@@ -28,7 +29,7 @@
 static const struct {
 	const char *name;
 	int type;
-} ns_names[SBX_HANDOVER_NS_MAX] = {
+} ns_names[] = {
 	{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },   { "pid", CLONE_NEWPID },
 	{ "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },  { "net", CLONE_NEWNET },
 	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
@@ -73,7 +74,7 @@ int sbx_handover_listen(const char *fifo_path, struct sbx_err *err)
 int sbx_handover_open_ns(struct sbx_handover_ns *ns, struct sbx_err *err)
 {
 	ns->n = 0;
-	for (size_t i = 0; i < SBX_HANDOVER_NS_MAX; i++) {
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(ns_names); i++) {
 		char path[48];
 		int fd;
 
@@ -88,6 +89,20 @@ int sbx_handover_open_ns(struct sbx_handover_ns *ns, struct sbx_err *err)
 		ns->fd[ns->n] = fd;
 		ns->type[ns->n++] = ns_names[i].type;
 	}
+	return 0;
+}
+
+int sbx_handover_add_root(struct sbx_handover_ns *ns, struct sbx_err *err)
+{
+	int fd;
+
+	if (ns->n >= SBX_HANDOVER_NS_MAX)
+		return sbx_err_set(err, ENOSPC, "keep the container's root for exec");
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return sbx_err_set(err, errno, "keep the container's root for exec");
+	ns->fd[ns->n] = fd;
+	ns->type[ns->n++] = SBX_HANDOVER_ROOT;
 	return 0;
 }
 
@@ -201,10 +216,14 @@ int sbx_handover_fetch_ns(int dirfd, struct sbx_handover_ns *ns, struct sbx_err 
 		sbx_handover_close_ns(ns);
 		return sbx_err_set(err, EPROTO, "receive the created container's namespaces");
 	}
-	/* Each fd must be the namespace type it claims to be. */
+	/* Each fd must be the namespace type it claims to be (the root: a
+	 * directory). */
 	for (size_t i = 0; i < nfd; i++) {
+		struct stat st;
+
 		ns->type[i] = w.type[i];
-		if (ioctl(ns->fd[i], NS_GET_NSTYPE) != w.type[i]) {
+		if (w.type[i] == SBX_HANDOVER_ROOT ? fstat(ns->fd[i], &st) < 0 || !S_ISDIR(st.st_mode)
+						   : ioctl(ns->fd[i], NS_GET_NSTYPE) != w.type[i]) {
 			sbx_handover_close_ns(ns);
 			return sbx_err_set(err, EPROTO, "the created container sent a namespace fd of the wrong type");
 		}

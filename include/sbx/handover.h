@@ -19,13 +19,18 @@
 #include "sbx/error.h"
 
 #define SBX_EXEC_SOCK "exec.sock"
-#define SBX_HANDOVER_NS_MAX 8
+#define SBX_HANDOVER_NS_MAX 9    /* 8 namespace types + init's root */
+#define SBX_HANDOVER_ROOT 0      /* `type` of the entry that is init's root directory */
 
-/* The namespaces of a process, as fds of /proc/.../ns/<type>. */
+/* The namespaces of a process, as fds of /proc/.../ns/<type>; and, when
+ * init's root is not its mount namespace's root (a mount namespace that is
+ * not the container's own: init is chrooted), that root (O_PATH), of type
+ * SBX_HANDOVER_ROOT: joining the mount namespace alone would leave `exec`
+ * at the namespace's root, outside the container. */
 struct sbx_handover_ns {
 	size_t n;
 	int fd[SBX_HANDOVER_NS_MAX];
-	int type[SBX_HANDOVER_NS_MAX];   /* CLONE_NEW* */
+	int type[SBX_HANDOVER_NS_MAX];   /* CLONE_NEW*, or SBX_HANDOVER_ROOT */
 };
 
 /* Parent (create): listen on exec.sock in the directory of fifo_path.
@@ -34,6 +39,8 @@ int sbx_handover_listen(const char *fifo_path, struct sbx_err *err);
 
 /* init, while the host's /proc is still its /proc: its own namespaces. */
 int sbx_handover_open_ns(struct sbx_handover_ns *ns, struct sbx_err *err);
+/* init, once in its root (chroot): add "/" as the SBX_HANDOVER_ROOT entry. */
+int sbx_handover_add_root(struct sbx_handover_ns *ns, struct sbx_err *err);
 void sbx_handover_close_ns(struct sbx_handover_ns *ns);
 
 /* init: wait until `sbxrun start` writes into the fifo, answering every

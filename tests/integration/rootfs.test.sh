@@ -86,6 +86,9 @@ test_mount_namespace_not_listed_rootless() {
 	expect_eq "$(readlink /proc/self/ns/mnt)" "$(readlink "/proc/$pid/ns/mnt")" "container's mount namespace" || { sbx delete -f "$id"; return 1; }
 	# chrooted: its root is the bundle's rootfs
 	expect_eq "$(stat -L -c %d:%i "$b/rootfs")" "$(stat -L -c %d:%i "/proc/$pid/root")" "container root" || { sbx delete -f "$id"; return 1; }
+	# exec enters the container's root too (the mount namespace is ours).
+	echo container >"$b/rootfs/etc/hostname"
+	expect_eq container "$(sbx exec "$id" cat /etc/hostname 2>&1)" "exec's root" || { sbx delete -f "$id"; return 1; }
 	sbx delete -f "$id"
 }
 
@@ -117,6 +120,12 @@ test_mount_namespace_joined_by_path() {
 	# The other process of that namespace still has its own root.
 	expect_eq outside "$(cat "/proc/$hpid/root$TEST_TMP/marker" 2>&1)" "holder's root after the container started" || { sbx delete -f "$id"; kill "$hpid"; return 1; }
 	expect_eq container "$(cat "/proc/$pid/root/etc/hostname" 2>&1)" "container's root" || { sbx delete -f "$id"; kill "$hpid"; return 1; }
+	# exec enters the container's root, not the namespace's, running...
+	expect_eq container "$(sbx exec "$id" cat /etc/hostname 2>&1)" "exec's root" || { sbx delete -f "$id"; kill "$hpid"; return 1; }
+	sbx delete -f "$id"
+	# ...and created (init hands its root over with its namespaces).
+	expect_rc 0 sbx create --bundle "$b" "$id" || { kill "$hpid"; return 1; }
+	expect_eq container "$(sbx exec "$id" cat /etc/hostname 2>&1)" "exec's root (created)" || { sbx delete -f "$id"; kill "$hpid"; return 1; }
 	sbx delete -f "$id"
 	kill "$hpid"
 }
