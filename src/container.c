@@ -568,9 +568,13 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	/* Rootful with a user namespace (new or joined), the runtime opens
 	 * the bind sources with its own credentials (rootfs_bind.c): the
-	 * container's root may not even search the directories above them. */
+	 * container's root may not even search the directories above them.
+	 * Only as root of the initial user namespace: that is "the runtime
+	 * is host root", and it is what guarantees the way back into our own
+	 * mount namespace (root of a nested user namespace, say under
+	 * `unshare -r`, may enter the container's and not return). */
 	c->open_sources = sbx_config_ns(cfg, SBX_NS_USER) && geteuid() == 0 &&
-			  sbx_rootfs_host_sources(c->rootfs) > 0;
+			  sbx_userns_is_initial() && sbx_rootfs_host_sources(c->rootfs) > 0;
 	if (sbx_sysctl_compile(cfg, err) < 0)
 		return -1;
 	if (sbx_process_compile(cfg, c->opts->cache_dir, &c->proc, err) < 0)

@@ -30,6 +30,7 @@
  * image cannot turn it into a host path.
  */
 #include "rootfs_int.h"
+#include "sbx/idmap.h"
 #include "sbx/log.h"
 #include "sbx/path.h"
 #include "sbx/util.h"
@@ -91,6 +92,10 @@ int sbx_rootfs_open_sources(const struct sbx_rootfs_plan *plan, pid_t pid,
 
 	if (!sbx_rootfs_host_sources(plan))
 		return 0;
+	/* Only root of the initial user namespace is sure to get back into
+	 * its own mount namespace after entering the container's. */
+	if (geteuid() != 0 || !sbx_userns_is_initial())
+		return sbx_err_set(err, EPERM, "open the bind sources as the runtime: not host root");
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
 	self_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	target_ns = open(path, O_RDONLY | O_CLOEXEC);

@@ -116,8 +116,10 @@ size_t sbx_rootfs_host_sources(const struct sbx_rootfs_plan *plan);
  * back (same mount namespace, root and cwd as before), and hand each fd to
  * `send(arg, op_index, fd, err)` (which must not keep it).  An fd opened in
  * that namespace can be bind-mounted by init there, and the kernel keeps the
- * host mount's flags locked on it.  Returns -1 + err; err->errnum EPERM when
- * the runtime may not enter the namespace (rootless: init opens them).
+ * host mount's flags locked on it.  Only as root of the initial user
+ * namespace (else -1 + EPERM without trying: root of a nested user namespace
+ * could enter and not come back).  Returns -1 + err; err->errnum EPERM when
+ * the runtime may not enter the namespace (init then opens them).
  */
 int sbx_rootfs_open_sources(const struct sbx_rootfs_plan *plan, pid_t pid,
 			    int (*send)(void *arg, size_t op, int fd, struct sbx_err *err),

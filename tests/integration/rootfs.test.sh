@@ -422,3 +422,21 @@ test_missing_rootfs_says_so() {
 	rm -rf "${b:?}/rootfs"
 	expect_run_error "$b" "invalid rootfs: stat $b/rootfs: No such file or directory"
 }
+
+# sbxrun itself in a user namespace of its own (`unshare -r`, as under a
+# rootless engine): root there, yet not host root.  The bind sources are then
+# opened by the container's init, never by entering the container's mount
+# namespace (root of a nested user namespace could not come back to its own,
+# the host's).
+test_bind_source_with_runtime_in_nested_userns() {
+	local b=$TEST_TMP/b d=$TEST_TMP/data out
+	mkdir -p "$d" "$b" && echo nested-ok >"$d/f" && chown_user "$d"
+	cp -a "$SBX_IT_ROOTFS" "$b/rootfs" && chown_user "$b"
+	# the spec's id map is the caller's as seen inside that namespace (0)
+	as_user unshare -r "$SBXRUN" spec --rootless --bundle "$b" || return 1
+	cfg "$b" ".process.args = [\"cat\", \"/data/f\"]
+		  | .mounts += [{destination: \"/data\", type: \"bind\", source: \"$d\", options: [\"rbind\", \"ro\"]}]" || return 1
+	out=$(as_user unshare -r "$SBXRUN" --root "$SBX_ROOT" run --bundle "$b" "nu-$RANDOM" 2>&1)
+	expect_eq 0 $? "exit status ($out)" || return 1
+	expect_eq nested-ok "$out"
+}
