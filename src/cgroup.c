@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -582,7 +583,13 @@ static void undo_mkdirs(char **made, size_t n)
  * errno class of the failure: 1 permission/absent (EACCES, EPERM, EROFS,
  * ENOENT), 2 busy, 0 other.
  */
-static int place(const struct sbx_cgroup_plan *p, const char *rel, int *stage, struct sbx_err *err)
+struct record_cb {
+	int (*fn)(void *arg, const char *path, struct sbx_err *err);
+	void *arg;
+};
+
+static int place(const struct sbx_cgroup_plan *p, const char *rel, const struct record_cb *rec,
+		 int *stage, struct sbx_err *err)
 {
 	_sbx_cleanup_free_ char *full = sbx_xasprintf("%s%s", p->mount, rel);
 	char *made[64];
@@ -590,6 +597,9 @@ static int place(const struct sbx_cgroup_plan *p, const char *rel, int *stage, s
 	size_t mlen = strlen(p->mount);
 
 	*stage = 0;
+	/* 0. the caller records the path before the directory exists */
+	if (rec->fn && rec->fn(rec->arg, full, err) < 0)
+		return -1;
 	/* 1. the directories, top-down */
 	for (char *s = full + mlen + 1;; s++) {
 		char c = *s;
@@ -658,8 +668,11 @@ int sbx_cgroup_add_pid(const char *path, pid_t pid, struct sbx_err *err)
 	return 0;
 }
 
-int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p, char **path_out, struct sbx_err *err)
+int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p,
+		       int (*record)(void *arg, const char *path, struct sbx_err *err),
+		       void *record_arg, char **path_out, struct sbx_err *err)
 {
+	const struct record_cb rec = { record, record_arg };
 	const char *cand[2] = { NULL, NULL };
 	struct sbx_err first = { 0 };
 	int stage = 0, first_stage = 0;
@@ -688,7 +701,7 @@ int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p, char **path_out, struct 
 		struct sbx_err e = { 0 };
 		char buf[SBX_ERR_MSG_MAX];
 
-		if (place(p, cand[i], &stage, &e) == 0) {
+		if (place(p, cand[i], &rec, &stage, &e) == 0) {
 			*path_out = sbx_xasprintf("%s%s", p->mount, cand[i]);
 			sbx_debug("cgroup: %s created with its limits", *path_out);
 			/* the device program, before any process is inside */
@@ -725,16 +738,94 @@ int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p, char **path_out, struct 
 
 /* ---------- destroy ---------- */
 
-static int kill_all(const char *path, struct sbx_err *err)
+/* Fallback for kernels without cgroup.kill (< 5.14): freeze the subtree so
+ * that nothing in it can fork while we list it, SIGKILL every process
+ * (fatal signals reach frozen tasks in cgroup v2), thaw, and repeat until
+ * nothing is listed.  Without a freezer (< 5.2) it is a plain kill loop,
+ * which a fast fork loop could outrun for a while; bounded at 100 rounds. */
+static int freeze_kill(const char *path, struct sbx_err *err)
 {
-	_sbx_cleanup_free_ pid_t *pids = NULL;
-	size_t n = 0;
+	struct sbx_err ign;
+	bool frozen = sbx_cgroup_write_file(path, "cgroup.freeze", "1", &ign) == 0;
 
-	if (sbx_cgroup_list_pids(path, &pids, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		kill(pids[i], SIGKILL);
+	for (int round = 0; round < 100; round++) {
+		_sbx_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+
+		if (sbx_cgroup_list_pids(path, &pids, &n, err) < 0)
+			return -1;
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		if (round > 0) {
+			struct timespec ts = { 0, 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (frozen)
+		(void)sbx_cgroup_write_file(path, "cgroup.freeze", "0", &ign);
 	return 0;
+}
+
+int sbx_cgroup_kill(const char *path, unsigned flags, struct sbx_err *err)
+{
+	struct sbx_err e2;
+
+	if (!path || !*path)
+		return 0;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	/* cgroup.kill (5.14) kills the whole subtree atomically, with no race
+	 * against forks. */
+	if (!(flags & SBX_CGROUP_KILL_NO_KILLFILE) &&
+	    sbx_cgroup_write_file(path, "cgroup.kill", "1", &e2) == 0)
+		return 0;
+	if (freeze_kill(path, err) < 0)
+		return sbx_err_prefix(err, "cgroup: kill the processes of %s", path);
+	return 0;
+}
+
+/* "populated 0" in <path>/cgroup.events: no live process left in the
+ * subtree.  kernfs signals every change of the file with POLLPRI, so this
+ * sleeps until the last process is gone instead of polling. */
+int sbx_cgroup_wait_empty(const char *path, int timeout_ms, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *ev = sbx_xasprintf("%s/cgroup.events", path);
+	_sbx_cleanup_close_ int fd = open(ev, O_RDONLY | O_CLOEXEC);
+	struct timespec t0, now;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0; /* no such cgroup (any more) */
+		return sbx_err_set(err, errno, "cgroup: open %s", ev);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		char buf[512];
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		struct pollfd p = { .fd = fd, .events = POLLPRI };
+		long left;
+
+		if (n < 0) {
+			if (errno == ENODEV || errno == ENOENT)
+				return 0; /* removed meanwhile */
+			return sbx_err_set(err, errno, "cgroup: read %s", ev);
+		}
+		buf[n] = '\0';
+		if (!strncmp(buf, "populated 0", 11) || strstr(buf, "\npopulated 0"))
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000 +
+				     (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return sbx_err_set(err, EBUSY, "cgroup: %s still has live processes after"
+					   " %d ms", path, timeout_ms);
+		/* Re-read at least every 100 ms: a missed notification must
+		 * not cost the whole timeout. */
+		if (poll(&p, 1, left < 100 ? (int)left : 100) < 0 && errno != EINTR)
+			return sbx_err_set(err, errno, "cgroup: poll %s", ev);
+	}
 }
 
 static int rmdir_tree(const char *path, int depth)
@@ -756,10 +847,10 @@ static int rmdir_tree(const char *path, int depth)
 		if (rmdir_tree(sub, depth + 1) < 0)
 			return -1;
 	}
-	/* A cgroup stays "busy" for a moment after its last process died:
-	 * usually well under a millisecond, so back off exponentially from
-	 * 100 us (a fixed 10 ms sleep was most of a container's run time),
-	 * up to about 2 s in all. */
+	/* Unpopulated is not yet removable: a cgroup stays "busy" until its
+	 * last dying task has been released, usually well under a
+	 * millisecond, so back off exponentially from 100 us (a fixed 10 ms
+	 * sleep was most of a container's run time), up to about 2 s. */
 	for (long ns = 100 * 1000, waited = 0; waited < 2000L * 1000 * 1000; waited += ns) {
 		struct timespec ts;
 		if (rmdir(path) == 0 || errno == ENOENT)
@@ -784,13 +875,13 @@ int sbx_cgroup_destroy(const char *path, bool kill_procs, struct sbx_err *err)
 		return 0;
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return 0;
-	if (kill_procs) {
-		struct sbx_err e2;
-		/* cgroup.kill (5.14) kills the whole subtree atomically, with no
-		 * race against forks; older kernels get a kill loop. */
-		if (sbx_cgroup_write_file(path, "cgroup.kill", "1", &e2) < 0 && kill_all(path, err) < 0)
-			return sbx_err_prefix(err, "cgroup: kill the processes of %s", path);
-	}
+	if (kill_procs && sbx_cgroup_kill(path, 0, err) < 0)
+		return -1;
+	/* Converge: removal only once the kernel says nothing is left, so
+	 * that a process still dying cannot make the rmdir fail or, worse,
+	 * keep a populated cgroup that nobody knows about any more. */
+	if (sbx_cgroup_wait_empty(path, kill_procs ? 10000 : 2000, err) < 0)
+		return -1;
 	if (rmdir_tree(path, 0) < 0)
 		return sbx_err_set(err, errno, "cgroup: remove %s%s", path,
 				   errno == EBUSY ? " (processes are still running in it)" : "");

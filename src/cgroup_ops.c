@@ -61,6 +61,11 @@ static int update_devices(const char *path, const struct sbx_resources *r, struc
 	return ret;
 }
 
+int sbx_cgroup_check_path(const char *path, struct sbx_err *err)
+{
+	return check_under_mount(path, NULL, NULL, err);
+}
+
 int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sbx_err *err)
 {
 	struct sbx_cgroup_settings set;

@@ -20,6 +20,7 @@
 #include "sbx/rootfs.h"
 #include "sbx/seccomp.h"
 #include "sbx/secrets.h"
+#include "sbx/state.h"
 #include "sbx/sync.h"
 #include "sbx/sysctl.h"
 #include "sbx/terminal.h"
@@ -28,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -50,6 +52,7 @@ struct launch_ctx {
 	int sock;              /* the child's end of the sync socket */
 	int fifo_fd;           /* exec fifo (read end, O_NONBLOCK) or -1 */
 	int lsock;             /* create: listening exec.sock (handover.h) or -1 */
+	int err_fd;            /* create: exec.err, init's report after start, or -1 */
 	struct sbx_handover_ns ns; /* init, create: its namespaces for `exec` */
 	int new_flags;         /* CLONE_NEW* of the namespaces to create */
 	bool new_userns;
@@ -145,9 +148,26 @@ static void hook_exec(const struct sbx_hook *h, char *const argv[], char *const 
 	dprintf(STDERR_FILENO, "%s: %s\n", e.msg, strerror(e.errnum));
 }
 
-/* `created`: receive the exec fifo and exec.sock (only now: they never sit
- * in init while config paths are resolved), wait for `sbxrun start` and
- * hand our namespaces to `sbxrun exec` meanwhile (handover.h). */
+/* The hand-over (docs/internals.md, "No orphan"): the parent sends it
+ * once the container is recorded.  End-of-file instead means the parent
+ * died before that: init must not outlive it (and exits).  From here on
+ * init no longer dies with the parent; `create` waits for the echo, so
+ * that its own exit cannot kill init through the death signal. */
+static int take_over(struct launch_ctx *c, bool echo, struct sbx_err *err)
+{
+	struct sbx_sync_msg m;
+
+	if (sbx_sync_expect(c->sock, SBX_SYNC_HANDOVER, &m, NULL, "wait for the hand-over", err) < 0)
+		return -1;
+	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG 0");
+	return echo ? sbx_sync_send(c->sock, SBX_SYNC_HANDOVER, 0, -1, err) : 0;
+}
+
+/* `created`: receive the exec fifo, exec.sock and exec.err (only now: they
+ * never sit in init while config paths are resolved), wait for the
+ * hand-over, then for `sbxrun start`, and hand our namespaces to `sbxrun
+ * exec` meanwhile (handover.h). */
 static int wait_for_start(struct launch_ctx *c, struct sbx_err *err)
 {
 	struct sbx_sync_msg m;
@@ -155,16 +175,35 @@ static int wait_for_start(struct launch_ctx *c, struct sbx_err *err)
 
 	if (sbx_sync_send(c->sock, SBX_SYNC_CREATED, 0, -1, err) < 0 ||
 	    sbx_sync_expect(c->sock, SBX_SYNC_FIFO, &m, &c->fifo_fd, "wait for the exec fifo", err) < 0 ||
-	    sbx_sync_expect(c->sock, SBX_SYNC_EXEC_SOCK, &m, &c->lsock, "wait for the exec socket", err) < 0)
+	    sbx_sync_expect(c->sock, SBX_SYNC_EXEC_SOCK, &m, &c->lsock, "wait for the exec socket", err) < 0 ||
+	    sbx_sync_expect(c->sock, SBX_SYNC_EXEC_ERR, &m, &c->err_fd, "wait for exec.err", err) < 0)
 		return -1;
 	if (c->fifo_fd < 0)
 		return sbx_err_set(err, EPROTO, "wait for the exec fifo: no fd received");
+	if (take_over(c, true, err) < 0)
+		return -1;
 	r = sbx_handover_wait(c->fifo_fd, c->lsock, &c->ns, err);
 	if (c->lsock >= 0)
 		close(c->lsock);
 	c->lsock = -1;
 	sbx_handover_close_ns(&c->ns);
 	return r;
+}
+
+/* After `start`: the executable resolved at create time may be gone (the
+ * rootfs or the file removed meanwhile).  The exec stub would then only
+ * print to the container's stderr and exit 127 after `start` already saw
+ * the exec succeed, so check now, while a failure still reaches `start`
+ * (exec.err).  A file removed between this check and the execve is still
+ * reported that way, by the exit status only.  Not with a seccomp filter
+ * already loaded (SCMP_ACT_NOTIFY): it may refuse the check itself. */
+static int check_exe_after_start(struct launch_ctx *c, struct sbx_err *err)
+{
+	if (c->pst.seccomp_loaded || !c->pst.exe[0])
+		return 0;
+	if (faccessat(AT_FDCWD, c->pst.exe, X_OK, AT_EACCESS) < 0 && (errno == ENOENT || errno == EACCES))
+		return sbx_err_set(err, errno, "exec \"%s\"", c->pst.exe);
+	return 0;
 }
 
 /* 4. `created`: wait for `sbxrun start`; `running`: report.  Then the
@@ -176,7 +215,11 @@ static int hand_over(struct launch_ctx *c, struct sbx_err *err)
 	if (c->opts->exec_fifo) {
 		if (wait_for_start(c, err) < 0)
 			return -1;
+		if (check_exe_after_start(c, err) < 0)
+			return -1;
 	} else if (sbx_sync_send(c->sock, SBX_SYNC_EXEC, 0, -1, err) < 0) {
+		return -1;
+	} else if (!c->opts->foreground && take_over(c, false, err) < 0) {
 		return -1;
 	}
 	/* runtime-spec: after `start`, before the user's process, in the
@@ -214,6 +257,16 @@ static int wait_go(struct launch_ctx *c, struct sbx_err *err)
 	}
 }
 
+/* Has the parent's end of the sync socket been closed (the parent died)?
+ * Its close marks ours shut down at once (POLLHUP), messages still queued
+ * or not. */
+static bool parent_gone(int sock)
+{
+	struct pollfd p = { .fd = sock, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
+
 /*
  * The order of the child's setup, in one place.  Each step says why it is
  * where it is.  On any failure the error goes back to the parent over the
@@ -227,15 +280,27 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	const struct sbx_launch_opts *o = c->opts;
 	struct sbx_sync_msg m;
 
-	/* 0. Wait for the parent: ids are mapped, we are in our cgroup, and
+	/* 0. No orphan: until it is handed over (4.), init dies with the
+	 *    parent.  The parent may already have died before the prctl took
+	 *    effect; its end of the sync socket is then closed, which poll
+	 *    reports as a hang-up.  Checking AFTER arming closes that race:
+	 *    either the parent was alive when the signal was armed, or we see
+	 *    the hang-up now (docs/internals.md, "No orphan").
+	 *    create: init carries SBX_INIT_PARKED_COMM until it execs, which
+	 *    tells `created` from a `start` cut short (state.h). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
+	if (parent_gone(c->sock))
+		return sbx_err_set(err, 0, "the runtime exited during setup");
+	if (o->exec_fifo)
+		(void)prctl(PR_SET_NAME, SBX_INIT_PARKED_COMM, 0, 0, 0);
+	/*    Wait for the parent: ids are mapped, we are in our cgroup, and
 	 *    the bind sources it opened are ours.  Container hooks get the
 	 *    state. */
 	if (c->container_hooks && sbx_sync_recv_blob(c->sock, &c->state_json, err) < 0)
 		return -1;
 	if (wait_go(c, err) < 0)
 		return -1;
-	if (o->foreground && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		return sbx_err_set(err, errno, "prctl PR_SET_PDEATHSIG");
 	/* `created` lasts: keep our namespaces for `exec` (handover.h), read
 	 * from the host's /proc while it is ours. */
 	if (o->exec_fifo && sbx_handover_open_ns(&c->ns, err) < 0)
@@ -328,6 +393,8 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 			close(c->sock);
 			if (c->fifo_fd >= 0)
 				close(c->fifo_fd);
+			if (c->err_fd >= 0)
+				close(c->err_fd);
 			reaper_main(c, child);
 		}
 	}
@@ -345,6 +412,15 @@ static __attribute__((noreturn)) void init_main(struct launch_ctx *c)
 	m.err = err;
 	m.value = sbx_process_error_exit_code(&err);
 	(void)send(c->sock, &m, sizeof(m), MSG_NOSIGNAL);
+	/* After `start` nobody reads the socket: `start` reads exec.err once
+	 * the exec fifo closes, i.e. after this write (one write, best
+	 * effort: the report is a courtesy, the exit is what counts). */
+	if (c->err_fd >= 0) {
+		char rep[SBX_ERR_MSG_MAX + 32];
+		int n = snprintf(rep, sizeof(rep), "%d %d %s\n", (int)m.value, err.errnum, err.msg);
+		if (n > 0)
+			(void)!write(c->err_fd, rep, (size_t)n < sizeof(rep) ? (size_t)n : sizeof(rep) - 1);
+	}
 	_exit((int)m.value);
 }
 
@@ -380,7 +456,7 @@ static int stage1(struct launch_ctx *c, struct sbx_err *err)
 	sbx_log_set_sink(sbx_sync_log_sink, (void *)(intptr_t)c->sock);
 	if (sbx_process_enter(&c->proc, &c->sock, 1, err) < 0)
 		return -1;
-	c->fifo_fd = c->lsock = -1; /* the parent's: closed above, sent to init later */
+	c->fifo_fd = c->lsock = c->err_fd = -1; /* the parent's: closed above, sent to init later */
 
 	/* Join namespaces by path while we still hold our original
 	 * credentials: once in another user namespace we would have no
@@ -580,7 +656,9 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 	if (sbx_process_compile(cfg, c->opts->cache_dir, &c->proc, err) < 0)
 		return -1;
 	c->proc.preserve_fds = c->opts->preserve_fds;
-	c->proc.pdeathsig = c->opts->foreground ? SIGKILL : 0;
+	/* Re-armed after the uid switch in every mode: create and run
+	 * --detach clear it only at the hand-over (container.c, take_over). */
+	c->proc.pdeathsig = SIGKILL;
 	if (cfg->process->selinux_label)
 		return sbx_err_set(err, 0,
 				   "config.json: process.selinuxLabel: SELinux is not supported by sbxrun");
@@ -644,6 +722,7 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 {
 	struct sbx_sync_msg m;
 	pid_t init = -1;
+	unsigned long long start_time = 0;
 	int fd = -1, pty = -1, listener = -1, r;
 
 	if (sbx_sync_expect(sock, SBX_SYNC_USERNS, &m, NULL, "namespaces", err) < 0)
@@ -727,36 +806,53 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 			fd = -1;
 			continue;
 		}
-		if (m.type == SBX_SYNC_CREATED) {
-			/* init waits on the fifo from here; it never held it
-			 * while it resolved paths from the config. */
-			if (sbx_sync_send(sock, SBX_SYNC_FIFO, 0, c->fifo_fd, err) < 0 ||
-			    sbx_sync_send(sock, SBX_SYNC_EXEC_SOCK, 0, c->lsock, err) < 0)
-				goto fail;
-			break;
+		if (m.type != SBX_SYNC_CREATED && m.type != SBX_SYNC_EXEC) {
+			sbx_err_set(err, EPROTO, "unexpected sync message %u from init", m.type);
+			goto fail;
 		}
-		if (m.type == SBX_SYNC_EXEC) {
-			/* Success is the socket closing at execve; a failed
-			 * execve reports an error instead. */
-			r = sbx_sync_recv(sock, &m, &fd, err);
-			if (r < 0)
-				goto fail;
-			if (r > 0 && m.type == SBX_SYNC_ERROR) {
-				*err = m.err;
-				r = (int)m.value;
-				goto fail_code;
-			}
-			break;
+		break;
+	}
+	/* init is set up (created: about to park; run: about to exec).
+	 * Record it, then hand it over: before the hand-over it dies with
+	 * us, so a crash anywhere up to here leaves no process behind, and
+	 * after it the record names everything there is to kill. */
+	{
+		struct sbx_container rec = { .pid = init, .cgroup_path = cgpath,
+					     .pty_master = -1, .seccomp_listener = -1 };
+		char state;
+		if (sbx_proc_stat(init, &rec.start_time, &state) < 0)
+			rec.start_time = 0;
+		start_time = rec.start_time;
+		if (c->opts->record_started &&
+		    c->opts->record_started(c->opts->record_arg, &rec, err) < 0)
+			goto fail;
+	}
+	if (m.type == SBX_SYNC_CREATED) {
+		/* init waits on the fifo from here; it never held it while it
+		 * resolved paths from the config.  It echoes the hand-over once
+		 * it no longer dies with us: only then may `create` exit. */
+		if (sbx_sync_send(sock, SBX_SYNC_FIFO, 0, c->fifo_fd, err) < 0 ||
+		    sbx_sync_send(sock, SBX_SYNC_EXEC_SOCK, 0, c->lsock, err) < 0 ||
+		    sbx_sync_send(sock, SBX_SYNC_EXEC_ERR, 0, c->err_fd, err) < 0 ||
+		    sbx_sync_send(sock, SBX_SYNC_HANDOVER, 0, -1, err) < 0 ||
+		    sbx_sync_expect(sock, SBX_SYNC_HANDOVER, &m, NULL, "the hand-over", err) < 0)
+			goto fail;
+	} else {
+		if (!c->opts->foreground && sbx_sync_send(sock, SBX_SYNC_HANDOVER, 0, -1, err) < 0)
+			goto fail;
+		/* Success is the socket closing at execve; a failed execve
+		 * (or startContainer hook) reports an error instead. */
+		r = sbx_sync_recv(sock, &m, &fd, err);
+		if (r < 0)
+			goto fail;
+		if (r > 0 && m.type == SBX_SYNC_ERROR) {
+			*err = m.err;
+			r = (int)m.value;
+			goto fail_code;
 		}
-		sbx_err_set(err, EPROTO, "unexpected sync message %u from init", m.type);
-		goto fail;
 	}
 	out->pid = init;
-	{
-		char state;
-		if (sbx_proc_stat(init, &out->start_time, &state) < 0)
-			out->start_time = 0;
-	}
+	out->start_time = start_time;
 	out->cgroup_path = cgpath;
 	out->pty_master = pty;
 	out->seccomp_listener = listener;
@@ -829,6 +925,7 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 			struct sbx_container *out, struct sbx_err *err)
 {
 	struct launch_ctx c = { .cfg = cfg, .opts = opts, .sock = -1, .fifo_fd = -1, .lsock = -1,
+				.err_fd = -1,
 				.proc = { .stub_fd = -1 } };
 	char *cgpath = NULL;
 	bool cg_enter = false;
@@ -850,8 +947,13 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 	sv[1] = sbx_fd_move_above(sv[1], (int)(3 + opts->preserve_fds));
 	if (opts->exec_fifo) {
 		/* Opened here, by the caller's own credentials, because the
-		 * container's uid may not be able to open it. */
-		c.fifo_fd = open(opts->exec_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		 * container's uid may not be able to open it.  O_RDWR (Linux:
+		 * never blocks, counts as reader and writer): init is a reader,
+		 * so `start` can open the write end; and a writer, so that a
+		 * `start` killed between its open and its write cannot make
+		 * init see end-of-file.  init's fd closes at its execve, which
+		 * is what `start` waits for (POLLERR: no reader left). */
+		c.fifo_fd = open(opts->exec_fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (c.fifo_fd < 0) {
 			sbx_err_set(err, errno, "open exec fifo %s", opts->exec_fifo);
 			r = -SBX_EXIT_SETUP_FAILED;
@@ -865,12 +967,23 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 		}
 		c.lsock = sbx_fd_move_above(c.lsock, (int)(3 + opts->preserve_fds));
 	}
+	if (opts->exec_error_file) {
+		/* Same: the container's uid writes through this fd, whoever
+		 * may open the file. */
+		c.err_fd = open(opts->exec_error_file,
+				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+		if (c.err_fd < 0) {
+			sbx_err_set(err, errno, "create %s", opts->exec_error_file);
+			r = -SBX_EXIT_SETUP_FAILED;
+			goto out;
+		}
+	}
 	if (sv[0] < 0 || sv[1] < 0) {
 		sbx_err_set(err, errno, "move the sync socket");
 		r = -SBX_EXIT_SETUP_FAILED;
 		goto out;
 	}
-	if (sbx_cgroup_prepare(c.cgroup, &cgpath, err) < 0) {
+	if (sbx_cgroup_prepare(c.cgroup, opts->record_cgroup, opts->record_arg, &cgpath, err) < 0) {
 		r = -SBX_EXIT_SETUP_FAILED;
 		goto out;
 	}
@@ -904,6 +1017,8 @@ out:
 		close(c.fifo_fd);
 	if (c.lsock >= 0)
 		close(c.lsock);
+	if (c.err_fd >= 0)
+		close(c.err_fd);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)

@@ -149,10 +149,12 @@ int sbx_handover_wait(int fifo, int lsock, const struct sbx_handover_ns *ns,
 	struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = lsock, .events = POLLIN } };
 	char b;
 
-	/* The fifo was opened O_RDONLY|O_NONBLOCK before any writer existed:
-	 * poll() blocks until `sbxrun start` opens it and writes one byte
-	 * (Linux reports no POLLHUP for a writer that never came). */
+	/* The fifo is open O_RDWR (container.c, sbx_container_spawn): we
+	 * count as a writer ourselves, so poll() blocks until `sbxrun start`
+	 * writes one byte, and a `start` that opened it and died before
+	 * writing leaves neither end-of-file nor a hang-up behind. */
 	for (;;) {
+		ssize_t n;
 		int r = poll(p, lsock >= 0 ? 2 : 1, -1);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -162,12 +164,14 @@ int sbx_handover_wait(int fifo, int lsock, const struct sbx_handover_ns *ns,
 			serve(lsock, ns);
 		if (!p[0].revents)
 			continue;
-		if (read(fifo, &b, 1) == 1)
+		n = read(fifo, &b, 1);
+		if (n == 1)
 			break;
-		if (errno != EAGAIN && errno != EINTR && errno != 0)
+		/* (read() returning 0 sets no errno: a stale one used to end
+		 * the container here) */
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return sbx_err_set(err, errno, "read the exec fifo");
-		/* EOF without data: a writer came and went; keep waiting. */
-		if (p[0].revents & POLLHUP) {
+		if (n == 0 || (p[0].revents & POLLHUP)) {
 			struct timespec ts = { 0, 1000000 };
 			nanosleep(&ts, NULL);
 		}

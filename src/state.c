@@ -220,9 +220,17 @@ int sbx_state_create(const char *root, const char *id, struct sbx_state_handle *
 		sbx_state_close(h);
 		return -1;
 	}
-	if (open_handle(root, id, h, err) < 0)
+	/* Nothing may be left of a claim that failed (ENOSPC for the lock
+	 * file, say): an empty directory would hold the ID forever ("already
+	 * exists") and, having no lock file, not even be listed. */
+	if (open_handle(root, id, h, err) < 0) {
+		_sbx_cleanup_free_ char *dir = sbx_xasprintf("%s/%s", root, id);
+		(void)rmdir(dir);
 		return -1;
+	}
 	if (lock_dir(h, true, err) < 0) {
+		(void)unlinkat(h->dirfd, SBX_LOCK_FILE, 0);
+		(void)unlinkat(h->rootfd, id, AT_REMOVEDIR);
 		sbx_state_close(h);
 		return -1;
 	}
@@ -285,6 +293,7 @@ static json_t *state_to_json(const struct sbx_state *st)
 	for (size_t i = 0; i < st->n_annotations; i++)
 		json_object_set_new(ann, st->ann_keys[i], json_string(st->ann_values[i]));
 	json_object_set_new(o, "ociVersion", json_string(SBX_OCI_VERSION));
+	json_object_set_new(o, "sbxrunStateVersion", json_integer(SBX_STATE_VERSION));
 	json_object_set_new(o, "id", json_string(st->id ? st->id : ""));
 	json_object_set_new(o, "pid", json_integer(st->pid));
 	json_object_set_new(o, "startTime", json_integer((json_int_t)st->start_time));
@@ -357,10 +366,28 @@ int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struc
 		}
 		return sbx_err_prefix(err, "container \"%s\"", h->id);
 	}
+	if (len == 0)
+		return sbx_err_set(err, 0, "%s/%s: corrupt state: the file is empty", h->dir,
+				   SBX_STATE_FILE);
+	if (memchr(text, '\0', len))
+		return sbx_err_set(err, 0, "%s/%s: corrupt state: NUL byte at offset %zu", h->dir,
+				   SBX_STATE_FILE, (size_t)((char *)memchr(text, '\0', len) - text));
 	o = json_loadb(text, len, 0, &jerr);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		return sbx_err_set(err, 0, "%s/%s: corrupt state: %s", h->dir, SBX_STATE_FILE, jerr.text);
+		return sbx_err_set(err, 0, "%s/%s: corrupt state: %s%s", h->dir, SBX_STATE_FILE,
+				   o ? "not a JSON object" : jerr.text, o ? "" : " (truncated or not JSON)");
+	}
+	v = json_object_get(o, "sbxrunStateVersion");
+	if (v && (!json_is_integer(v) || json_integer_value(v) > SBX_STATE_VERSION)) {
+		long long ver = json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+		json_decref(o);
+		if (ver < 0)
+			return sbx_err_set(err, 0, "%s/%s: corrupt state: sbxrunStateVersion is not a number",
+					   h->dir, SBX_STATE_FILE);
+		return sbx_err_set(err, 0, "%s/%s: state format %lld is newer than this sbxrun's (%d):"
+				   " use the sbxrun that created the container", h->dir,
+				   SBX_STATE_FILE, ver, SBX_STATE_VERSION);
 	}
 	st->id = jstr(o, "id");
 	if (!st->id || strcmp(st->id, h->id) != 0) {
@@ -370,6 +397,8 @@ int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struc
 				   h->dir, SBX_STATE_FILE);
 	}
 	st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+	if (st->pid < 0)
+		st->pid = 0; /* never signal a process group through a bad record */
 	st->start_time = (unsigned long long)json_integer_value(json_object_get(o, "startTime"));
 	st->bundle = jstr(o, "bundle");
 	st->rootfs = jstr(o, "rootfs");
@@ -452,11 +481,32 @@ bool sbx_state_cgroup_frozen(const char *cgroup_path)
 	return strstr(text, "\nfrozen 1") != NULL || strncmp(text, "frozen 1", 8) == 0;
 }
 
+/* Is st->pid an init parked on the exec fifo (see SBX_INIT_PARKED_COMM)? */
+static bool init_parked(const struct sbx_state *st)
+{
+	char path[64], comm[32];
+	_sbx_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)st->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, comm, sizeof(comm) - 1);
+	if (n <= 0)
+		return false;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return strcmp(comm, SBX_INIT_PARKED_COMM) == 0;
+}
+
 enum sbx_status sbx_state_compute_status(const struct sbx_state *st, bool fifo_exists)
 {
 	if (!sbx_state_pid_alive(st))
 		return SBX_STATUS_STOPPED;
-	if (fifo_exists)
+	/* A fifo whose init has moved on is what a `start` killed between
+	 * releasing init and removing the fifo leaves: running. */
+	if (fifo_exists && init_parked(st))
 		return SBX_STATUS_CREATED;
 	if (sbx_state_cgroup_frozen(st->cgroup_path))
 		return SBX_STATUS_PAUSED;
@@ -479,16 +529,112 @@ int sbx_state_remove(struct sbx_state_handle *h, struct sbx_err *err)
 		return sbx_err_set(err, errno, "open state directory %s", h->dir);
 	}
 	/* Only plain files and fifos live here; we never recurse, so a
-	 * planted symlink is removed, not followed. */
+	 * planted symlink is removed, not followed.  state.json and the lock
+	 * file (the anchor) go last: a removal cut short by a crash leaves a
+	 * directory that still says what it was and is listed (list finds
+	 * containers by their lock file). */
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, SBX_STATE_FILE) || !strcmp(de->d_name, SBX_LOCK_FILE))
 			continue;
 		if (unlinkat(h->dirfd, de->d_name, 0) < 0 && errno != ENOENT)
 			return sbx_err_set(err, errno, "remove %s/%s", h->dir, de->d_name);
 	}
+	if (unlinkat(h->dirfd, SBX_STATE_FILE, 0) < 0 && errno != ENOENT)
+		return sbx_err_set(err, errno, "remove %s/%s", h->dir, SBX_STATE_FILE);
+	if (unlinkat(h->dirfd, SBX_LOCK_FILE, 0) < 0 && errno != ENOENT)
+		return sbx_err_set(err, errno, "remove %s/%s", h->dir, SBX_LOCK_FILE);
 	if (unlinkat(h->rootfd, h->id, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return sbx_err_set(err, errno, "remove state directory %s", h->dir);
 	return 0;
+}
+
+/* ---- the anchor, init's error report ---- */
+
+int sbx_state_write_anchor(const struct sbx_state_handle *h, const struct sbx_state_anchor *a,
+			   struct sbx_err *err)
+{
+	json_t *o = json_object();
+	_sbx_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	json_object_set_new(o, "pid", json_integer(a->pid));
+	json_object_set_new(o, "startTime", json_integer((json_int_t)a->start_time));
+	if (a->cgroup_path)
+		json_object_set_new(o, "cgroupPath", json_string(a->cgroup_path));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		return sbx_err_set(err, ENOMEM, "serialise the anchor of container \"%s\"", h->id);
+	len = strlen(text);
+	/* In place, no rename: the lock file must keep its inode (it carries
+	 * the record lock).  A crash mid-write leaves a torn line that reads
+	 * as "no anchor", never a wrong one: the reader needs one complete
+	 * JSON object followed by the newline. */
+	text = sbx_xrealloc(text, len + 2);
+	text[len++] = '\n';
+	if (pwrite(h->lockfd, text, len, 0) != (ssize_t)len)
+		return sbx_err_set(err, errno ? errno : EIO, "write the anchor %s/%s", h->dir,
+				   SBX_LOCK_FILE);
+	if (ftruncate(h->lockfd, (off_t)len) < 0)
+		return sbx_err_set(err, errno, "truncate the anchor %s/%s", h->dir, SBX_LOCK_FILE);
+	return 0;
+}
+
+int sbx_state_read_anchor(const struct sbx_state_handle *h, struct sbx_state_anchor *a)
+{
+	char buf[8192];
+	json_t *o;
+	ssize_t n;
+	json_int_t pid, start;
+
+	memset(a, 0, sizeof(*a));
+	if (h->lockfd < 0)
+		return -1;
+	n = pread(h->lockfd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0 || buf[n - 1] != '\n' || memchr(buf, '\0', (size_t)n))
+		return -1;
+	buf[n] = '\0';
+	o = json_loads(buf, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return -1;
+	}
+	pid = json_integer_value(json_object_get(o, "pid"));
+	start = json_integer_value(json_object_get(o, "startTime"));
+	a->pid = pid > 0 && pid < (1 << 22) ? (pid_t)pid : 0;
+	a->start_time = start > 0 ? (unsigned long long)start : 0;
+	a->cgroup_path = jstr(o, "cgroupPath");
+	json_decref(o);
+	return 0;
+}
+
+void sbx_state_anchor_free(struct sbx_state_anchor *a)
+{
+	free(a->cgroup_path);
+	a->cgroup_path = NULL;
+}
+
+int sbx_state_read_init_error(const struct sbx_state_handle *h, int *code, struct sbx_err *report)
+{
+	_sbx_cleanup_free_ char *text = NULL;
+	struct sbx_err ign;
+	size_t len;
+	int c, e, off = 0;
+
+	if (sbx_read_file_at(h->dirfd, SBX_INIT_ERROR_FILE, &text, &len, &ign) < 0 || len == 0)
+		return 0;
+	/* "<exit code> <errno> <message>\n", written by init in one write(). */
+	if (sscanf(text, "%d %d %n", &c, &e, &off) < 2 || off <= 0) {
+		*code = 125;
+		sbx_err_set(report, 0, "container init failed (unreadable report in %s/%s)", h->dir,
+			    SBX_INIT_ERROR_FILE);
+		return 1;
+	}
+	text[strcspn(text, "\n")] = '\0';
+	*code = c > 0 && c < 256 ? c : 125;
+	sbx_err_set(report, e >= 0 ? e : 0, "%s", text + off);
+	return 1;
 }
 
 static int cmp_str(const void *a, const void *b)

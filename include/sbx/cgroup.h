@@ -31,15 +31,37 @@ void sbx_cgroup_plan_free(struct sbx_cgroup_plan *plan);
  * process directly inside it with clone3(CLONE_INTO_CGROUP), which avoids
  * migrating a running process (a write to cgroup.procs waits for an RCU
  * grace period: ~17 ms measured here, more than the whole rest of a start). */
-int sbx_cgroup_prepare(const struct sbx_cgroup_plan *plan, char **path_out, struct sbx_err *err);
+/* record (may be NULL) is called with each cgroup's absolute path BEFORE
+ * its directory is created, so that the caller's record names it before
+ * it exists (a crash right after the mkdir must not leave a cgroup nobody
+ * knows about); a failure of record fails the preparation. */
+int sbx_cgroup_prepare(const struct sbx_cgroup_plan *plan,
+		       int (*record)(void *arg, const char *path, struct sbx_err *err),
+		       void *record_arg, char **path_out, struct sbx_err *err);
 /* Move pid into the cgroup at path (fallback when clone3 is unavailable). */
 int sbx_cgroup_add_pid(const char *path, pid_t pid, struct sbx_err *err);
 
-/* Remove the cgroup (kill remaining processes first with cgroup.kill when
- * `kill` is set).  A NULL/empty path is a no-op. */
+/* Remove the cgroup: kill its processes first when `kill` is set
+ * (sbx_cgroup_kill), wait until cgroup.events says it is unpopulated (up to
+ * 10 s; 2 s without `kill`), then remove it and its sub-cgroups.  An error
+ * means the directory is still there.  A NULL/empty path or a cgroup that
+ * does not exist is a no-op. */
 int sbx_cgroup_destroy(const char *path, bool kill, struct sbx_err *err);
 
+/* SIGKILL every process in the cgroup and its descendants: cgroup.kill
+ * (Linux 5.14), else freeze, kill what is listed, repeat, thaw.  Does not
+ * wait.  flags: SBX_CGROUP_KILL_NO_KILLFILE forces the fallback (tests). */
+#define SBX_CGROUP_KILL_NO_KILLFILE 1u
+int sbx_cgroup_kill(const char *path, unsigned flags, struct sbx_err *err);
+/* Wait until <path>/cgroup.events reports "populated 0" (or the cgroup is
+ * gone); EBUSY error after timeout_ms. */
+int sbx_cgroup_wait_empty(const char *path, int timeout_ms, struct sbx_err *err);
+
 /* ---------- lifecycle operations on an existing container cgroup ---------- */
+
+/* Error unless path is a directory path under the cgroup2 mount (a
+ * recorded path is checked before anything is written or removed there). */
+int sbx_cgroup_check_path(const char *path, struct sbx_err *err);
 
 /* Apply new limits to a live container (`sbxrun update`).  Only the values
  * present in `r` are written; the controllers they need are enabled in the

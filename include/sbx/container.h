@@ -28,6 +28,8 @@
 
 #include "sbx/config.h"
 
+struct sbx_container;
+
 /* Exit codes (README "Exit codes"). */
 #define SBX_EXIT_SETUP_FAILED 125   /* sbxrun failed before the process ran */
 #define SBX_EXIT_CODE_UNKNOWN 255
@@ -48,7 +50,33 @@ struct sbx_launch_opts {
 	 * as root, 1 act as rootless (bind devices instead of mknod, sysfs
 	 * fallback, rootless cgroup placement). */
 	int rootless;
-	bool foreground;            /* `run` in the foreground: init dies with sbxrun (PDEATHSIG) */
+	/* `create` only: init reports a failure after `start` (exec, a
+	 * startContainer hook) by writing "<code> <errno> <message>" into this
+	 * file (opened by the launcher, mode 0600), since nobody listens on
+	 * the sync socket any more.  NULL: none. */
+	const char *exec_error_file;
+	/*
+	 * Who init belongs to.  foreground (`run`): init dies with sbxrun
+	 * (PR_SET_PDEATHSIG, kept through the exec).  Otherwise (`create`,
+	 * `run --detach`) init outlives sbxrun, but only after the hand-over:
+	 * until then it dies with sbxrun too (docs/internals.md, "No orphan").
+	 */
+	bool foreground;
+	/*
+	 * Recording callbacks (the caller's state store), both optional; arg
+	 * is record_arg.  A failure aborts the launch (nothing is left).
+	 *   record_cgroup:  before the container's cgroup directory is made,
+	 *                   with its absolute path (again for a fallback path);
+	 *   record_started: init is set up and c->pid, c->start_time and
+	 *                   c->cgroup_path are final: `create` before init is
+	 *                   handed over (parked on the exec fifo), a detached
+	 *                   `run` before the hand-over and execve, a foreground
+	 *                   `run` while init execs.  Nothing outlives sbxrun
+	 *                   before this returned 0.
+	 */
+	int (*record_cgroup)(void *arg, const char *path, struct sbx_err *err);
+	int (*record_started)(void *arg, const struct sbx_container *c, struct sbx_err *err);
+	void *record_arg;
 	/* Container state JSON for hooks, built by the caller's state store
 	 * (the launcher passes the pid and status).  Required when config.json
 	 * has prestart/createRuntime/createContainer/startContainer hooks. */

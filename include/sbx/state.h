@@ -4,8 +4,19 @@
  *
  * Layout: <root>/<id>/ (mode 0700) holds
  *   state.json   the recorded state, replaced atomically (temp + fsync + rename)
+ *   lock         the lock file; it also holds the anchor (below)
+ *   config.json  the config the container was created with
  *   exec.fifo    exists while the container is `created` (see cmd_create.c)
+ *   exec.err     init's error report when it fails after `start`
  *   ...          anything else a command keeps per container (logs)
+ *
+ * The anchor is a second, minimal record of how to kill the container
+ * (cgroup path, init pid and start time), rewritten in place in the lock
+ * file before each thing it names exists: the cgroup path before the
+ * cgroup directory is created, the pid before init is handed over.  It
+ * lets `delete --force` converge when state.json is missing or unreadable.
+ * The write protocol and what each crash point leaves behind are in
+ * docs/internals.md ("The state store").
  *
  * Concurrency: every command holds a lock on <root>/<id>/lock, exclusive
  * for mutations (create, start, delete, pause, resume), shared for reads
@@ -42,6 +53,17 @@
 #define SBX_STATE_FILE "state.json"
 #define SBX_EXEC_FIFO "exec.fifo"
 #define SBX_LOCK_FILE "lock"
+#define SBX_INIT_ERROR_FILE "exec.err"
+/* state.json format: 2 adds this field ("sbxrunStateVersion"); a file
+ * without it is format 1 (same fields, read the same way).  A newer format
+ * is refused: its fields may mean something this version does not know. */
+#define SBX_STATE_VERSION 2
+/* The comm (/proc/<pid>/comm) of an init parked on the exec fifo.  A
+ * `created` container is one whose fifo exists AND whose init still
+ * carries this name: if `start` was killed after releasing init but
+ * before removing the fifo, init has moved on and the container is
+ * `running`, not `created`. */
+#define SBX_INIT_PARKED_COMM "sbxrun-created"
 
 enum sbx_status {
 	SBX_STATUS_CREATING = 0,
@@ -110,7 +132,9 @@ int sbx_state_save(const struct sbx_state_handle *h, const struct sbx_state *st,
 int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struct sbx_err *err);
 void sbx_state_free(struct sbx_state *st);
 
-/* Remove everything in the container directory and the directory itself.
+/* Remove everything in the container directory and the directory itself,
+ * state.json and the lock file (with the anchor) last, so that a removal
+ * cut short leaves a record that still names what is left.
  * The handle stays valid (to be closed). */
 int sbx_state_remove(struct sbx_state_handle *h, struct sbx_err *err);
 
@@ -124,6 +148,24 @@ bool sbx_state_pid_alive(const struct sbx_state *st);
  * annotations} (pid only when the process exists, as the spec says).
  * `status` overrides st->status when not NULL (hooks).  malloc'ed. */
 char *sbx_state_oci_json(const struct sbx_state *st, const char *status, bool pretty);
+
+/* The anchor (see above), kept in the lock file.  pid 0: no process
+ * recorded yet; cgroup_path NULL: none.  write: under the exclusive lock;
+ * one pwrite + ftruncate, no rename (a torn anchor reads as absent).
+ * read: 0 and *a filled, or -1 when there is none or it is unreadable. */
+struct sbx_state_anchor {
+	pid_t pid;
+	unsigned long long start_time;
+	char *cgroup_path;
+};
+int sbx_state_write_anchor(const struct sbx_state_handle *h, const struct sbx_state_anchor *a,
+			   struct sbx_err *err);
+int sbx_state_read_anchor(const struct sbx_state_handle *h, struct sbx_state_anchor *a);
+void sbx_state_anchor_free(struct sbx_state_anchor *a);
+
+/* init's report of a failure after `start` (exec.err, written by init
+ * through an fd it holds): 1 and *code, *report filled, 0 when there is none. */
+int sbx_state_read_init_error(const struct sbx_state_handle *h, int *code, struct sbx_err *report);
 
 /* The IDs under root, sorted.  A missing root is an empty list. */
 int sbx_state_list(const char *root, char ***ids, size_t *n, struct sbx_err *err);

@@ -30,13 +30,16 @@ enum sbx_sync_type {
 	SBX_SYNC_SECCOMP,        /* init -> parent: fd = seccomp listener */
 	SBX_SYNC_CREATED,        /* init -> parent: set up, waiting on the exec fifo */
 	SBX_SYNC_EXEC,           /* init -> parent: about to execve (EOF follows on success) */
-	SBX_SYNC_FIFO,           /* parent -> init (create): fd = the exec fifo's read end */
+	SBX_SYNC_FIFO,           /* parent -> init (create): fd = the exec fifo (read-write) */
 	SBX_SYNC_EXEC_SOCK,      /* parent -> init (create): fd = exec.sock, listening (handover.h) */
 	SBX_SYNC_LOG,            /* child -> parent: a log record (value = level, err.msg,
 				  * time); sbx_sync_recv() writes it and reads on */
 	SBX_SYNC_MOUNT_SOURCE,   /* parent -> init, before GO: fd = bind source of plan step `value` */
 	SBX_SYNC_HOOKS,          /* init -> parent: mounts done, run prestart/createRuntime */
 	SBX_SYNC_HOOKS_DONE,     /* parent -> init */
+	SBX_SYNC_EXEC_ERR,       /* parent -> init (create): fd = exec.err, for a failure after start */
+	SBX_SYNC_HANDOVER,       /* parent -> init: recorded, outlive the parent from now on;
+				  * init -> parent (create): done (no death signal any more) */
 };
 
 struct sbx_sync_msg {

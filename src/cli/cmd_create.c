@@ -44,7 +44,8 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	struct sbx_state st = { 0 };
 	struct sbx_config *cfg = NULL;
 	struct sbx_err err = { 0 };
-	_sbx_cleanup_free_ char *fifo = NULL;
+	_sbx_cleanup_free_ char *fifo = NULL, *errfile = NULL;
+	struct sbx_life_rec rec = { .h = &h, .st = &st };
 	uint64_t v;
 	int c, r, code = SBX_EXIT_FAILURE;
 
@@ -66,6 +67,7 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	if (optind != argc - 1)
 		return sbx_cli_usage("create", "expected exactly one container ID");
 	lo.id = argv[optind];
+	rec.pid_file = pid_file;
 	if (sbx_state_validate_id(lo.id, &err) < 0 ||
 	    sbx_process_check_preserve_fds(lo.preserve_fds, &err) < 0)
 		return sbx_cli_fail(&err);
@@ -89,28 +91,26 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 		goto fail;
 	}
 	fifo = sbx_xasprintf("%s/%s", h.dir, SBX_EXEC_FIFO);
+	errfile = sbx_xasprintf("%s/%s", h.dir, SBX_INIT_ERROR_FILE);
 
 	cache_dir = sbx_cli_cache_dir(g);
 	lo.cache_dir = cache_dir;
 	lo.state_root = state_root;
 	lo.exec_fifo = fifo;
+	lo.exec_error_file = errfile;
 	lo.foreground = false;
 	lo.rootless = g->rootless;
 	lo.state_json = sbx_life_hook_state;
 	lo.state_arg = &st;
+	/* The record is completed by the launcher's callbacks: the cgroup
+	 * before it exists, init (and the pid file) before the hand-over.
+	 * Until then init dies with us; nothing is left if we are killed. */
+	lo.record_cgroup = sbx_life_record_cgroup;
+	lo.record_started = sbx_life_record_started;
+	lo.record_arg = &rec;
 	r = sbx_container_spawn(cfg, &lo, &ctr, &err);
 	if (r < 0) {
 		code = -r;
-		goto fail;
-	}
-	if (sbx_life_record_started(&h, &st, &ctr, &err) < 0 ||
-	    (pid_file && sbx_life_write_pid_file(pid_file, ctr.pid, &err) < 0)) {
-		struct sbx_err e2;
-		/* Nothing half-created stays behind: kill what we started. */
-		sbx_life_signal_init(&st, SIGKILL, &e2);
-		sbx_life_wait_exit(&st, 5000);
-		if (st.cgroup_path)
-			sbx_cgroup_destroy(st.cgroup_path, true, &e2);
 		goto fail;
 	}
 	sbx_container_release(&ctr);

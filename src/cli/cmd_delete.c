@@ -5,15 +5,23 @@
  * runtime-spec: deleting a container that is not stopped is an error.
  * Like runc, a `created` container (whose process never ran user code) is
  * killed and deleted without --force; a running or paused one needs
- * --force, which SIGKILLs everything and waits for it.  Then the cgroup and
- * the state directory are removed and the poststop hooks run (failures are
+ * --force.  Then everything of the container is killed and waited for (its
+ * cgroup with cgroup.kill, its init through a pidfd), the cgroup and the
+ * state directory are removed and the poststop hooks run (failures are
  * warnings).
+ *
+ * --force converges: a record that a killed create/run left incomplete, or
+ * a state.json that cannot be read, is completed from the anchor and the
+ * exec fifo's holders (src/teardown.c), and what was recovered is said on
+ * stderr.  If something cannot be killed or removed, the command fails and
+ * the record stays, so that it can be retried; it never reports success
+ * while a process or the cgroup is left.
  */
 #include "lifecycle.h"
-#include "sbx/cgroup.h"
 #include "sbx/hooks.h"
 #include "sbx/net.h"
 #include "sbx/log.h"
+#include "sbx/teardown.h"
 #include "sbx/util.h"
 
 #include <errno.h>
@@ -22,23 +30,80 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void kill_all(const struct sbx_state *st)
+static int delete_one(const struct sbx_global_opts *g, const char *id, bool force)
 {
-	struct sbx_err err;
-	pid_t *pids = NULL;
-	size_t n = 0;
+	_sbx_cleanup_free_ char *root = sbx_cli_state_root(g);
+	struct sbx_state_handle h;
+	struct sbx_state st = { 0 };
+	struct sbx_teardown td = { 0 };
+	struct sbx_err err = { 0 }, load_err = { 0 };
+	struct sbx_config *cfg = NULL;
+	bool unreadable = false, recovered = false;
+	unsigned killed = 0;
+	int ret = SBX_EXIT_FAILURE;
 
-	/* Every process first (they may outlive init when the container
-	 * shares the host pid namespace), then init.  Without an own pid
-	 * namespace and without a cgroup there is nothing else we can find. */
-	if (sbx_life_pids(st, &pids, &n, &err) == 0) {
-		for (size_t i = 0; i < n; i++)
-			if (pids[i] != st->pid)
-				kill(pids[i], SIGKILL);
+	if (sbx_state_open(root, id, true, &h, &err) < 0) {
+		/* --force on a container that does not exist succeeds (runc). */
+		if (force && strstr(err.msg, "does not exist"))
+			return 0;
+		return sbx_cli_fail(&err);
 	}
-	free(pids);
-	if (sbx_life_signal_init(st, SIGKILL, &err) < 0)
-		sbx_debug("delete: %s", err.msg);
+	if (sbx_state_load(&h, &st, &load_err) < 0) {
+		if (!force) {
+			sbx_err_prefix(&load_err, "cannot delete container \"%s\" (delete --force"
+				       " removes it and whatever of it is still running)", id);
+			sbx_state_close(&h);
+			return sbx_cli_fail(&load_err);
+		}
+		unreadable = true;
+		st.id = sbx_xstrdup(id);
+		st.status = SBX_STATUS_STOPPED;
+	}
+	if ((st.status == SBX_STATUS_RUNNING || st.status == SBX_STATUS_PAUSED) && !force) {
+		sbx_err_set(&err, 0, "cannot delete container \"%s\": it is %s (stop it first, or use --force)",
+			    st.id, sbx_state_status_name(st.status));
+		goto out_fail;
+	}
+	/* An unreadable record, or one a killed create/run left without a
+	 * process (no create can still be running: we hold the lock it held),
+	 * is completed from the other sources before anything is killed. */
+	if (unreadable || st.pid <= 0) {
+		sbx_teardown_recover(&h, &st, unreadable ? &load_err : NULL, &td);
+		recovered = true;
+	}
+	if (sbx_teardown_kill(&st, &td, &killed, &err) < 0) {
+		sbx_err_prefix(&err, "cannot delete container \"%s\" (its record is kept: run"
+			       " delete --force again)", st.id);
+		goto out_fail;
+	}
+	if (sbx_net_teardown(root, st.id, &err) < 0) /* net: lease, veth, nft rules, helper */
+		sbx_warn("delete: %s", err.msg);
+	if (recovered && (unreadable || killed || st.cgroup_path || td.n))
+		sbx_warn("delete \"%s\": %s record (%s); killed %u process%s%s%s", st.id,
+			 unreadable ? "unreadable" : "incomplete", td.note[0] ? td.note : "nothing recovered",
+			 killed, killed == 1 ? "" : "es", st.cgroup_path ? ", removed cgroup " : "",
+			 st.cgroup_path ? st.cgroup_path : "");
+	if (sbx_life_load_config(&h, &st, &cfg, &err) < 0) {
+		if (st.status != SBX_STATUS_CREATING && !unreadable)
+			sbx_warn("poststop hooks not run: %s", err.msg);
+		cfg = NULL;
+	}
+	if (sbx_state_remove(&h, &err) < 0)
+		goto out_fail;
+	if (cfg && cfg->hooks.poststop.n) {
+		_sbx_cleanup_free_ char *js = sbx_state_oci_json(&st, "stopped", false);
+		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", js);
+	}
+	ret = 0;
+	goto out;
+out_fail:
+	ret = sbx_cli_fail(&err);
+out:
+	sbx_config_free(cfg);
+	sbx_teardown_free(&td);
+	sbx_state_free(&st);
+	sbx_state_close(&h);
+	return ret;
 }
 
 int sbx_cmd_delete(const struct sbx_global_opts *g, int argc, char **argv)
@@ -47,11 +112,6 @@ int sbx_cmd_delete(const struct sbx_global_opts *g, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sbx_state_handle h;
-	struct sbx_state st;
-	struct sbx_err err = { 0 };
-	struct sbx_config *cfg = NULL;
-	_sbx_cleanup_free_ char *root = sbx_cli_state_root(g);
 	bool force = false;
 	int c;
 
@@ -63,50 +123,5 @@ int sbx_cmd_delete(const struct sbx_global_opts *g, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return sbx_cli_usage("delete", "expected exactly one container ID");
-	if (sbx_life_open(g, argv[optind], true, &h, &st, &err) < 0) {
-		/* --force on a container that does not exist succeeds (runc). */
-		if (force && strstr(err.msg, "does not exist"))
-			return 0;
-		return sbx_cli_fail(&err);
-	}
-	if ((st.status == SBX_STATUS_RUNNING || st.status == SBX_STATUS_PAUSED) && !force) {
-		sbx_err_set(&err, 0, "cannot delete container \"%s\": it is %s (stop it first, or use --force)",
-			    st.id, sbx_state_status_name(st.status));
-		sbx_state_free(&st);
-		sbx_state_close(&h);
-		return sbx_cli_fail(&err);
-	}
-	if (st.status != SBX_STATUS_STOPPED && st.status != SBX_STATUS_CREATING) {
-		kill_all(&st);
-		if (sbx_life_wait_exit(&st, 10000) < 0) {
-			sbx_err_set(&err, 0, "cannot delete container \"%s\": pid %d did not exit after SIGKILL",
-				    st.id, (int)st.pid);
-			sbx_state_free(&st);
-			sbx_state_close(&h);
-			return sbx_cli_fail(&err);
-		}
-	}
-	if (st.cgroup_path && sbx_cgroup_destroy(st.cgroup_path, true, &err) < 0)
-		sbx_warn("delete: %s", err.msg);
-	if (sbx_net_teardown(root, st.id, &err) < 0) /* net: lease, veth, nft rules, helper */
-		sbx_warn("delete: %s", err.msg);
-	if (sbx_life_load_config(&h, &st, &cfg, &err) < 0) {
-		if (st.status != SBX_STATUS_CREATING)
-			sbx_warn("poststop hooks not run: %s", err.msg);
-		cfg = NULL;
-	}
-	if (sbx_state_remove(&h, &err) < 0) {
-		sbx_config_free(cfg);
-		sbx_state_free(&st);
-		sbx_state_close(&h);
-		return sbx_cli_fail(&err);
-	}
-	if (cfg && cfg->hooks.poststop.n) {
-		_sbx_cleanup_free_ char *js = sbx_state_oci_json(&st, "stopped", false);
-		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", js);
-	}
-	sbx_config_free(cfg);
-	sbx_state_free(&st);
-	sbx_state_close(&h);
-	return 0;
+	return delete_one(g, argv[optind], force);
 }

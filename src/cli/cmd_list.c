@@ -61,12 +61,37 @@ int sbx_cmd_list(const struct sbx_global_opts *g, int argc, char **argv)
 		printf("%-24s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
 	for (size_t i = 0; i < n; i++) {
 		struct sbx_state_handle h;
-		struct sbx_state st;
-		char owner[64];
+		struct sbx_state st = { 0 };
+		char owner[64], why[SBX_ERR_MSG_MAX + 64];
+		const char *status;
+		bool bad = false;
 		pid_t pid;
 
-		if (sbx_life_open(g, ids[i], false, &h, &st, &err) < 0)
-			continue; /* deleted meanwhile */
+		/* Never hide a container: a record that cannot be opened or
+		 * read is listed as `unknown`, with the reason ("error" in
+		 * JSON), so that it can be seen and deleted (delete --force). */
+		if (sbx_state_open(root, ids[i], false, &h, &err) < 0) {
+			if (strstr(err.msg, "does not exist"))
+				continue; /* deleted meanwhile */
+			bad = true;
+		} else if (sbx_state_load(&h, &st, &err) < 0) {
+			sbx_state_close(&h);
+			bad = true;
+		}
+		if (bad) {
+			sbx_err_str(&err, why, sizeof(why));
+			if (quiet) {
+				printf("%s\n", ids[i]);
+			} else if (json) {
+				json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s,s:s}",
+					"ociVersion", SBX_OCI_VERSION, "id", ids[i], "pid", 0,
+					"status", "unknown", "error", why));
+			} else {
+				printf("%-24s %-8d %-10s %s\n", ids[i], 0, "unknown", why);
+			}
+			continue;
+		}
+		status = sbx_state_status_name(st.status);
 		pid = st.status == SBX_STATUS_STOPPED ? 0 : st.pid;
 		owner_name(st.owner, owner, sizeof(owner));
 		if (quiet) {
@@ -77,13 +102,13 @@ int sbx_cmd_list(const struct sbx_global_opts *g, int argc, char **argv)
 				json_object_set_new(ann, st.ann_keys[k], json_string(st.ann_values[k]));
 			json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:o}",
 				"ociVersion", SBX_OCI_VERSION, "id", st.id, "pid", (int)pid,
-				"status", sbx_state_status_name(st.status),
+				"status", status,
 				"bundle", st.bundle ? st.bundle : "", "rootfs", st.rootfs ? st.rootfs : "",
 				"created", st.created ? st.created : "", "owner", owner,
 				"annotations", ann));
 		} else {
 			printf("%-24s %-8d %-10s %-40s %-32s %s\n", st.id, (int)pid,
-			       sbx_state_status_name(st.status), st.bundle ? st.bundle : "",
+			       status, st.bundle ? st.bundle : "",
 			       st.created ? st.created : "", owner);
 		}
 		sbx_state_free(&st);

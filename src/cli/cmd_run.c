@@ -92,6 +92,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	 * foreground run ends; kept for --detach). */
 	struct sbx_state_handle rh = { .rootfd = -1, .dirfd = -1, .lockfd = -1 };
 	struct sbx_state rst = { 0 };
+	struct sbx_life_rec rec = { .h = &rh, .st = &rst, .pid_file = a->pid_file };
 	int saved_out = -1, saved_err = -1;
 
 	/* Before anything is opened: a gap in 3..3+N-1 would be filled by one
@@ -123,6 +124,11 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	}
 	lo.state_json = sbx_life_hook_state;
 	lo.state_arg = &rst;
+	/* The launcher completes the record (cgroup before it exists, init
+	 * and the pid file before init runs or is handed over). */
+	lo.record_cgroup = sbx_life_record_cgroup;
+	lo.record_started = sbx_life_record_started;
+	lo.record_arg = &rec;
 
 	cache_dir = sbx_cli_cache_dir(g);
 	lo.cache_dir = cache_dir;
@@ -150,15 +156,11 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 		sbx_config_free(cfg);
 		return -r;
 	}
-	if (sbx_life_record_started(&rh, &rst, &ctr, &err) < 0) /* lifecycle */
-		sbx_warn("%s", err.msg);
+	/* Recorded: from now on other commands may act on the container
+	 * (a foreground run keeps the handle for as long as it runs). */
+	sbx_state_unlock(&rh);
 	sbx_debug("container %s started: pid %d, cgroup %s", a->id, (int)ctr.pid,
 		  ctr.cgroup_path ? ctr.cgroup_path : "(none)");
-	if (a->pid_file && sbx_life_write_pid_file(a->pid_file, ctr.pid, &err) < 0) {
-		kill(ctr.pid, SIGKILL);
-		code = sbx_cli_fail(&err);
-		goto out_wait;
-	}
 	if (cfg->hooks.poststart.n) {
 		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "running", false);
 		sbx_hooks_run_warn(&cfg->hooks.poststart, "poststart", state);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sbxrun start ID: release a `created` container's init from the exec fifo,
- * then run the poststart hooks (failures are warnings, runtime-spec).
+ * wait for its execve, then run the poststart hooks (failures are warnings,
+ * runtime-spec).  If init fails instead (exec, startContainer hook), start
+ * fails with init's message and exit code (126/127 for the executable, 125
+ * otherwise), as `run` does.
  */
 #include "lifecycle.h"
 #include "sbx/handover.h"
@@ -23,7 +26,7 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 	struct sbx_err err = { 0 };
 	struct sbx_config *cfg = NULL;
 	_sbx_cleanup_close_ int fd = -1;
-	int c;
+	int c, code = SBX_EXIT_FAILURE;
 
 	while ((c = getopt(argc, argv, "")) != -1)
 		return sbx_cli_usage("start", "unknown option");
@@ -41,6 +44,10 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 	 * is only ever opened in our own, 0700 state directory. */
 	fd = openat(h.dirfd, SBX_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
+		if (errno == ENXIO && sbx_state_read_init_error(&h, &code, &err) > 0) {
+			sbx_err_prefix(&err, "cannot start container \"%s\": its init failed", st.id);
+			goto fail;
+		}
 		sbx_err_set(&err, errno == ENXIO ? 0 : errno,
 			    errno == ENXIO ? "cannot start container \"%s\": its init is gone"
 					   : "cannot start container \"%s\": open exec fifo", st.id);
@@ -69,6 +76,14 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 		if (r < 0 || (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
 			break;
 	}
+	/* The fifo closed: init exec'd, or failed (missing executable or
+	 * rootfs, a startContainer hook...) and wrote why into exec.err
+	 * before exiting, which is what closed it.  Report that like `run`
+	 * does: the message and init's exit code, no poststart hooks. */
+	if (sbx_state_read_init_error(&h, &code, &err) > 0) {
+		sbx_err_prefix(&err, "container \"%s\" failed to start", st.id);
+		goto fail;
+	}
 	if (sbx_life_load_config(&h, &st, &cfg, &err) < 0) {
 		sbx_warn("poststart hooks not run: %s", err.msg);
 	} else if (cfg->hooks.poststart.n) {
@@ -82,5 +97,6 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 fail:
 	sbx_state_free(&st);
 	sbx_state_close(&h);
-	return sbx_cli_fail(&err);
+	sbx_cli_fail(&err);
+	return code;
 }

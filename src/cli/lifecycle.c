@@ -247,18 +247,36 @@ int sbx_life_record_begin(const struct sbx_global_opts *g, const char *id,
 	return 0;
 }
 
-int sbx_life_record_started(struct sbx_state_handle *h, struct sbx_state *st,
-			    const struct sbx_container *ctr, struct sbx_err *err)
+int sbx_life_record_cgroup(void *arg, const char *path, struct sbx_err *err)
 {
+	struct sbx_life_rec *r = arg;
+	struct sbx_state_anchor a = { .cgroup_path = (char *)path };
+
+	free(r->st->cgroup_path);
+	r->st->cgroup_path = sbx_xstrdup(path);
+	/* Only the anchor: a pwrite into the open lock file, no rename.
+	 * state.json still has no pid, which is what makes delete consult
+	 * the anchor. */
+	return sbx_state_write_anchor(r->h, &a, err);
+}
+
+int sbx_life_record_started(void *arg, const struct sbx_container *ctr, struct sbx_err *err)
+{
+	struct sbx_life_rec *r = arg;
+	struct sbx_state *st = r->st;
+	struct sbx_state_anchor a = { .pid = ctr->pid, .start_time = ctr->start_time,
+				      .cgroup_path = ctr->cgroup_path };
+
 	st->pid = ctr->pid;
 	st->start_time = ctr->start_time;
 	free(st->cgroup_path);
 	st->cgroup_path = ctr->cgroup_path ? sbx_xstrdup(ctr->cgroup_path) : NULL;
-	if (sbx_state_save(h, st, err) < 0)
+	/* The anchor first: if state.json cannot be written, the anchor
+	 * still names the process that the failed launch kills anyway. */
+	if (sbx_state_write_anchor(r->h, &a, err) < 0 || sbx_state_save(r->h, st, err) < 0)
 		return -1;
-	/* Recorded: from now on other commands may act on the container
-	 * (run keeps the handle for as long as the container runs). */
-	sbx_state_unlock(h);
+	if (r->pid_file && sbx_life_write_pid_file(r->pid_file, ctr->pid, err) < 0)
+		return -1;
 	return 0;
 }
 

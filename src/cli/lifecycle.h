@@ -37,19 +37,30 @@ int sbx_life_wait_exit(const struct sbx_state *st, int timeout_ms);
 int sbx_life_write_pid_file(const char *path, pid_t pid, struct sbx_err *err);
 
 /*
- * Recording a container in the state store, shared by `create` and `run`:
+ * Recording a container in the state store, shared by `create` and `run`
+ * (the write protocol is in docs/internals.md, "The state store"):
  *   begin:   claim the ID (atomic mkdir), keep a copy of config.json, save
  *            the `creating` state (owner, bundle, annotations, created...);
- *   started: record init's pid, start time and cgroup;
+ *   cgroup:  (launcher callback) the anchor names the cgroup before the
+ *            launcher creates it;
+ *   started: (launcher callback, before init is handed over) the anchor
+ *            and state.json get init's pid, start time and cgroup, and the
+ *            --pid-file is written;
  *   remove:  delete the record (failed create, foreground run that ended);
  *   close:   keep the record (created / detached), release the handle.
+ * The callbacks take a struct sbx_life_rec as their arg.
  */
 struct sbx_container;
+struct sbx_life_rec {
+	struct sbx_state_handle *h;
+	struct sbx_state *st;
+	const char *pid_file;           /* NULL: none */
+};
 int sbx_life_record_begin(const struct sbx_global_opts *g, const char *id,
 			  const struct sbx_config *cfg, struct sbx_state_handle *h,
 			  struct sbx_state *st, struct sbx_err *err);
-int sbx_life_record_started(struct sbx_state_handle *h, struct sbx_state *st,
-			    const struct sbx_container *ctr, struct sbx_err *err);
+int sbx_life_record_cgroup(void *rec, const char *path, struct sbx_err *err);
+int sbx_life_record_started(void *rec, const struct sbx_container *ctr, struct sbx_err *err);
 void sbx_life_record_remove(struct sbx_state_handle *h, struct sbx_state *st);
 void sbx_life_record_close(struct sbx_state_handle *h, struct sbx_state *st);
 /* Hook state callback for sbx_launch_opts.state_json; arg is the sbx_state. */

@@ -499,7 +499,7 @@ static void enter_without_resources(const char *id, bool expect_cgroup)
 		pause();
 		_exit(0);
 	}
-	ck_assert_msg(sbx_cgroup_prepare(plan, &path, &err) == 0, "%s", err.msg);
+	ck_assert_msg(sbx_cgroup_prepare(plan, NULL, NULL, &path, &err) == 0, "%s", err.msg);
 	if (path)
 		ck_assert_msg(sbx_cgroup_add_pid(path, child, &err) == 0, "%s", err.msg);
 	if (expect_cgroup) {
@@ -640,7 +640,7 @@ static void perm_error_as_user(void)
 			 " by uid %u: enable delegation (systemd: Delegate=yes, e.g. 'systemctl edit"
 			 " user@.service', see docs/cgroups.md) or run as root", mount, mount,
 			 (unsigned)geteuid());
-		ck_assert_int_eq(sbx_cgroup_prepare(plan, &path, &err), -1);
+		ck_assert_int_eq(sbx_cgroup_prepare(plan, NULL, NULL, &path, &err), -1);
 		ck_assert_str_eq(err.msg, expected);
 		ck_assert_int_eq(err.errnum, EACCES);
 		ck_assert_ptr_null(path);
@@ -779,7 +779,7 @@ static void nolimit_on_host(bool rootless)
 	cfg.linux.resources.cpu.quota = -1;
 	ck_assert_msg(sbx_cgroup_compile(&cfg, "unit-nolimit", rootless, &plan, &err) == 0, "%s",
 		      err.msg);
-	ck_assert_msg(sbx_cgroup_prepare(plan, &path, &err) == 0, "%s", err.msg);
+	ck_assert_msg(sbx_cgroup_prepare(plan, NULL, NULL, &path, &err) == 0, "%s", err.msg);
 	if (path) {
 		ck_assert_int_eq(sbx_cgroup_destroy(path, true, &err), 0);
 		free(path);

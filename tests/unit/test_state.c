@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -138,11 +139,22 @@ START_TEST(test_create_save_load_remove)
 	free(json);
 	sbx_state_free(&ld);
 
-	/* The exec fifo makes it `created`. */
+	/* The exec fifo makes it `created` while init is parked on it (it
+	 * carries SBX_INIT_PARKED_COMM); once init moved on (a `start` cut
+	 * short before it removed the fifo) it is running. */
 	ck_assert_int_eq(mkfifoat(h.dirfd, SBX_EXEC_FIFO, 0600), 0);
 	ck_assert_int_eq(sbx_state_load(&h, &ld, &err), 0);
-	ck_assert_int_eq(ld.status, SBX_STATUS_CREATED);
+	ck_assert_int_eq(ld.status, SBX_STATUS_RUNNING);
 	sbx_state_free(&ld);
+	{
+		char comm[32] = "";
+		ck_assert_int_eq(prctl(PR_GET_NAME, comm, 0, 0, 0), 0);
+		ck_assert_int_eq(prctl(PR_SET_NAME, SBX_INIT_PARKED_COMM, 0, 0, 0), 0);
+		ck_assert_int_eq(sbx_state_load(&h, &ld, &err), 0);
+		ck_assert_int_eq(ld.status, SBX_STATUS_CREATED);
+		sbx_state_free(&ld);
+		ck_assert_int_eq(prctl(PR_SET_NAME, comm, 0, 0, 0), 0);
+	}
 
 	dir = sbx_xstrdup(h.dir);
 	ck_assert_int_eq(sbx_state_remove(&h, &err), 0);
@@ -395,6 +407,143 @@ START_TEST(test_rfc3339)
 }
 END_TEST
 
+/* Write `data` (len bytes) as state.json of h. */
+static void put_state(const struct sbx_state_handle *h, const char *data, size_t len)
+{
+	int fd = openat(h->dirfd, SBX_STATE_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+START_TEST(test_corrupt_records)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_state_handle h;
+	struct sbx_state st = { 0 }, ld;
+	char *good;
+	size_t glen;
+
+	ck_assert_int_eq(sbx_state_create(root, "bad", &h, &err), 0);
+	st.id = "bad";
+	st.bundle = "/b";
+	ck_assert_int_eq(sbx_state_save(&h, &st, &err), 0);
+	ck_assert_int_eq(sbx_read_file_at(h.dirfd, SBX_STATE_FILE, &good, &glen, &err), 0);
+	ck_assert_ptr_nonnull(strstr(good, "\"sbxrunStateVersion\":2"));
+
+	put_state(&h, "", 0);
+	ck_assert_int_eq(sbx_state_load(&h, &ld, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "corrupt state: the file is empty"));
+	put_state(&h, good, glen / 2); /* truncated */
+	ck_assert_int_eq(sbx_state_load(&h, &ld, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "corrupt state"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "truncated or not JSON"));
+	put_state(&h, "\x7f\x01garbage", 9);
+	ck_assert_int_eq(sbx_state_load(&h, &ld, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "corrupt state"));
+	{
+		char *nul = sbx_xstrdup(good);
+		nul[5] = '\0';
+		put_state(&h, nul, glen);
+		free(nul);
+	}
+	ck_assert_int_eq(sbx_state_load(&h, &ld, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "NUL byte at offset 5"));
+	put_state(&h, "[1,2]", 5);
+	ck_assert_int_eq(sbx_state_load(&h, &ld, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a JSON object"));
+	put_state(&h, "{\"id\":\"other\"}", 14);
+	ck_assert_int_eq(sbx_state_load(&h, &ld, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "id does not match"));
+	/* A newer format is refused, an older one (no version) is read. */
+	{
+		const char *newer = "{\"id\":\"bad\",\"sbxrunStateVersion\":99}";
+		const char *older = "{\"id\":\"bad\",\"pid\":-5,\"bundle\":\"/old\"}";
+		put_state(&h, newer, strlen(newer));
+		ck_assert_int_eq(sbx_state_load(&h, &ld, &err), -1);
+		ck_assert_ptr_nonnull(strstr(err.msg, "newer than this sbxrun"));
+		put_state(&h, older, strlen(older));
+		ck_assert_msg(sbx_state_load(&h, &ld, &err) == 0, "%s", err.msg);
+		ck_assert_str_eq(ld.bundle, "/old");
+		ck_assert_int_eq(ld.pid, 0); /* a negative pid is never kept */
+		ck_assert_int_eq(ld.status, SBX_STATUS_STOPPED);
+		sbx_state_free(&ld);
+	}
+	free(good);
+	ck_assert_int_eq(sbx_state_remove(&h, &err), 0);
+	sbx_state_close(&h);
+}
+END_TEST
+
+START_TEST(test_anchor)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_state_handle h;
+	struct sbx_state_anchor a = { 0 }, b;
+	struct stat sb;
+
+	ck_assert_int_eq(sbx_state_create(root, "anc", &h, &err), 0);
+	ck_assert_int_eq(sbx_state_read_anchor(&h, &b), -1); /* empty lock file */
+	a.cgroup_path = "/sys/fs/cgroup/some where/sbx-anc";
+	ck_assert_msg(sbx_state_write_anchor(&h, &a, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(sbx_state_read_anchor(&h, &b), 0);
+	ck_assert_int_eq(b.pid, 0);
+	ck_assert_str_eq(b.cgroup_path, a.cgroup_path);
+	sbx_state_anchor_free(&b);
+	/* Rewritten shorter: no tail of the old one is left. */
+	a.pid = 4242;
+	a.start_time = 777;
+	a.cgroup_path = NULL;
+	ck_assert_int_eq(sbx_state_write_anchor(&h, &a, &err), 0);
+	ck_assert_int_eq(fstat(h.lockfd, &sb), 0);
+	ck_assert_int_eq(sbx_state_read_anchor(&h, &b), 0);
+	ck_assert_int_eq(b.pid, 4242);
+	ck_assert_uint_eq(b.start_time, 777);
+	ck_assert_ptr_null(b.cgroup_path);
+	/* A torn write (no final newline) reads as no anchor. */
+	ck_assert_int_eq(ftruncate(h.lockfd, sb.st_size - 1), 0);
+	ck_assert_int_eq(sbx_state_read_anchor(&h, &b), -1);
+	/* The record lock is untouched by all this: still ours. */
+	{
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		pid_t child = fork();
+		int status;
+		if (child == 0) {
+			int fd = openat(h.dirfd, SBX_LOCK_FILE, O_RDWR | O_CLOEXEC);
+			_exit(fd >= 0 && fcntl(fd, F_SETLK, &fl) < 0 ? 0 : 1);
+		}
+		ck_assert_int_eq(waitpid(child, &status, 0), child);
+		ck_assert_int_eq(WEXITSTATUS(status), 0);
+	}
+	ck_assert_int_eq(sbx_state_remove(&h, &err), 0);
+	sbx_state_close(&h);
+}
+END_TEST
+
+START_TEST(test_init_error_report)
+{
+	struct sbx_err err = { 0 }, rep = { 0 };
+	struct sbx_state_handle h;
+	int code = 0, fd;
+	char buf[SBX_ERR_MSG_MAX + 64];
+	const char *line = "127 2 exec \"/bin/sleep\"\n";
+
+	ck_assert_int_eq(sbx_state_create(root, "ierr", &h, &err), 0);
+	ck_assert_int_eq(sbx_state_read_init_error(&h, &code, &rep), 0);
+	fd = openat(h.dirfd, SBX_INIT_ERROR_FILE, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(sbx_state_read_init_error(&h, &code, &rep), 0); /* empty: no failure */
+	ck_assert_int_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	close(fd);
+	ck_assert_int_eq(sbx_state_read_init_error(&h, &code, &rep), 1);
+	ck_assert_int_eq(code, 127);
+	ck_assert_str_eq(sbx_err_str(&rep, buf, sizeof(buf)),
+			 "exec \"/bin/sleep\": No such file or directory");
+	ck_assert_int_eq(sbx_state_remove(&h, &err), 0);
+	sbx_state_close(&h);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -409,6 +558,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_symlink_id_dir);
 	tcase_add_test(tc, test_unsafe_root);
 	tcase_add_test(tc, test_rfc3339);
+	tcase_add_test(tc, test_corrupt_records);
+	tcase_add_test(tc, test_anchor);
+	tcase_add_test(tc, test_init_error_report);
 	suite_add_tcase(s, tc);
 	return s;
 }
