@@ -3,6 +3,9 @@
 #   make            build build/sbxrun
 #   make demo       build, make a busybox bundle, run it as an unprivileged user
 #   make check      unit tests (Check) + integration tests (root and rootless)
+#                   + the reliability suite at its bounded size + VM tests
+#   make check-stress  the reliability suite at full size (by hand, not in CI;
+#                   docs/reliability.md)
 #   make asan       ASan+UBSan build in build-asan/ (make check SANITIZE=1 tests it)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -64,8 +67,8 @@ STUB_CFLAGS := -Os -nostdlib -static -ffreestanding -fno-builtin -fno-stack-prot
 	-Wall -Wextra -Werror -Wl,--build-id=none -Wl,-z,norelro -Wl,-z,noexecstack \
 	-Wl,-z,noseparate-code -Wl,-z,max-page-size=4096 -s
 
-.PHONY: all demo check check-unit check-integration check-vm asan install uninstall clean deps \
-	unit helpers bench man
+.PHONY: all demo check check-unit check-integration check-vm check-stress asan install uninstall \
+	clean deps unit helpers bench man
 all: $(SBXRUN)
 
 # -MMD -MP: the compiler lists every header an object includes (private
@@ -115,6 +118,13 @@ check-unit: deps
 check-integration: deps
 	@$(MAKE) --no-print-directory all helpers
 	@SBXRUN=$(CURDIR)/$(SBXRUN) HELPERS=$(CURDIR)/$(O)/helpers tests/integration/run.sh
+
+# The reliability suite at full size (1000 cycles, 100 kills, 100
+# containers...): ~15 min on 2 cores; not part of `make check` or CI.
+check-stress: deps
+	@$(MAKE) --no-print-directory all helpers
+	@SBX_REL_SCALE=full SBXRUN=$(CURDIR)/$(SBXRUN) HELPERS=$(CURDIR)/$(O)/helpers \
+		tests/reliability/run.sh
 
 check-vm: deps
 	@$(MAKE) --no-print-directory all helpers

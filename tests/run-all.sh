@@ -3,6 +3,9 @@
 #   1. unit tests        BUILD_DIR/tests/test_*      (tests/run-unit.sh)
 #   2. integration tests tests/integration/run.sh   (modes root + rootless),
 #      then tests/integration/subids-scenarios.sh (other users' subid ranges)
+#   2b. reliability      tests/reliability/run.sh   (modes root + rootless,
+#      SBX_REL_SCALE, default ci: the bounded size; `make check-stress` runs
+#      the full size, see docs/reliability.md)
 #   3. VM tests          tests/vm/run.sh (real AppArmor + cgroup v2 kernel
 #      under qemu), when qemu and ../shared/vm/vm-run.sh are available;
 #      otherwise a SKIP line. With CI=true they are mandatory: a missing
@@ -69,6 +72,7 @@ stage integration "$top/tests/integration/run.sh"
 # root only: the rootless tests with other users' /etc/subuid ranges, in a
 # private mount namespace (the machine's /etc is never written)
 stage subids "$top/tests/integration/subids-scenarios.sh"
+stage reliability "$top/tests/reliability/run.sh"
 
 vm_skip=
 if [ "${SBX_VM_TESTS:-}" = skip ]; then
