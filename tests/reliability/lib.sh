@@ -183,3 +183,6 @@ rel_cleanup() {
 	true
 }
 trap rel_cleanup EXIT
+# Open msleep_us's fifo now, so that the caller's fd count (snapshot) does
+# not change when a test first sleeps.
+if [ -n "${TEST_TMP:-}" ] && [ -d "$TEST_TMP" ]; then msleep_us 0; fi
