@@ -191,23 +191,40 @@ void sbx_teardown_recover(const struct sbx_state_handle *h, struct sbx_state *st
 		scan_fifo_holders(h, st, td);
 }
 
-/* SIGKILL pid through a pidfd, if it is still the process that started at
- * `start` (0: unknown).  Returns the pidfd (to wait on) or -1 if there is
- * nothing to kill. */
-static int kill_verified(pid_t pid, unsigned long long start)
+/* Is pid still the process that started at `start` (0: unknown), alive? */
+static bool same_alive(pid_t pid, unsigned long long start)
 {
 	unsigned long long now;
 	char state;
+
+	return sbx_proc_stat(pid, &now, &state) == 0 && (!start || now == start) &&
+	       state != 'Z' && state != 'X';
+}
+
+/* SIGKILL pid, if it is still the process that started at `start`.
+ * Returns a pidfd to wait on, NO_PIDFD when the kernel (or valgrind) has
+ * no pidfd_open and it was killed by pid after the same check, or -1 if
+ * there is nothing to kill. */
+#define NO_PIDFD (-2)
+static int kill_verified(pid_t pid, unsigned long long start)
+{
 	int fd;
 
 	if (pid <= 0)
 		return -1;
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno == ENOSYS) {
+		/* Linux < 5.3: the pid could be recycled between the check
+		 * and the kill, a window of microseconds right after we saw
+		 * it alive with the recorded start time. */
+		if (!same_alive(pid, start) || kill(pid, SIGKILL) < 0)
+			return -1;
+		return NO_PIDFD;
+	}
 	if (fd < 0)
 		return -1;
 	/* Checked after the pidfd pins the process: no recycling race. */
-	if (sbx_proc_stat(pid, &now, &state) < 0 || (start && now != start) || state == 'Z' ||
-	    state == 'X') {
+	if (!same_alive(pid, start)) {
 		close(fd);
 		return -1;
 	}
@@ -218,8 +235,10 @@ static int kill_verified(pid_t pid, unsigned long long start)
 	return fd;
 }
 
-/* Wait until every pidfd is readable (its process exited). */
-static int wait_pidfds(int *fds, const pid_t *pids, size_t n, struct sbx_err *err)
+/* Wait until every process has exited: a pidfd becomes readable, a
+ * NO_PIDFD entry is polled through /proc. */
+static int wait_killed(int *fds, const pid_t *pids, const unsigned long long *starts, size_t n,
+		       struct sbx_err *err)
 {
 	struct timespec t0, now;
 	size_t left = n;
@@ -228,22 +247,34 @@ static int wait_pidfds(int *fds, const pid_t *pids, size_t n, struct sbx_err *er
 	while (left) {
 		struct pollfd p[MAX_KILL];
 		size_t idx[MAX_KILL], k = 0;
+		bool polled = false;
 		long ms;
 
-		for (size_t i = 0; i < n; i++)
-			if (fds[i] >= 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (fds[i] == NO_PIDFD) {
+				polled = true;
+				if (!same_alive(pids[i], starts[i])) {
+					fds[i] = -1;
+					left--;
+				}
+			} else if (fds[i] >= 0) {
 				p[k].fd = fds[i];
 				p[k].events = POLLIN;
 				idx[k++] = i;
 			}
+		}
+		if (!left)
+			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		ms = KILL_WAIT_MS - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
 		if (ms <= 0) {
 			for (size_t i = 0; i < n; i++)
-				if (fds[i] >= 0)
+				if (fds[i] != -1)
 					return sbx_err_set(err, ETIMEDOUT, "pid %d did not exit %d ms after SIGKILL",
 							   (int)pids[i], KILL_WAIT_MS);
 		}
+		if (polled && ms > 10)
+			ms = 10;
 		if (poll(p, k, (int)ms) < 0 && errno != EINTR)
 			return sbx_err_set(err, errno, "wait for the container's processes");
 		for (size_t j = 0; j < k; j++)
@@ -261,6 +292,7 @@ int sbx_teardown_kill(const struct sbx_state *st, const struct sbx_teardown *td,
 {
 	int fds[MAX_KILL];
 	pid_t pids[MAX_KILL];
+	unsigned long long starts[MAX_KILL];
 	size_t n = 0;
 	int r;
 
@@ -285,15 +317,17 @@ int sbx_teardown_kill(const struct sbx_state *st, const struct sbx_teardown *td,
 	 * every process of the namespace with it), then what was recovered. */
 	for (size_t i = 0; i <= td->n && n < MAX_KILL; i++) {
 		pid_t pid = i == 0 ? st->pid : td->pids[i - 1];
-		int fd = kill_verified(pid, i == 0 ? st->start_time : td->starts[i - 1]);
-		if (fd < 0)
+		unsigned long long start = i == 0 ? st->start_time : td->starts[i - 1];
+		int fd = kill_verified(pid, start);
+		if (fd == -1)
 			continue;
 		fds[n] = fd;
+		starts[n] = start;
 		pids[n++] = pid;
 	}
 	if (!st->cgroup_path)
 		*killed += (unsigned)n;
-	r = wait_pidfds(fds, pids, n, err);
+	r = wait_killed(fds, pids, starts, n, err);
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
