@@ -7,6 +7,7 @@
 #include "sbx/teardown.h"
 #include "sbx/cgroup.h"
 #include "sbx/config.h"
+#include "sbx/handover.h"
 #include "sbx/log.h"
 #include "sbx/util.h"
 
@@ -19,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,6 +123,51 @@ static char *init_cgroup(const struct sbx_state_handle *h, pid_t pid)
 	return ours ? sbx_xasprintf("%s%s", mount, rel) : NULL;
 }
 
+/* The parked init of a `created` container answers on <dir>/exec.sock
+ * (handover.h): connect with SO_PASSCRED and the kernel stamps its answer
+ * with the sender's pid, translated into our pid namespace.  This works
+ * where the fifo scan cannot: init is non-dumpable, so an unprivileged
+ * caller may not read its /proc/PID/fd.  0 if nobody answers in 500 ms. */
+static pid_t exec_sock_holder(const struct sbx_state_handle *h)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 16) + CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} u;
+	char data[512];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	_sbx_cleanup_close_ int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct pollfd p = { .fd = s, .events = POLLIN };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	pid_t pid = 0;
+	int one = 1;
+
+	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		return 0;
+	snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/%s", h->dirfd, SBX_EXEC_SOCK);
+	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0 || poll(&p, 1, 500) <= 0 ||
+	    recvmsg(s, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0)
+		return 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET)
+			continue;
+		if (cm->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cr;
+			memcpy(&cr, CMSG_DATA(cm), sizeof(cr));
+			pid = cr.pid;
+		} else if (cm->cmsg_type == SCM_RIGHTS) {
+			size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			int fds[16];
+			memcpy(fds, CMSG_DATA(cm), sizeof(int) * (nfd < 16 ? nfd : 16));
+			for (size_t i = 0; i < nfd && i < 16; i++)
+				close(fds[i]);
+		}
+	}
+	return pid > 0 ? pid : 0;
+}
+
 /* The processes holding <dir>/exec.fifo open: the container's init while
  * it is parked (it keeps the read end until its execve).  Other sbxrun
  * commands only open the fifo under the container's lock, which we hold. */
@@ -134,6 +182,22 @@ static void scan_fifo_holders(const struct sbx_state_handle *h, struct sbx_state
 
 	if (fstatat(h->dirfd, SBX_EXEC_FIFO, &fst, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISFIFO(fst.st_mode))
 		return;
+	/* First ask the parked init itself (exec.sock); only if it does not
+	 * answer, look through every process's fds. */
+	{
+		pid_t pid = exec_sock_holder(h);
+		unsigned long long start;
+		char state;
+		if (pid > 0 && sbx_proc_stat(pid, &start, &state) == 0) {
+			if (pid != st->pid) {
+				add_pid(td, pid, start);
+				note(td, "pid %d answers on %s (a parked init)", (int)pid, SBX_EXEC_SOCK);
+			}
+			if (!st->cgroup_path && (st->cgroup_path = init_cgroup(h, pid)))
+				note(td, "cgroup %s from pid %d", st->cgroup_path, (int)pid);
+			return;
+		}
+	}
 	proc = opendir("/proc");
 	if (!proc)
 		return;

@@ -8,9 +8,11 @@
  *   1. state.json: init's pid + start time, the cgroup;
  *   2. the anchor in the lock file (state.h): the same, written before the
  *      thing it names exists, so it also covers a create cut short;
- *   3. the processes holding the container's exec fifo open: only its init
- *      opens the fifo for reading and keeps it until execve, so a parked
- *      init is found even when both records are lost.
+ *   3. a parked init itself, found even when both records are lost: it
+ *      answers on <dir>/exec.sock (the kernel stamps the answer with its
+ *      pid, SO_PASSCRED), and it holds the exec fifo open until its execve
+ *      (a scan of /proc/PID/fd, for when the socket does not answer; an
+ *      unprivileged caller cannot see a non-dumpable init's fds).
  * A pid is only ever signalled through a pidfd opened BEFORE its start time
  * is compared with the recorded one, so a recycled pid is never hit.
  */

@@ -76,7 +76,7 @@ test_missing_state() {
 	: >"$SBX_ROOT/$id/lock"
 	expect_match "^$id " "$(rsbx list)" "list" || return 1
 	# Only the exec fifo's holder is left to find the init by.
-	expect_match 'pid [0-9]+ holds the exec fifo' "$(rsbx delete --force "$id" 2>&1)" "delete --force" || return 1
+	expect_match 'pid [0-9]+ (holds the exec fifo|answers on exec.sock)' "$(rsbx delete --force "$id" 2>&1)" "delete --force" || return 1
 	expect_nothing_left "$id" "no state.json, no anchor"
 }
 

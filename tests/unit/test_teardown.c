@@ -16,7 +16,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +91,57 @@ START_TEST(test_unreadable_record_fifo_holder)
 	ck_assert_ptr_nonnull(strstr(td.note, "corrupt state"));
 	ck_assert_ptr_nonnull(strstr(td.note, "no anchor"));
 	snprintf(expect, sizeof(expect), "pid %d holds the exec fifo", (int)init);
+	ck_assert_msg(strstr(td.note, expect), "%s", td.note);
+	ck_assert_msg(sbx_teardown_kill(&st, &td, &killed, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(killed, 1);
+	ck_assert(reaped_killed(init));
+	sbx_teardown_free(&td);
+	sbx_state_free(&st);
+	ck_assert_int_eq(sbx_state_remove(&h, &err), 0);
+	sbx_state_close(&h);
+}
+END_TEST
+
+/* A parked init that answers on exec.sock (as a non-dumpable init does for
+ * an unprivileged caller who cannot read its fds) is found by the pid the
+ * kernel stamps on its answer. */
+START_TEST(test_exec_sock_answer)
+{
+	struct sbx_err err = { 0 }, load = { 0 };
+	struct sbx_state_handle h;
+	struct sbx_state st = { 0 };
+	struct sbx_teardown td = { 0 };
+	unsigned killed = 0;
+	int p[2];
+	char c, expect[64];
+	pid_t init;
+
+	ck_assert_int_eq(sbx_state_create(root, "sock", &h, &err), 0);
+	ck_assert_int_eq(mkfifoat(h.dirfd, SBX_EXEC_FIFO, 0600), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	init = fork();
+	if (init == 0) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s/exec.sock", h.dir);
+		if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 4) < 0)
+			_exit(1);
+		(void)!write(p[1], "y", 1);
+		for (;;) {
+			int cfd = accept(s, NULL, NULL);
+			if (cfd >= 0) {
+				(void)!write(cfd, "x", 1);
+				close(cfd);
+			}
+		}
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+	sbx_err_set(&load, 0, "state.json: corrupt state: the file is empty");
+	st.id = sbx_xstrdup("sock");
+	sbx_teardown_recover(&h, &st, &load, &td);
+	snprintf(expect, sizeof(expect), "pid %d answers on exec.sock", (int)init);
 	ck_assert_msg(strstr(td.note, expect), "%s", td.note);
 	ck_assert_msg(sbx_teardown_kill(&st, &td, &killed, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(killed, 1);
@@ -293,6 +346,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_unreadable_record_fifo_holder);
+	tcase_add_test(tc, test_exec_sock_answer);
 	tcase_add_test(tc, test_incomplete_record_anchor);
 	tcase_add_test(tc, test_complete_record_wins);
 	tcase_add_test(tc, test_foreign_cgroup_path_refused);
