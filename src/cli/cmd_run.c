@@ -208,8 +208,15 @@ out_cleanup:
 	}
 	if (ctr.cgroup_path) {
 		report_oom(ctr.cgroup_path);
-		if (sbx_cgroup_destroy(ctr.cgroup_path, true, &err) < 0)
-			sbx_warn("%s", err.msg);
+		if (sbx_cgroup_destroy(ctr.cgroup_path, true, &err) < 0) {
+			/* Something of the container survives in its cgroup:
+			 * keep the record that names it (never a cgroup that
+			 * nobody knows about), for `delete --force`. */
+			sbx_warn("%s; the record of container \"%s\" is kept: remove it with"
+				 " `sbxrun delete --force %s`", err.msg, a->id, a->id);
+			sbx_life_record_close(&rh, &rst);
+			goto out;
+		}
 	}
 	if (sbx_net_teardown(state_root, a->id, &err) < 0) /* net: leases, rules, helper */
 		sbx_warn("%s", err.msg);
