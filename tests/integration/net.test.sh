@@ -212,7 +212,7 @@ _bridge_crash_cleanup() {
 		nsbx create --bundle "$b" "net-crash$i" &
 		pid=$!
 		# Kill it as soon as its lease or record exists (mid-setup).
-		wait_for 5 test -n "$(ls "$SBX_ROOT/.net/c" 2>/dev/null)"
+		wait_for 5 sh -c 'ls "$1/.net/c" 2>/dev/null | grep -q .' _ "$SBX_ROOT"
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		nsbx delete --force "net-crash$i" || return 1
