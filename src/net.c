@@ -368,8 +368,10 @@ int sbx_net_teardown(const char *state_root, const char *id, struct sbx_err *err
 	if (!state_root || !id)
 		return 0;
 	rec = sbx_net_rec_read(state_root, id);
-	if (!rec)
+	if (!rec) {
+		(void)sbx_ipam_release_by_id(state_root, id);
 		return 0;
+	}
 	mode = sbx_net_rec_get(rec, "mode");
 	netns = sbx_net_rec_get(rec, "netns");
 	rootless_ns = netns && !strcmp(netns, "rootless");

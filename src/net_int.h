@@ -110,6 +110,9 @@ int sbx_ipam_net_save(const char *state_root, const struct sbx_netrec *rec, stru
 int sbx_ipam_lease(const char *state_root, const struct sbx_netrec *rec, const char *id,
 		   uint32_t *addr, struct sbx_err *err);
 int sbx_ipam_release(const char *state_root, const char *network, uint32_t addr);
+/* Release every lease held by `id` (a create killed between taking its
+ * lease and writing its record leaves one that no record names). */
+int sbx_ipam_release_by_id(const char *state_root, const char *id);
 
 /* ---- nftables (net_nft.c) ---- */
 

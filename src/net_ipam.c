@@ -228,3 +228,37 @@ int sbx_ipam_release(const char *state_root, const char *network, uint32_t addr)
 	path = sbx_xasprintf("%s/.net/leases/%s/%s", state_root, network, ip);
 	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
 }
+
+int sbx_ipam_release_by_id(const char *state_root, const char *id)
+{
+	_sbx_cleanup_free_ char *base = sbx_net_dir(state_root, "leases");
+	_sbx_cleanup_closedir_ DIR *d = opendir(base);
+	struct dirent *de;
+	struct sbx_err e;
+	int lockfd = -1, n = 0;
+
+	if (!d)
+		return 0;
+	if (sbx_ipam_lock(state_root, &lockfd, &e) < 0)
+		return -1;
+	while ((de = readdir(d))) {
+		_sbx_cleanup_free_ char *dir = NULL;
+		_sbx_cleanup_closedir_ DIR *nd = NULL;
+		struct dirent *le;
+		if (de->d_name[0] == '.')
+			continue;
+		dir = sbx_xasprintf("%s/%s", base, de->d_name);
+		nd = opendir(dir);
+		while (nd && (le = readdir(nd))) {
+			_sbx_cleanup_free_ char *path = NULL, *who = NULL;
+			if (le->d_name[0] == '.')
+				continue;
+			path = sbx_xasprintf("%s/%s", dir, le->d_name);
+			if (sbx_read_file_at(AT_FDCWD, path, &who, NULL, &e) == 0 && !strcmp(who, id) &&
+			    unlink(path) == 0)
+				n++;
+		}
+	}
+	sbx_ipam_unlock(&lockfd);
+	return n;
+}

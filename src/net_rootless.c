@@ -25,7 +25,9 @@
  * container that needs it; stopped (under the same lock) by the teardown
  * of the last container recorded on it, unless a container is being made
  * meanwhile (it holds <root>/.net/rootless.users shared from before it
- * joins U until its own record exists).  Record: <root>/.net/rootless
+ * joins U until its own record exists).  The supervisor also checks every
+ * 5 s and ends itself when neither is the case (a `create` killed before
+ * its record existed leaves nothing for a teardown to find).  Record: <root>/.net/rootless
  * ("supervisor=PID START\nholder=PID START\n"), pids checked with their
  * start time through a pidfd.
  */
@@ -51,6 +53,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* How often the supervisor checks that a container still uses it. */
+#define RNET_IDLE_CHECK_MS 5000
 
 struct rnet {
 	pid_t sup, holder;
@@ -290,8 +295,36 @@ static __attribute__((noreturn)) void holder_main(pid_t sup, int to_sup, int fro
 	_exit(0);
 }
 
-static __attribute__((noreturn)) void supervisor_main(const char *dir, enum sbx_net_helper kind,
-						      const char *helper_path, int report)
+static bool rnet_in_use(const char *state_root);
+
+/* No container record names the namespace and none is being made: the
+ * namespace ends (its record goes under the lock).  Normally the teardown
+ * of the last container stops it; this covers a `create` killed between
+ * joining and writing its record, which leaves no record to tear down. */
+static bool idle_unregister(const char *state_root)
+{
+	_sbx_cleanup_free_ char *users = sbx_xasprintf("%s/.net/rootless.users", state_root);
+	_sbx_cleanup_free_ char *path = rec_path(state_root);
+	_sbx_cleanup_close_ int ufd = -1;
+	struct sbx_err e;
+	bool idle = false;
+	int lockfd = -1;
+
+	if (sbx_ipam_lock(state_root, &lockfd, &e) < 0)
+		return false;
+	if (!rnet_in_use(state_root)) {
+		ufd = open(users, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		idle = ufd >= 0 && flock(ufd, LOCK_EX | LOCK_NB) == 0;
+		if (idle)
+			unlink(path);
+	}
+	sbx_ipam_unlock(&lockfd);
+	return idle;
+}
+
+static __attribute__((noreturn)) void supervisor_main(const char *state_root, const char *dir,
+						      enum sbx_net_helper kind, const char *helper_path,
+						      int report)
 {
 	struct sbx_helper helper = { .pid = -1, .pidfd = -1, .exit_w = -1 };
 	int up[2], down[2], sfd, hfd, keep[4];
@@ -361,9 +394,14 @@ static __attribute__((noreturn)) void supervisor_main(const char *dir, enum sbx_
 	for (;;) {
 		struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = hfd, .events = POLLIN },
 				       { .fd = helper.pidfd, .events = POLLIN } };
-		int r = poll(p, 3, -1);
+		int r = poll(p, 3, RNET_IDLE_CHECK_MS);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r == 0) {
+			if (idle_unregister(state_root))
+				break;
+			continue;
+		}
 		/* Told to stop, or the holder or the uplink died: the network
 		 * is over either way (containers made later start a new one). */
 		if (r < 0 || p[0].revents || p[1].revents || p[2].revents)
@@ -395,7 +433,7 @@ static int rnet_start(const char *state_root, const struct sbx_net_plan *plan, s
 		/* Double fork: S is nobody's child to wait for. */
 		close(rp[0]);
 		if (fork() == 0)
-			supervisor_main(dir, plan->helper, plan->helper_path, rp[1]);
+			supervisor_main(state_root, dir, plan->helper, plan->helper_path, rp[1]);
 		_exit(0);
 	}
 	close(rp[1]);

@@ -334,6 +334,34 @@ test_rootless_user_defined_network() {
 	in_world _rootless_network
 }
 
+# SIGKILL of `create` while it sets up a rootless user-defined network,
+# then `delete --force`: whether or not the container's record existed yet,
+# nothing is left (the supervisor ends itself once no container uses it).
+_rootless_network_crash() {
+	local b="$TEST_TMP/rc" pid n
+	command -v pasta >/dev/null || skip "pasta (package passt) not installed"
+	net_bundle "$b" --net user --net-name web -- sleep 100 || return 1
+	for n in 1 2; do
+		nsbx create --bundle "$b" "rc$n" &
+		pid=$!
+		wait_for 5 sh -c '[ -s "$1/.net/rootless" ]' _ "$SBX_ROOT"
+		[ "$n" = 2 ] && wait_for 5 sh -c 'ls "$1/.net/c" 2>/dev/null | grep -q .' _ "$SBX_ROOT"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		nsbx delete --force "rc$n" >/dev/null 2>&1
+		for _ in $(seq 100); do
+			[ -z "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|sbxrun-net")" ] && break
+			sleep 0.1
+		done
+		expect_no_leftovers "rc$n" || return 1
+		expect_no_rootless_netns || return 1
+	done
+}
+test_rootless_network_crash_cleanup() {
+	[ "$SBX_TEST_MODE" = rootless ] || skip "rootless only"
+	in_world _rootless_network_crash
+}
+
 # The same as the real unprivileged user (not root of a test user
 # namespace): the per-user user namespace is mapped with newuidmap from
 # /etc/subuid.  Traffic stays between the two containers (busybox nc; no
