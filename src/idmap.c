@@ -142,7 +142,7 @@ bool sbx_userns_is_initial(void)
  * ourselves, and newuidmap (setuid root, powerless in a user namespace
  * that does not map root) is not needed.  That is sbxrun after joining the
  * per-user namespace of a rootless user-defined network (net_rootless.c). */
-static bool have_setid_caps(void)
+bool sbx_idmap_have_setid_caps(void)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2];
@@ -156,7 +156,7 @@ int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct 
 {
 	char path[64];
 
-	if (plan->use_helpers && !have_setid_caps()) {
+	if (plan->use_helpers && !sbx_idmap_have_setid_caps()) {
 		if (run_helper("newuidmap", pid, plan->uid, plan->n_uid, err) < 0 ||
 		    run_helper("newgidmap", pid, plan->gid, plan->n_gid, err) < 0)
 			return sbx_err_prefix(err, "user namespace id mapping");

@@ -32,13 +32,13 @@
  * start time through a pidfd.
  */
 #include "net_int.h"
+#include "sbx/idmap.h"
 #include "sbx/log.h"
 #include "sbx/util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -141,16 +141,6 @@ static void rnet_stop(const char *state_root, const struct rnet *r)
 
 /* ---- id maps of U ---- */
 
-static bool have_setid_caps(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d) < 0)
-		return false;
-	return (d[0].effective & (1u << CAP_SETUID)) && (d[0].effective & (1u << CAP_SETGID));
-}
-
 static int write_proc(pid_t pid, const char *file, const char *text)
 {
 	char path[64];
@@ -239,7 +229,7 @@ static int map_holder(pid_t h, char *why, size_t wlen)
 	char line[64];
 	struct passwd *pw;
 
-	if (have_setid_caps()) {
+	if (sbx_idmap_have_setid_caps()) {
 		_sbx_cleanup_free_ char *u = identity_of_own("uid_map"), *g = identity_of_own("gid_map");
 		if (write_proc(h, "uid_map", u) == 0 && write_proc(h, "gid_map", g) == 0)
 			return 0;

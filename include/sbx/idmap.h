@@ -32,6 +32,9 @@ int sbx_idmap_compile(const struct sbx_config *cfg, uid_t euid, gid_t egid,
  * its own) is not really root: it cannot mknod, mount sysfs without a new
  * netns, or write /run.  Read once per process. */
 bool sbx_userns_is_initial(void);
+/* CAP_SETUID and CAP_SETGID effective in our user namespace: we may write
+ * any id map of a child namespace ourselves (no newuidmap). */
+bool sbx_idmap_have_setid_caps(void);
 
 int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct sbx_err *err);
 
