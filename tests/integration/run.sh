@@ -55,6 +55,9 @@ if [ "$(id -u)" = 0 ] && [[ " $MODES " == *" rootless "* ]]; then
 	install -d -m 0700 -o sbxtest -g sbxtest "/run/user/$uid"
 	# Rootless networking (pasta, slirp4netns) opens /dev/net/tun; Debian's
 	# udev makes it 0666, a machine without udev leaves it 0600.
+	# A machine without the node at all gets it (the tun driver's
+	# fixed numbers; the kernel loads the module on first open).
+	[ -c /dev/net/tun ] || { mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200; }
 	[ -c /dev/net/tun ] && chmod 0666 /dev/net/tun
 fi
 
