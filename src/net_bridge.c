@@ -117,6 +117,10 @@ static int network_record(struct sbx_nl *nl, const struct sbx_net_plan *plan, un
 			return sbx_err_set(err, 0, "network \"%s\" exists with subnet %s/%u, not %s/%u",
 					   plan->network, ipstr(rec->subnet, a), rec->prefix,
 					   ipstr(nc->subnet, b), nc->prefix);
+		if (rec->rootless != plan->rnet)
+			return sbx_err_set(err, 0, "network \"%s\" exists as a %s network; a %s network needs another name",
+					   plan->network, rec->rootless ? "rootless user-defined" : "bridge-mode",
+					   plan->rnet ? "rootless user-defined" : "bridge-mode");
 		if (rec->icc != nc->icc)
 			return sbx_err_set(err, 0, "network \"%s\" exists with icc=%s; a container asking icc=%s needs its own network (--net-name)",
 					   plan->network, rec->icc ? "true" : "false", nc->icc ? "true" : "false");
@@ -125,6 +129,7 @@ static int network_record(struct sbx_nl *nl, const struct sbx_net_plan *plan, un
 	memset(rec, 0, sizeof(*rec));
 	snprintf(rec->name, sizeof(rec->name), "%s", plan->network);
 	rec->icc = nc->icc;
+	rec->rootless = plan->rnet;
 	if (nc->has_subnet) {
 		rec->subnet = nc->subnet;
 		rec->prefix = nc->prefix;

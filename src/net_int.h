@@ -95,6 +95,7 @@ struct sbx_netrec {
 	uint32_t subnet;
 	unsigned prefix;
 	bool icc;
+	bool rootless;           /* lives in the per-user network namespace */
 };
 
 /* Everything below runs with the state root's network lock held. */

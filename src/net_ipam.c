@@ -4,6 +4,8 @@
  *
  *   <root>/.net/lock                 fcntl record lock: every change below
  *   <root>/.net/networks/<name>      "subnet=10.88.0.0/16\nicc=true\n"
+ *                                    (+ "ns=rootless\n": a rootless
+ *                                    user-defined network's, net_rootless.c)
  *   <root>/.net/leases/<name>/<ip>   the container ID holding the address
  *
  * A lease is a file created with O_EXCL under the lock, so two `create`s
@@ -95,13 +97,15 @@ void sbx_ipam_unlock(int *lockfd)
 
 static int parse_rec(const char *name, const char *text, struct sbx_netrec *rec)
 {
-	_sbx_cleanup_free_ char *sn = sbx_net_rec_get(text, "subnet"), *icc = sbx_net_rec_get(text, "icc");
+	_sbx_cleanup_free_ char *sn = sbx_net_rec_get(text, "subnet"), *icc = sbx_net_rec_get(text, "icc"),
+				*ns = sbx_net_rec_get(text, "ns");
 
 	memset(rec, 0, sizeof(*rec));
 	snprintf(rec->name, sizeof(rec->name), "%s", name);
 	if (!sn || sbx_net_parse_cidr(sn, &rec->subnet, &rec->prefix, NULL, 0) < 0)
 		return -1;
 	rec->icc = !icc || strcmp(icc, "false") != 0;
+	rec->rootless = ns && !strcmp(ns, "rootless");
 	return 0;
 }
 
@@ -167,7 +171,8 @@ int sbx_ipam_net_save(const char *state_root, const struct sbx_netrec *rec, stru
 	if (mkdir_p0700(dir, err) < 0)
 		return -1;
 	inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	text = sbx_xasprintf("subnet=%s/%u\nicc=%s\n", ip, rec->prefix, rec->icc ? "true" : "false");
+	text = sbx_xasprintf("subnet=%s/%u\nicc=%s\n%s", ip, rec->prefix, rec->icc ? "true" : "false",
+			     rec->rootless ? "ns=rootless\n" : "");
 	path = sbx_xasprintf("%s/%s", dir, rec->name);
 	return write_atomic(path, text, err);
 }

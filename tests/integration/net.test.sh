@@ -315,6 +315,11 @@ _rootless_network_steps() {
 	expect_match "^one$" "$out" "two containers on one rootless network reach each other" || return 1
 	expect_match "inet 10\.89\.0\.2/24" "$out" "address from the IPAM of the named network" || return 1
 	expect_match "^hello from outside$" "$out" "egress through the per-user namespace's uplink" || return 1
+	# The name belongs to the rootless network now: bridge mode (it works
+	# here, as root of the test's user namespace) must pick another.
+	net_bundle "$TEST_TMP/r4" --net bridge --net-name web -- true || return 1
+	expect_match 'network "web" exists as a rootless user-defined network; a bridge-mode network needs another name' \
+		"$(nsbx run --bundle "$TEST_TMP/r4" rn4 2>&1)" "one name, two kinds of network" || return 1
 	nsbx delete -f rn1 || return 1
 	expect_no_leftovers rn1 || return 1
 	expect_no_rootless_netns || return 1
