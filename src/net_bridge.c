@@ -28,6 +28,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -322,18 +324,45 @@ out:
  * The child reports a failure (and is waited for) if the delete fails
  * before that; otherwise it exits on its own when the kernel acks.
  */
+/* Was RTM_DELLINK of ifindex `idx` announced in these messages? */
+static bool dellink_seen(const char *buf, ssize_t len, unsigned idx)
+{
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+		const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(h);
+		if (h->nlmsg_type == RTM_DELLINK && (unsigned)ifm->ifi_index == idx)
+			return true;
+	}
+	return false;
+}
+
 static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *mon;
 	int p[2], rc = 0;
 	pid_t child;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	/* Link events, subscribed before the delete is sent: the kernel
+	 * announces RTM_DELLINK as it unlists the device, before the grace
+	 * periods it then waits for. */
+	mon = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!mon || mnl_socket_bind(mon, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+		if (mon)
+			mnl_socket_close(mon);
+		return sbx_err_set(err, errno, "delete veth %s: netlink", veth);
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		mnl_socket_close(mon);
 		return sbx_err_set(err, errno, "delete veth %s: pipe", veth);
+	}
 	child = fork();
 	if (child < 0) {
 		close(p[0]);
 		close(p[1]);
+		mnl_socket_close(mon);
 		return sbx_err_set(err, errno, "delete veth %s: fork", veth);
 	}
 	if (child == 0) {
@@ -342,7 +371,7 @@ static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC), res = 0;
 
 		prctl(PR_SET_NAME, "sbxrun-vethdel"); /* named for what it waits for */
-
+		signal(SIGPIPE, SIG_IGN); /* our caller may be gone when we report */
 		/* Hold nothing of the caller's but the pipe: no stdio (a
 		 * reader of our caller's output must not wait for us), no
 		 * lock or state fd. */
@@ -364,10 +393,18 @@ static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
 	}
 	close(p[1]);
 	for (;;) {
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		int res = 0, n = poll(&pf, 1, 1);
+		struct pollfd pf[2] = { { .fd = p[0], .events = POLLIN },
+					{ .fd = mnl_socket_get_fd(mon), .events = POLLIN } };
+		int res = 0, n = poll(pf, 2, 10000);
+		ssize_t got;
 
-		if (n > 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = sbx_err_set(err, n < 0 ? errno : ETIMEDOUT, "delete veth %s", veth);
+			break;
+		}
+		if (pf[0].revents) {
 			if (read(p[0], &res, sizeof(res)) != sizeof(res))
 				res = EIO;
 			waitpid(child, NULL, 0);
@@ -375,14 +412,14 @@ static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
 				rc = sbx_err_set(err, res, "delete veth %s", veth);
 			break;
 		}
-		if (n < 0 && errno != EINTR) {
-			rc = sbx_err_set(err, errno, "delete veth %s: poll", veth);
-			break;
-		}
-		if (sbx_nl_link_index(veth) != (int)idx)
+		got = mnl_socket_recvfrom(mon, buf, sizeof(buf));
+		/* ENOBUFS (missed events): look at the device list itself. */
+		if ((got > 0 && dellink_seen(buf, got, idx)) || (got < 0 && errno == ENOBUFS &&
+								  sbx_nl_link_index(veth) != (int)idx))
 			break; /* unlisted: the child finishes alone */
 	}
 	close(p[0]);
+	mnl_socket_close(mon);
 	return rc;
 }
 
