@@ -39,7 +39,7 @@ uint64_t sbx_net_hash(const char *s)
 int sbx_net_lo_up(struct sbx_err *err)
 {
 	struct sbx_nl nl = { 0 };
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	int r = 0;
 
 	if (sbx_nl_open(&nl, err) < 0)
@@ -321,7 +321,7 @@ int sbx_net_apply_child(const struct sbx_net_plan *plan, struct sbx_err *err)
 					    "add the default route via the gateway" };
 	const struct sbx_net_shared *s = plan->shared;
 	struct sbx_nl nl = { 0 };
-	char buf[1024] __attribute__((aligned(8)));
+	char buf[1024] __attribute__((aligned(8))) = { 0 };
 	struct nlmsghdr *h;
 	size_t off = 0;
 	unsigned failed = 0;

@@ -188,7 +188,7 @@ static int check_ports(const struct sbx_net_plan *plan, struct sbx_err *err)
 static int ensure_bridge(struct sbx_nl *nl, const struct sbx_net_plan *plan, const struct sbx_netrec *rec,
 			 unsigned mtu, unsigned *idx, struct sbx_err *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	struct sbx_nl_linkinfo li;
 	uint32_t gw = rec->subnet + 1;
 	int r;
@@ -238,7 +238,7 @@ int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 	const struct sbx_net_config *nc = &plan->cfg->net;
 	struct sbx_nl nl = { 0 };
 	struct sbx_netrec rec;
-	char buf[MNL_SOCKET_BUFFER_SIZE], veth[16], comment[256], ip[INET_ADDRSTRLEN];
+	char buf[SBX_NL_BUF] = { 0 }, veth[16], comment[256], ip[INET_ADDRSTRLEN];
 	_sbx_cleanup_free_ char *text = NULL;
 	unsigned bridge_idx, uplink, mtu, vidx;
 	/* A rootless user-defined network publishes through the keeper's
@@ -340,7 +340,7 @@ static bool dellink_seen(const char *buf, ssize_t len, unsigned idx)
 
 static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	struct mnl_socket *mon;
 	int p[2], rc = 0;
 	pid_t child;

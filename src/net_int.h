@@ -30,6 +30,10 @@ struct sbx_net_shared {
 
 /* ---- rtnetlink (net_nl.c) ---- */
 
+/* A request buffer (MNL_SOCKET_BUFFER_SIZE is not a constant, so it cannot
+ * be zero-initialised; zeroed, no stack bytes go out in padding). */
+#define SBX_NL_BUF 8192
+
 struct sbx_nl {
 	struct mnl_socket *sock;
 	unsigned seq, portid;

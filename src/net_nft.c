@@ -491,7 +491,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 /* Every commented rule of our table.  No table: 0 rules. */
 static int dump_rules(struct mnl_socket *nl, struct dump_arg *a)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	unsigned seq = (unsigned)time(NULL), portid = mnl_socket_get_portid(nl);
 	struct nlmsghdr *nlh;
@@ -544,6 +544,7 @@ int sbx_nft_del(const char *comment, struct sbx_err *err)
 		goto out;
 	b.len = (n + 2) * MSG_ROOM;
 	b.buf = buf = sbx_xmalloc(b.len);
+	memset(buf, 0, b.len);
 	b.seq = (unsigned)time(NULL);
 	batch_mark(&b, true);
 	for (size_t i = 0; i < a.n; i++) {
@@ -640,6 +641,7 @@ int sbx_nft_apply(const struct sbx_nft_net *net, const struct sbx_nft_ctr *c, st
 	if (!net && (!c || !c->n_publish))
 		goto out;
 	buf = sbx_xmalloc(65536);
+	memset(buf, 0, 65536);
 	len = sbx_nft_build_add(buf, 65536, (unsigned)time(NULL), net, c, &n_msgs);
 	if (len < 0) {
 		r = sbx_err_set(err, E2BIG, "nftables: rules for %zu published ports", c ? c->n_publish : 0);

@@ -41,7 +41,7 @@ void sbx_nl_close(struct sbx_nl *nl)
 
 int sbx_nl_talk(struct sbx_nl *nl, struct nlmsghdr *nlh)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	ssize_t n;
 	int r;
 
@@ -258,7 +258,7 @@ int sbx_nl_link_index(const char *name)
 
 static int dump(struct sbx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	ssize_t n;
 	int r;
 
@@ -309,7 +309,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 int sbx_nl_link_info(struct sbx_nl *nl, unsigned ifindex, struct sbx_nl_linkinfo *li)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	struct nlmsghdr *nlh = put_link_hdr(buf, RTM_GETLINK, 0, ifindex, NULL);
 
 	memset(li, 0, sizeof(*li));
@@ -349,7 +349,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 int sbx_nl_routes(struct sbx_nl *nl, int (*fn)(uint32_t dst, unsigned prefix, unsigned oif, void *arg),
 		  void *arg)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
 	struct route_arg a = { fn, arg, 0 };
@@ -405,7 +405,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 
 static int addr_dump(struct sbx_nl *nl, struct addr_arg *a)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 

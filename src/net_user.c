@@ -57,7 +57,7 @@ static int rec_append(const char *state_root, const char *id, const char *more, 
 int sbx_net_devices_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
 {
 	const struct sbx_linux *l = &plan->cfg->linux;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	struct sbx_nl nl = { 0 };
 	int r = 0;
 
@@ -93,7 +93,7 @@ int sbx_net_devices_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err 
  * device back to the host (`host_ns`) under its host name. */
 static void devices_return(const char *rec, int ctr_ns, int host_ns)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	struct sbx_nl nl = { 0 };
 	struct sbx_err e;
 
