@@ -27,21 +27,19 @@
  */
 int sbx_rootfs_hide_host_procfs(int proc_fd, const char *rootfs, struct sbx_err *err)
 {
-	_sbx_cleanup_fclose_ FILE *f = NULL;
-	_sbx_cleanup_free_ char *line = NULL;
-	size_t cap = 0, rl = strlen(rootfs);
-	int fd;
+	_sbx_cleanup_free_ char *text = NULL;
+	size_t rl = strlen(rootfs);
+	char *line, *next;
 
-	fd = openat(proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !(f = fdopen(fd, "re"))) {
-		if (fd >= 0)
-			close(fd);
-		return sbx_err_set(err, errno, "--no-pivot: read /proc/self/mountinfo");
-	}
-	while (getline(&line, &cap, f) > 0) {
+	/* The whole table first: unmounting while reading would shift it. */
+	if (sbx_read_file_at(proc_fd, "self/mountinfo", &text, NULL, err) < 0)
+		return sbx_err_prefix(err, "--no-pivot");
+	for (line = text; line && *line; line = next) {
 		char *fld[5], *sep, *fstype, *p = line;
 		int i;
 
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
 		/* id parent maj:min root mountpoint opts [optional...] - fstype ... */
 		for (i = 0; i < 5 && p; i++) {
 			fld[i] = p;
