@@ -10,11 +10,14 @@
 #include "sbx/caps.h"
 #include "sbx/jsonloc.h"
 #include "sbx/mountopt.h"
+#include "sbx/net.h"
 #include "sbx/path.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <linux/capability.h>
 #include <linux/mount.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -652,58 +655,51 @@ static void c_env_secrets(const struct sbx_config *cfg, struct sbx_check_report 
 			      "no environment variable named like a secret");
 }
 
-/* run.sbx.net.publish: "[IP:]HOSTPORT:PORT[/proto]" entries, comma-separated. */
+/* Published ports, from the typed network model (cfg->net, which the config
+ * module parsed from run.sbx.net.publish and validated): nothing here reads
+ * the annotation's text, so check judges exactly what the network module
+ * will publish. */
 static void c_ports(const struct sbx_config *cfg, struct sbx_check_report *r)
 {
-	const char *pub = sbx_config_annotation(cfg, "run.sbx.net.publish");
-	char path[PATHLEN], *copy, *save = NULL;
+	const struct sbx_net_config *n = &cfg->net;
+	char path[PATHLEN];
 	size_t low = 0, any = 0;
 
-	if (!pub || !*pub) {
+	if (!n->n_publish) {
 		sbx_check_add(r, "privileged-ports", PASS, 0, CFG, NULL, NULL, NULL, "no port is published");
 		sbx_check_add(r, "host-interface", PASS, 0, CFG, NULL, NULL, NULL, "no port is published");
 		return;
 	}
-	sbx_jsonloc_member(path, sizeof(path), "annotations", "run.sbx.net.publish");
-	copy = sbx_xstrdup(pub);
-	for (char *e = strtok_r(copy, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
-		char *slash = strchr(e, '/'), *last, *prev;
-		long host;
-		bool has_ip;
+	sbx_jsonloc_member(path, sizeof(path), "annotations", SBX_NET_ANN_PUBLISH);
+	for (size_t i = 0; i < n->n_publish; i++) {
+		const struct sbx_publish *pb = &n->publish[i];
+		const char *proto = pb->proto == IPPROTO_UDP ? "udp" : "tcp";
+		char addr[INET_ADDRSTRLEN] = "";
 
-		if (slash)
-			*slash = '\0';
-		last = strrchr(e, ':');
-		if (!last)
-			continue; /* malformed: the network module refuses it at start */
-		*last = '\0';
-		prev = strrchr(e, ':');
-		has_ip = prev && (prev > e || e[0] == '[');
-		host = strtol(prev ? prev + 1 : e, NULL, 10);
-		if (prev)
-			*prev = '\0';
-		if (host > 0 && host < 1024) {
+		if (pb->host_ip)
+			inet_ntop(AF_INET, &pb->host_ip, addr, sizeof(addr));
+		if (pb->host_port < 1024) {
 			sbx_check_add(r, "privileged-ports", FAIL, SBX_CHECK_LOW, CFG, path,
 				      "A container on a privileged port can pose as a system service that clients trust by port number.",
 				      "publish on a host port >= 1024 (e.g. --publish 8080:80)",
-				      "host port %ld is published", host);
+				      "host port %u/%s (container port %u) is published", pb->host_port, proto,
+				      pb->port);
 			low++;
 		}
-		if (!has_ip || !strcmp(e, "0.0.0.0") || !strcmp(e, "[::]")) {
+		if (!pb->host_ip) {
 			sbx_check_add(r, "host-interface", FAIL, SBX_CHECK_LOW, CFG, path,
 				      "The port listens on every host interface, public ones included.",
 				      "prefix the published port with the host address to listen on (e.g. --publish 127.0.0.1:8080:80)",
-				      "host port %ld is published on every host address", host);
+				      "host port %u/%s is published on every host address", pb->host_port, proto);
 			any++;
 		}
 	}
-	free(copy);
 	if (!low)
 		sbx_check_add(r, "privileged-ports", PASS, 0, CFG, path, NULL, NULL,
-			      "only unprivileged host ports are published");
+			      "only unprivileged host ports are published (%zu)", n->n_publish);
 	if (!any)
 		sbx_check_add(r, "host-interface", PASS, 0, CFG, path, NULL, NULL,
-			      "every published port names its host address");
+			      "every published port names its host address (%zu)", n->n_publish);
 }
 
 static void no_process(struct sbx_check_report *r, const char *id)

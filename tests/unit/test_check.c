@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,60 @@ START_TEST(test_pids_rlimit_in_userns)
 	ck_assert_ptr_nonnull(find(&r, "pids-limit", SBX_CHECK_PASS));
 	ck_assert_ptr_null(find(&r, "pids-limit", SBX_CHECK_FAIL));
 	sbx_check_report_free(&r);
+}
+END_TEST
+
+/* 5.8 and 5.14 judge the typed network model (cfg->net), the one the
+ * network module publishes from, never the annotation's text. */
+START_TEST(test_ports_from_typed_model)
+{
+	_sbx_cleanup_free_ char *text = hardened_with(
+		"{\"annotations\":{\"run.sbx.net.mode\":\"bridge\","
+		"\"run.sbx.net.publish\":\"127.0.0.1:8080:80,53:5353/udp\"}}", NULL);
+	struct sbx_config *cfg = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_check_report r;
+	const struct sbx_check_finding *f;
+	size_t n;
+
+	check_text(text, &r);
+	f = find(&r, "privileged-ports", SBX_CHECK_FAIL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->message, "host port 53/udp (container port 5353) is published");
+	ck_assert_str_eq(f->path, "annotations[\"run.sbx.net.publish\"]");
+	f = find(&r, "host-interface", SBX_CHECK_FAIL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->message, "host port 53/udp is published on every host address");
+	n = 0;
+	for (size_t i = 0; i < r.n; i++)
+		n += !strcmp(r.v[i].control->id, "host-interface") && r.v[i].status == SBX_CHECK_FAIL;
+	ck_assert_uint_eq(n, 1); /* 127.0.0.1:8080 names its address */
+	sbx_check_report_free(&r);
+
+	/* The model alone decides: the same text with the model emptied
+	 * passes, and a model entry with no annotation text fails. */
+	ck_assert_int_eq(sbx_config_parse(text, strlen(text), "config.json", &cfg, &err), 0);
+	cfg->bundle = sbx_arena_strdup(&cfg->arena, "/bundle");
+	cfg->net.n_publish = 0;
+	sbx_check_report_init(&r);
+	ck_assert_int_eq(sbx_check_config(cfg, &r, &err), 0);
+	ck_assert_ptr_null(find(&r, "privileged-ports", SBX_CHECK_FAIL));
+	ck_assert_ptr_null(find(&r, "host-interface", SBX_CHECK_FAIL));
+	sbx_check_report_free(&r);
+	for (size_t i = 0; i < cfg->n_annotations; i++)
+		if (!strcmp(cfg->annotations[i].key, "run.sbx.net.publish"))
+			cfg->annotations[i].value = sbx_arena_strdup(&cfg->arena, "");
+	cfg->net.n_publish = 1;
+	cfg->net.publish[0] = (struct sbx_publish){ .host_ip = 0, .host_port = 443, .port = 8443,
+						    .proto = IPPROTO_TCP };
+	sbx_check_report_init(&r);
+	ck_assert_int_eq(sbx_check_config(cfg, &r, &err), 0);
+	f = find(&r, "privileged-ports", SBX_CHECK_FAIL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->message, "host port 443/tcp (container port 8443) is published");
+	ck_assert_ptr_nonnull(find(&r, "host-interface", SBX_CHECK_FAIL));
+	sbx_check_report_free(&r);
+	sbx_config_free(cfg);
 }
 END_TEST
 
@@ -630,6 +685,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_hardened_passes_everything);
 	tcase_add_loop_test(tc, test_control_triggers, 0, (int)SBX_ARRAY_SIZE(cases));
 	tcase_add_test(tc, test_pids_rlimit_in_userns);
+	tcase_add_test(tc, test_ports_from_typed_model);
 	tcase_add_test(tc, test_default_specs);
 	tcase_add_test(tc, test_bad_mount_option_is_config_error);
 	tcase_add_test(tc, test_json_format);
