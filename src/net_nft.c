@@ -433,9 +433,10 @@ static void close_after_commit(struct mnl_socket *nl)
 			dup2(null, 2);
 		}
 		close(p[1]);
-		for (int i = 3; i < 1024; i++)
-			if (i != fd && i != p[0])
-				close(i);
+		{
+			int keep[2] = { fd < p[0] ? fd : p[0], fd < p[0] ? p[0] : fd };
+			sbx_net_keep_only(keep, 2); /* every fd, not only those below 1024 */
+		}
 		while (read(p[0], &x, 1) < 0 && errno == EINTR)
 			;
 		_exit(0); /* the socket's last close */
