@@ -162,7 +162,7 @@ if [ "$NET" = 1 ]; then
 		new=$(jq --arg m "$ann" '.annotations["run.sbx.net.mode"] = $m' "$work/net-$m/config.json")
 		printf '%s\n' "$new" >"$work/net-$m/config.json"
 	done
-	unshare -n env SBXRUN="$SBXRUN" WORK="$work" BENCH_OUT="$BENCH_OUT" RUNS="$RUNS" WARMUP="$WARMUP" \
+	SBX_BENCH_HOST_NETNS=$(readlink /proc/self/ns/net) unshare -n env SBXRUN="$SBXRUN" WORK="$work" BENCH_OUT="$BENCH_OUT" RUNS="$RUNS" WARMUP="$WARMUP" \
 		ROUNDS="$ROUNDS" "$here/bench-net.sh"
 	jq -s '(map(.results) | transpose | map({command: .[0].command,
 		medians: map(.median),
