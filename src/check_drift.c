@@ -328,16 +328,53 @@ static void l_namespaces(const struct sbx_config *cfg, const struct sbx_check_li
 			      "the namespaces match the config");
 }
 
+/* drift-idmap for one of uid_map/gid_map: `want` is the map the launcher
+ * writes for this config.  False (and a finding) if they differ. */
+static bool map_drift(struct sbx_check_report *r, const struct sbx_check_live *l, const char *file,
+		      const char *cfg_path, const struct idm *have, size_t n, const struct idm *want,
+		      size_t nw)
+{
+	bool same = nw == n;
+
+	for (size_t i = 0; same && i < nw; i++) {
+		bool found = false;
+		for (size_t k = 0; k < n; k++)
+			found |= want[i].c == have[k].c && want[i].h == have[k].h && want[i].n == have[k].n;
+		same = found;
+	}
+	if (!same)
+		live_src(r, sbx_check_add(r, "drift-idmap", FAIL, SBX_CHECK_MEDIUM, DRIFT, cfg_path,
+					  "Container ids own other host ids than the config says: files may be shared with the wrong host users.",
+					  "recreate the container with the intended linux.uidMappings and gidMappings",
+					  "%s differs from the config (first line: %u %u %u)", file,
+					  n ? have[0].c : 0, n ? have[0].h : 0, n ? have[0].n : 0),
+			 "/proc/%d/%s", (int)l->pid, file);
+	return same;
+}
+
+/* The map a new user namespace gets: the config's, or (none in the
+ * config) the caller's own id as container root; 0 if unknown. */
+static size_t want_map(const struct sbx_idmap *cm, size_t ncm, long owner, struct idm *want, size_t max)
+{
+	size_t nw = 0;
+
+	for (size_t i = 0; i < ncm && nw < max; i++)
+		want[nw++] = (struct idm){ cm[i].container_id, cm[i].host_id, cm[i].size };
+	if (!ncm && owner >= 0)
+		want[nw++] = (struct idm){ 0, (uint32_t)owner, 1 };
+	return nw;
+}
+
 static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l, uid_t owner_uid,
 		    gid_t owner_gid, struct sbx_check_report *r)
 {
-	struct idm m[340], want[64];
-	size_t n = l->uid_map ? parse_map(l->uid_map, m, SBX_ARRAY_SIZE(m)) : 0, nw = 0;
+	struct idm m[340], g[340], want[64];
+	size_t n = l->uid_map ? parse_map(l->uid_map, m, SBX_ARRAY_SIZE(m)) : 0, nw;
+	size_t ng = l->gid_map ? parse_map(l->gid_map, g, SBX_ARRAY_SIZE(g)) : 0;
 	const struct sbx_check_proc *p = &l->procs[0];
 	const struct sbx_namespace *uns = sbx_config_ns(cfg, SBX_NS_USER);
 	long cuid = p->uid >= 0 ? to_container(m, n, p->uid) : -1;
-	bool host_root_mapped = false;
-	(void)owner_gid;
+	bool host_root_mapped = false, host_root_group = false, same, gsame;
 
 	if (!l->uid_map) {
 		sbx_check_add(r, "userns", SKIP, 0, KERN, NULL, NULL, NULL, "could not read uid_map");
@@ -347,6 +384,9 @@ static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l
 	for (size_t i = 0; i < n; i++)
 		if (m[i].h == 0 && m[i].n > 0)
 			host_root_mapped = true;
+	for (size_t i = 0; i < ng; i++)
+		if (g[i].h == 0 && g[i].n > 0)
+			host_root_group = true;
 	if (full_map(m, n))
 		live_src(r, sbx_check_add(r, "userns", FAIL, cuid == 0 ? SBX_CHECK_MEDIUM : SBX_CHECK_LOW, KERN,
 					  "linux.namespaces",
@@ -360,6 +400,15 @@ static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l
 					  "map the container to a subordinate range that does not include host uid 0",
 					  "host uid 0 is mapped into the container"),
 			 "/proc/%d/uid_map", (int)l->pid);
+	else if (host_root_group)
+		/* Group root owns host files that uid root does not need to:
+		 * e.g. group-writable ones under /etc, /var, disks (group disk
+		 * aside, many distributions give group root read access). */
+		live_src(r, sbx_check_add(r, "userns", FAIL, SBX_CHECK_HIGH, KERN, "linux.gidMappings",
+					  "A container gid is host gid 0: files it creates belong to group root, and host files open to group root are open to it.",
+					  "map the container's gids to a subordinate range that does not include host gid 0",
+					  "host gid 0 is mapped into the container"),
+			 "/proc/%d/gid_map", (int)l->pid);
 	else
 		live_src(r, sbx_check_add(r, "userns", PASS, 0, KERN, NULL, NULL, NULL,
 					  "user namespace; container uid %u is host uid %u", m[0].c, m[0].h),
@@ -378,35 +427,21 @@ static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l
 					  "init runs as uid %ld in the container", cuid),
 			 "/proc/%d/status: Uid", (int)l->pid);
 
-	/* drift: the expected map of a new user namespace */
+	/* drift: the expected maps of a new user namespace */
 	if (!uns || uns->path)
 		return;
-	if (cfg->linux.n_uid_mappings)
-		for (size_t i = 0; i < cfg->linux.n_uid_mappings && nw < SBX_ARRAY_SIZE(want); i++)
-			want[nw++] = (struct idm){ cfg->linux.uid_mappings[i].container_id,
-						   cfg->linux.uid_mappings[i].host_id,
-						   cfg->linux.uid_mappings[i].size };
-	else
-		want[nw++] = (struct idm){ 0, (uint32_t)owner_uid, 1 };
-	{
-		bool same = nw == n;
-		for (size_t i = 0; same && i < nw; i++) {
-			bool found = false;
-			for (size_t k = 0; k < n; k++)
-				found |= want[i].c == m[k].c && want[i].h == m[k].h && want[i].n == m[k].n;
-			same = found;
-		}
-		if (same)
-			sbx_check_add(r, "drift-idmap", PASS, 0, DRIFT, NULL, NULL, NULL,
-				      "uid_map matches the config");
-		else
-			live_src(r, sbx_check_add(r, "drift-idmap", FAIL, SBX_CHECK_MEDIUM, DRIFT, "linux.uidMappings",
-						  "Container ids own other host ids than the config says: files may be shared with the wrong host users.",
-						  "recreate the container with the intended linux.uidMappings",
-						  "uid_map differs from the config (first line: %u %u %u)",
-						  n ? m[0].c : 0, n ? m[0].h : 0, n ? m[0].n : 0),
-				 "/proc/%d/uid_map", (int)l->pid);
-	}
+	nw = want_map(cfg->linux.uid_mappings, cfg->linux.n_uid_mappings, (long)owner_uid, want,
+		      SBX_ARRAY_SIZE(want));
+	same = map_drift(r, l, "uid_map", "linux.uidMappings", m, n, want, nw);
+	/* Without gidMappings the launcher maps the creator's gid, which the
+	 * record does not keep: (gid_t)-1 means no verdict on gid_map.  An
+	 * unreadable gid_map is reported with the other unreadable sources. */
+	nw = want_map(cfg->linux.gid_mappings, cfg->linux.n_gid_mappings,
+		      owner_gid == (gid_t)-1 ? -1 : (long)owner_gid, want, SBX_ARRAY_SIZE(want));
+	gsame = !l->gid_map || !nw || map_drift(r, l, "gid_map", "linux.gidMappings", g, ng, want, nw);
+	if (same && gsame)
+		sbx_check_add(r, "drift-idmap", PASS, 0, DRIFT, NULL, NULL, NULL, "%s the config",
+			      l->gid_map && nw ? "uid_map and gid_map match" : "uid_map matches");
 }
 
 static void l_mounts(const struct sbx_config *cfg, const struct sbx_check_live *l,

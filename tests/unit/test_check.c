@@ -676,6 +676,46 @@ START_TEST(test_live_drift)
 }
 END_TEST
 
+/* gid_map is a source of its own: compared with linux.gidMappings, and
+ * host gid 0 inside the container is reported. */
+START_TEST(test_live_gid_map)
+{
+	struct sbx_check_live l;
+	struct sbx_check_proc p;
+	struct sbx_check_report r;
+	const struct sbx_check_finding *f;
+
+	matching_live(&l, &p);
+	live_eval(&l, &r);
+	f = find(&r, "drift-idmap", SBX_CHECK_PASS);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->message, "uid_map and gid_map match the config");
+	sbx_check_report_free(&r);
+
+	matching_live(&l, &p);
+	l.gid_map = "0 200000 65536\n";
+	live_eval(&l, &r);
+	f = find(&r, "drift-idmap", SBX_CHECK_FAIL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->level, SBX_CHECK_MEDIUM);
+	ck_assert_str_eq(f->message, "gid_map differs from the config (first line: 0 200000 65536)");
+	ck_assert_str_eq(f->live, "/proc/42/gid_map");
+	ck_assert_ptr_null(find(&r, "drift-idmap", SBX_CHECK_PASS));
+	ck_assert_ptr_nonnull(find(&r, "userns", SBX_CHECK_PASS));
+	sbx_check_report_free(&r);
+
+	matching_live(&l, &p);
+	l.gid_map = "0 0 1\n1 100001 65535\n";
+	live_eval(&l, &r);
+	f = find(&r, "userns", SBX_CHECK_FAIL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->level, SBX_CHECK_HIGH);
+	ck_assert_str_eq(f->message, "host gid 0 is mapped into the container");
+	ck_assert_str_eq(f->live, "/proc/42/gid_map");
+	sbx_check_report_free(&r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("check");
@@ -697,6 +737,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_host_path);
 	tcase_add_test(tc, test_live_matching);
 	tcase_add_test(tc, test_live_drift);
+	tcase_add_test(tc, test_live_gid_map);
 	suite_add_tcase(s, tc);
 	return s;
 }
