@@ -54,6 +54,22 @@ test_secret_file_never_leaked() {
 	return 0
 }
 
+# The copy belongs to the process user, not to root: a workload that runs
+# as uid 1000 can read its secret (and nobody else in the container can).
+test_secret_owned_by_process_user() {
+	local b=$TEST_TMP/b out
+	# A single-id rootless map has no uid 1000 to give the file to.
+	[ "$SBX_TEST_MODE" = root ] || skip "the rootless single-id map has no uid 1000"
+	printf 'tok\n' >"$TEST_TMP/tok"
+	chown_user "$TEST_TMP/tok"
+	secret_bundle "$b" --secret "api_token=$TEST_TMP/tok" || return 1
+	cfg "$b" '.process.user = {"uid": 1000, "gid": 1000}
+		| .process.args = ["sh", "-c", "stat -c \"%a %u %g\" /run/secrets/api_token; cat /run/secrets/api_token"]' || return 1
+	out=$(sbx run --bundle "$b" "sec3-$RANDOM" 2>&1) || { echo "$out" >&2; return 1; }
+	expect_match '^400 1000 1000$' "$out" "mode and owner" || return 1
+	expect_match '^tok$' "$out" "the process user reads it"
+}
+
 test_secret_state_json_has_path_not_value() {
 	local b=$TEST_TMP/b value id=sec2-$RANDOM
 	value="planted2-$RANDOM-value"
