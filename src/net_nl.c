@@ -146,6 +146,13 @@ struct nlmsghdr *sbx_nl_build_veth(char *buf, const char *host_name, unsigned ma
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	if (master)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, master);
+	/* One queue each way on both ends, said explicitly: without it the
+	 * kernel allocates a queue per possible CPU, then cuts the real
+	 * count to 1, and cutting tx queues of a registered device waits for
+	 * an RCU grace period (synchronize_net, under RTNL) per end.  The
+	 * traffic path is the same single queue either way. */
+	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -158,6 +165,8 @@ struct nlmsghdr *sbx_nl_build_veth(char *buf, const char *host_name, unsigned ma
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)peer_netns_pid);
 	mnl_attr_nest_end(nlh, pi);
 	mnl_attr_nest_end(nlh, data);

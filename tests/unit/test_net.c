@@ -139,7 +139,7 @@ START_TEST(netlink_messages)
 	struct nlmsghdr *nlh = sbx_nl_build_veth(buf, "vsbx1", 7, 1400, "eth0", 1234);
 	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
 	struct nlattr *a;
-	bool name = false, master = false, kind = false;
+	bool name = false, master = false, kind = false, txq = false, rxq = false, peer_txq = false, peer_rxq = false;
 
 	ck_assert_int_eq(nlh->nlmsg_type, RTM_NEWLINK);
 	ck_assert(nlh->nlmsg_flags & NLM_F_CREATE);
@@ -150,14 +150,37 @@ START_TEST(netlink_messages)
 			name = !strcmp(mnl_attr_get_str(a), "vsbx1");
 		if (mnl_attr_get_type(a) == IFLA_MASTER)
 			master = mnl_attr_get_u32(a) == 7;
+		/* One queue each way, given (not cut down after creation,
+		 * which waits for an RCU grace period per end). */
+		if (mnl_attr_get_type(a) == IFLA_NUM_TX_QUEUES)
+			txq = mnl_attr_get_u32(a) == 1;
+		if (mnl_attr_get_type(a) == IFLA_NUM_RX_QUEUES)
+			rxq = mnl_attr_get_u32(a) == 1;
 		if (mnl_attr_get_type(a) == IFLA_LINKINFO) {
-			struct nlattr *in;
-			mnl_attr_for_each_nested(in, a)
+			struct nlattr *in, *d, *pa;
+			mnl_attr_for_each_nested(in, a) {
 				if (mnl_attr_get_type(in) == IFLA_INFO_KIND)
 					kind = !strcmp(mnl_attr_get_str(in), "veth");
+				if (mnl_attr_get_type(in) != IFLA_INFO_DATA)
+					continue;
+				mnl_attr_for_each_nested(d, in) {
+					const char *p = (const char *)mnl_attr_get_payload(d) + sizeof(struct ifinfomsg);
+					const char *end = (const char *)d + d->nla_len;
+					if (mnl_attr_get_type(d) != VETH_INFO_PEER)
+						continue;
+					for (pa = (struct nlattr *)p; mnl_attr_ok(pa, (int)(end - (const char *)pa));
+					     pa = mnl_attr_next(pa)) {
+						if (mnl_attr_get_type(pa) == IFLA_NUM_TX_QUEUES)
+							peer_txq = mnl_attr_get_u32(pa) == 1;
+						if (mnl_attr_get_type(pa) == IFLA_NUM_RX_QUEUES)
+							peer_rxq = mnl_attr_get_u32(pa) == 1;
+					}
+				}
+			}
 		}
 	}
 	ck_assert(name && master && kind);
+	ck_assert(txq && rxq && peer_txq && peer_rxq);
 
 	nlh = sbx_nl_build_brport_isolated(buf, 9, true);
 	ifm = mnl_nlmsg_get_payload(nlh);
