@@ -82,7 +82,12 @@ test_squatted_fallback_root_refused() {
 	uid=$(id -u "$SBX_TEST_USER")
 	out=$(SBX_UID=$uid SBX_USER=$SBX_TEST_USER unshare -m --propagation private bash -c '
 		set -u
+		# The tmpfs hides the real /tmp, where the tree under test may
+		# live (a CI clone under /tmp): keep a copy of the binary in it.
+		exec 9<"$SBXRUN"
 		mount -t tmpfs -o mode=1777 sbx-private-tmp /tmp || { echo "mount failed"; exit 0; }
+		SBXRUN=/tmp/sbxrun-under-test
+		cat <&9 >"$SBXRUN" && chmod 0755 "$SBXRUN" && exec 9<&-
 		r=/tmp/sbxrun-$SBX_UID
 		mkdir -m 0777 "$r" && chmod 0777 "$r"
 		mkdir "$r/evil" && : >"$r/evil/lock"
