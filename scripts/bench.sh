@@ -270,25 +270,51 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 			echo "| $name | $(ms "$med") | $add | $tgt | $rounds |"
 		done
 		echo
-		echo "Where the time goes (profiled with \`sbxrun --debug --log F --log-format json\`, strace -f -T"
-		echo "and hyperfine; docs/networking.md \"Cost\" has the design):"
-		echo
-		echo "- bridge: the veth pair, an address lease, a few netlink requests (~1-2 ms), and the"
-		echo "  kernel's destruction of the container's namespace with its veth end. Two waits for RCU"
-		echo "  grace periods (10-20 ms each here) are kept off the path: a container without"
-		echo "  \`--publish\` commits nothing to nftables (its network's rules exist; releasing a"
-		echo "  netlink socket after a commit waits for the kernel's deferred free), and the veth"
-		echo "  delete is sent by a short-lived child that \`delete\` does not wait for once the"
-		echo "  host end is unlisted. Before these changes bridge added ~40 ms (nft commit + socket"
-		echo "  release twice, synchronous veth delete, an fsync of the network record)."
-		echo "- user (pasta): pasta's own start (two execs, socket pools in both namespaces, interface"
-		echo "  configuration; ~20-30 ms here) and exit (the kernel unregisters its tap device, RCU"
-		echo "  grace periods: ~20-45 ms here), which \`delete\` waits for so that published ports are"
-		echo "  free when it returns. sbxrun's own part (keeper forks, record, /etc files) is ~2 ms."
-		echo "  Deleting the tap from a separate process first did not shorten pasta's exit (its"
-		echo "  close then waits for the same grace period) and was dropped."
-		echo "- user (slirp4netns): starts faster than pasta (no socket pools), same kind of exit."
-		echo
+		cat <<'NETCOST'
+Where the time goes: sbxrun's own work in these modes is a few syscalls (~1-2 ms);
+the rest is the kernel waiting (RCU grace periods, device teardown) and, on this
+shared 2-core VM, waiting for a CPU. Off-CPU profile (every context switch of the
+command's process tree, summed by the kernel call site it blocked in), measured by hand:
+
+    perf record -o p.data -e sched:sched_switch -e sched:sched_process_fork -g -a -- \
+        bash -c 'echo $$ >root.pid; for i in $(seq 10); do sbxrun run ...; done'
+    perf script -i p.data >p.txt; scripts/offcpu.py p.txt root.pid 10
+
+- bridge: per start, the veth pair (created directly with one queue per end: the
+  kernel's default of a queue per CPU, cut back to one, waited for two RCU grace
+  periods under RTNL), the lease, record and three /etc files, and the child's one
+  netlink batch. Per delete, the veth teardown (unregister, `rcu_barrier`: 5-20 ms)
+  runs in a short-lived child that `delete` does not wait for once the host end is
+  unlisted; in a back-to-back benchmark it overlaps the next start and competes with
+  it for RCU and CPU, which is most of what is left of the difference. A container
+  without `--publish` commits nothing to nftables (a commit makes the last close of
+  the netlink socket wait for a grace period). Before the previous session's changes
+  bridge added ~40 ms (nft commit + socket release twice, synchronous veth delete,
+  an fsync of the network record).
+- The state root here is on ext4 mounted with `discard` (this VM has no tmpfs on
+  /run or /tmp): every file created scans the inode table for recently deleted
+  inodes, and every unlink of a file with data waits for a discard. bridge creates
+  five more files per container than `none`. With the state root on a tmpfs (as
+  /run is on a usual host) the fastest runs of `bridge` and `none` were equal
+  (8.0-10.7 ms vs 9.2-11.4 ms, hyperfine minimums of 3 x 30 runs, measured by hand).
+- user (pasta): pasta's start (pasta re-executes itself as passt.avx2, then does its
+  namespace work in short-lived clone children; on this loaded VM those mostly wait
+  for a CPU) and its exit, which `delete` waits for so that published ports are free
+  and no helper outlives the container: closing the tap device unregisters it and
+  waits in `rcu_barrier` (~14-16 ms per run), the mount namespace pasta made for
+  itself is torn down (an expedited grace period). pasta now runs with
+  `--no-netns-quit`: its inotify watch of the namespace path (redundant, the keeper
+  stops it) made every exit wait ~9 ms for an SRCU grace period. sbxrun's own part
+  (keeper forks, record, /etc files) is ~2 ms.
+- The two cuts of this session (veth queues, `--no-netns-quit`) remove waits that the
+  off-CPU profile shows; a hyperfine A/B of the binaries before and after, interleaved
+  (2 x 30 runs each, load average ~9), did not resolve them from the noise: pasta
+  100.8 / 125.6 ms before, 104.1 / 90.2 ms after; bridge 23.8 / 27.5 ms before,
+  23.1 / 28.9 ms after.
+- user (slirp4netns): starts faster than pasta (no socket pools, one exec), same kind
+  of exit (its tap device is unregistered when it closes it).
+
+NETCOST
 	fi
 	echo "## Full hyperfine table"
 	echo
