@@ -285,6 +285,30 @@ _user_helper_dies_with_container() {
 }
 test_user_helper_never_outlives_container() { in_world _user_helper_dies_with_container; }
 
+# User mode's exact errors, before anything is made: no helper installed
+# (the message names the package), a helper asked for by name that is
+# missing, and (rootless) a published host port below the namespace's
+# net.ipv4.ip_unprivileged_port_start.
+_user_errors() {
+	local b="$TEST_TMP/b" err
+	net_bundle "$b" --net user -- true || return 1
+	err=$(PATH=/nonexistent-sbx nsbx run --bundle "$b" net-uerr1 2>&1)
+	expect_match '^sbxrun: .*network mode user: neither pasta nor slirp4netns is installed \(install the package passt, or slirp4netns\)$' "$err" "no helper" || return 1
+	cfg "$b" '.annotations["run.sbx.net.mode"] = "user:pasta"' || return 1
+	err=$(PATH=/nonexistent-sbx nsbx run --bundle "$b" net-uerr2 2>&1)
+	expect_match 'network mode user:pasta: pasta is not installed \(install the package passt\)$' "$err" "pasta missing" || return 1
+	cfg "$b" '.annotations["run.sbx.net.mode"] = "user:slirp4netns"' || return 1
+	err=$(PATH=/nonexistent-sbx nsbx run --bundle "$b" net-uerr3 2>&1)
+	expect_match 'network mode user:slirp4netns: slirp4netns is not installed \(install the package slirp4netns\)$' "$err" "slirp4netns missing" || return 1
+	if [ "$SBX_TEST_MODE" = rootless ]; then
+		net_bundle "$TEST_TMP/c" --net user --publish 80:80 -- true || return 1
+		err=$(nsbx run --bundle "$TEST_TMP/c" net-uerr4 2>&1)
+		expect_match '^sbxrun: config.json: annotations.run.sbx.net.publish: host port 80 is below net.ipv4.ip_unprivileged_port_start \(1024\): a rootless container publishes ports from 1024 up$' "$err" "privileged host port" || return 1
+	fi
+	expect_no_leftovers net-uerr
+}
+test_user_mode_errors() { in_world _user_errors; }
+
 # Rootless user-defined network: two containers of one user on network
 # "web" reach each other by IP over the bridge in the per-user network
 # namespace; egress goes through its pasta uplink; a published port is
