@@ -14,7 +14,7 @@
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libcap-ng-dev libseccomp-dev libmnl-dev libnftnl-dev libapparmor-dev libjansson-dev check"
-TEST_PKGS="busybox-static uidmap jq iproute2 util-linux procps nodejs npm nftables passt slirp4netns wget strace"
+TEST_PKGS="busybox-static uidmap jq iproute2 util-linux procps nodejs npm nftables passt slirp4netns wget strace time"
 # tests/vm (../shared/vm/vm-run.sh): real AppArmor and cgroup v2 under qemu
 VM_PKGS="qemu-system-x86 apparmor cpio file"
 OPT_PKGS="runc crun hyperfine valgrind clang libclang-rt-14-dev

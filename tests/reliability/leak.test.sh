@@ -34,6 +34,27 @@ expect_same_snapshot() {
 	expect_eq "${1#fds=* }" "${2#fds=* }" "$3: leftovers (before vs after)"
 }
 
+# peak_rss ARGS...: the largest peak RSS in kB (GNU time %M: the maxrss of
+# sbxrun and of the children it waited for) of 5 calls of sbxrun ARGS as
+# the mode's user; "n/a" without GNU time.  {} in ARGS is replaced by a
+# fresh container ID per call; each call's container is deleted after it.
+peak_rss() {
+	local i max=0 kb id a args
+	[ -x /usr/bin/time ] || { echo n/a; return 0; }
+	_user_prefix
+	for i in 1 2 3 4 5; do
+		id=$PFX-rss$RANDOM$i
+		args=()
+		for a in "$@"; do args+=("${a//\{\}/$id}"); done
+		/usr/bin/time -o "$TEST_TMP/rss" -f %M "${_SBX_PREFIX[@]}" env SBX_REL_MARK="$MARK" \
+			"$SBXRUN" --root "$SBX_ROOT" "${args[@]}" >/dev/null 2>&1 </dev/null
+		kb=$(tail -n 1 "$TEST_TMP/rss")
+		[ "$kb" -gt "$max" ] && max=$kb
+		rsbx delete --force "$id" >/dev/null 2>&1
+	done
+	echo "$max"
+}
+
 test_leak_create_start_delete() {
 	local b=$TEST_TMP/b n i id before after t0 st times=$TEST_TMP/times
 	n=$(scale 20 200 1000)
@@ -58,6 +79,7 @@ test_leak_create_start_delete() {
 	after=$(snapshot)
 	expect_same_snapshot "$before" "$after" "create/start/delete x$n" || return 1
 	cycle_report "create/start/wait/delete" "$times"
+	report "peak RSS of sbxrun create: $(peak_rss create --bundle "$b" {}) kB (max of 5)"
 }
 
 test_leak_run() {
@@ -75,4 +97,5 @@ test_leak_run() {
 	after=$(snapshot)
 	expect_same_snapshot "$before" "$after" "run x$n" || return 1
 	cycle_report "run" "$times"
+	report "peak RSS of sbxrun run: $(peak_rss run --bundle "$b" {}) kB (max of 5)"
 }
