@@ -34,8 +34,8 @@ test_same_id_32_creates() {
 	expect_eq 1 "$wins" "winners" || return 1
 	expect_eq 0 "$bad" "losers without a clear 'already exists' error" || return 1
 	# The winner's record is intact and works.
-	expect_eq created "$(rsbx state "$id" | jq -r .status)" "status" || return 1
-	pid=$(rsbx state "$id" | jq -r .pid)
+	expect_eq created "$(rstate "$id" status)" "status" || return 1
+	pid=$(rstate "$id" pid)
 	expect_eq 1 "$(rsbx list --format json | jq --arg id "$id" '[.[] | select(.id == $id)] | length')" "entries in list" || return 1
 	expect_rc 0 rsbx start "$id" || return 1
 	wait_for 5 grep -q '^sleep' /proc/"$pid"/cmdline || { _sbx_fail "the winner's process does not run"; return 1; }
@@ -43,7 +43,7 @@ test_same_id_32_creates() {
 	expect_nothing_left "$id" "same-ID creates"
 }
 
-is_stopped() { [ "$(rsbx state "$1" | jq -r .status)" = stopped ]; }
+is_stopped() { [ "$(rstate "$1" status)" = stopped ]; }
 
 test_many_running_containers() {
 	local b=$TEST_TMP/b n i t0 id times=$TEST_TMP/times first last tl ts tk js

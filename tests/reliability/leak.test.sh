@@ -68,7 +68,7 @@ test_leak_create_start_delete() {
 		rsbx start "$id" || { _sbx_fail "cycle $i: start failed"; break; }
 		# wait: the workload (true) exits on its own
 		for _ in $(seq 200); do
-			st=$(rsbx state "$id" | jq -r .status)
+			st=$(rstate "$id" status)
 			[ "$st" = stopped ] && break
 			msleep_us 2000
 		done

@@ -39,6 +39,16 @@ rsbx() {
 	as_user env SBX_REL_MARK="$MARK" "$SBXRUN" --root "$SBX_ROOT" "$@"
 }
 
+# rstate ID FIELD: a scalar field (status, pid) of `sbxrun state ID`,
+# without jq: jq 1.6 takes ~40 ms to start, which in the loops here
+# (polling for `stopped`, per trial) was most of the suite's time.
+rstate() {
+	local js
+	js=$(rsbx state "$1" 2>/dev/null) || return 1
+	[[ $js =~ \"$2\":\ *\"?([^\",}]*) ]] || return 1
+	echo "${BASH_REMATCH[1]}"
+}
+
 # rsbx_bg OUT ERR ARGS...: like sbx_bg (SBX_PID is sbxrun itself).
 rsbx_bg() {
 	local out=$1 err=$2
