@@ -300,19 +300,25 @@ command's process tree, summed by the kernel call site it blocked in), measured 
 - user (pasta): pasta's start (pasta re-executes itself as passt.avx2, then does its
   namespace work in short-lived clone children; on this loaded VM those mostly wait
   for a CPU) and its exit, which `delete` waits for so that published ports are free
-  and no helper outlives the container: closing the tap device unregisters it and
-  waits in `rcu_barrier` (~14-16 ms per run), the mount namespace pasta made for
-  itself is torn down (an expedited grace period). pasta now runs with
-  `--no-netns-quit`: its inotify watch of the namespace path (redundant, the keeper
-  stops it) made every exit wait ~9 ms for an SRCU grace period. sbxrun's own part
-  (keeper forks, record, /etc files) is ~2 ms.
-- The two cuts of this session (veth queues, `--no-netns-quit`) remove waits that the
-  off-CPU profile shows; a hyperfine A/B of the binaries before and after, interleaved
-  (2 x 30 runs each, load average ~9), did not resolve them from the noise: pasta
-  100.8 / 125.6 ms before, 104.1 / 90.2 ms after; bridge 23.8 / 27.5 ms before,
-  23.1 / 28.9 ms after.
-- user (slirp4netns): starts faster than pasta (no socket pools, one exec), same kind
-  of exit (its tap device is unregistered when it closes it).
+  and no helper outlives the container: the mount namespace pasta made for itself
+  is torn down (an expedited grace period). Two waits are gone from that exit:
+  closing the last fd of its tap device unregistered the device and waited in
+  `rcu_barrier` (14-16 ms per run): sbxrun now makes the tap itself, persistent, in
+  the container's network namespace before it starts the helper (pasta and
+  slirp4netns attach to it by name), so the device goes with that namespace in the
+  kernel's cleanup work instead; and pasta runs with `--no-netns-quit` (its inotify
+  watch of the namespace path, redundant since the keeper stops it, made every exit
+  wait ~9 ms for an SRCU grace period). sbxrun's own part (keeper forks, the tap,
+  record, /etc files) is ~2 ms.
+- The cuts of this session remove waits that the off-CPU profile shows. hyperfine
+  A/B of the binaries before and after, interleaved in one run (scripts/bench-net.sh's
+  bundles, 2 blocks of 30 runs each, load average 6-9, medians): veth queues: bridge
+  23.8 / 27.5 ms before, 23.1 / 28.9 ms after (not resolved from the noise);
+  `--no-netns-quit`: pasta 100.8 / 125.6 ms before, 104.1 / 90.2 ms after; persistent
+  tap: pasta 99.1 / 114.3 ms before, 91.4 / 105.5 ms after, slirp4netns (20 runs)
+  65.5 / 57.8 ms before, 50.5 / 50.3 ms after.
+- user (slirp4netns): starts faster than pasta (no socket pools, one exec); its exit
+  gained the same way from the persistent tap.
 
 NETCOST
 	fi

@@ -203,6 +203,7 @@ struct sbx_helper_spec {
 	int netns_fd;                      /* the target network namespace */
 	int userns_fd;                     /* its user namespace, -1: ours */
 	const char *ifname;                /* the tap made there */
+	bool persistent_tap;               /* make it ourselves first, persistent (see net_helper.c) */
 	const struct sbx_publish *publish; /* host ports forwarded into it */
 	size_t n_publish;
 };

@@ -193,7 +193,7 @@ static __attribute__((noreturn)) void keeper_main(const struct sbx_net_plan *pla
 	if (plan->mode == SBX_NET_USER && !plan->rnet) {
 		struct sbx_helper_spec hs = { .kind = plan->helper, .path = plan->helper_path,
 					      .dir = plan->etc_dir, .netns_fd = f->ctr_ns,
-					      .userns_fd = f->ctr_user, .ifname = "eth0",
+					      .userns_fd = f->ctr_user, .ifname = "eth0", .persistent_tap = true,
 					      .publish = nc->publish, .n_publish = nc->n_publish };
 		if (sbx_helper_start(&hs, &h, why, sizeof(why)) < 0) {
 			dprintf(f->report, "ERR %s", why);
