@@ -1,12 +1,15 @@
 #!/bin/bash
 # run-unit.sh BIN...: run the Check unit-test binaries, print each one's
 # Check summary ("100%: Checks: N, Failures: F, Errors: E") and a total
-# `N passed, N failed` summed over the individual checks. A binary that
-# exits non-zero without reporting a failed check (crash, sanitizer report,
-# leak) counts as one failure, so nothing can fail silently.
+# `N passed, N failed, N skipped` summed over the individual checks. A
+# binary that exits non-zero without reporting a failed check (crash,
+# sanitizer report, leak) counts as one failure, so nothing can fail
+# silently. A check that cannot run on this machine prints
+# "SKIP <test>: <reason>" (SBX_SKIP in tests/unit/unit.h): it is shown and
+# counted as skipped, not passed.
 set -uo pipefail
 
-pass=0 fail=0 bad_bins=()
+pass=0 fail=0 skip=0 bad_bins=()
 [ $# -gt 0 ] || { echo "run-unit: no unit test binaries given" >&2; exit 2; }
 for bin in "$@"; do
 	name=$(basename "$bin")
@@ -24,7 +27,9 @@ for bin in "$@"; do
 	fails=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
 	errs=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
 	bad=$((fails + errs))
-	pass=$((pass + checks - bad))
+	skips=$(printf '%s\n' "$out" | grep -c '^SKIP ')
+	pass=$((pass + checks - bad - skips))
+	skip=$((skip + skips))
 	fail=$((fail + bad))
 	if [ "$bad" -eq 0 ] && [ "$rc" -ne 0 ]; then
 		# All checks passed but the process failed: sanitizer/leak report.
@@ -36,7 +41,8 @@ for bin in "$@"; do
 		bad_bins+=("$name")
 	else
 		echo "PASS unit $name: $line"
+		printf '%s\n' "$out" | grep '^SKIP ' | sed "s/^/    $name: /"
 	fi
 done
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

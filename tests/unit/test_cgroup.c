@@ -625,7 +625,7 @@ static void perm_error_as_user(void)
 		/* not this host's layout: covered by the VM test */
 		free(mount);
 		free(pc);
-		return;
+		SBX_SKIP("needs a read-only cgroup2 at / of this host's layout: covered by the VM test");
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.has_linux = true;

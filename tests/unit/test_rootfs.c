@@ -521,8 +521,7 @@ START_TEST(test_apply_full)
 	int rc;
 
 	if (access(BUSYBOX, X_OK) < 0) {
-		fprintf(stderr, "SKIP test_apply_full: %s not found (install busybox-static)\n", BUSYBOX);
-		return;
+		SBX_SKIP("%s not found (install busybox-static)", BUSYBOX);
 	}
 	cfg = parse(
 		"\"root\":{\"path\":\"rootfs\",\"readonly\":true},"

@@ -9,6 +9,7 @@
 #define SBX_UNIT_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #ifndef SBX_SRCDIR
@@ -16,6 +17,18 @@
 #endif
 /* Absolute path of a fixture under tests/fixtures. */
 #define SBX_FIXTURE(name) SBX_SRCDIR "/tests/fixtures/" name
+
+/* A test that cannot run on this machine says so and returns: a line
+ * "SKIP <test>: <reason>" that tests/run-unit.sh shows and counts as
+ * skipped, never as passed.  Use it for every early return that leaves
+ * the test's point unchecked. */
+#define SBX_SKIP(...)                                                     \
+	do {                                                              \
+		fprintf(stderr, "SKIP %s: ", __func__);                   \
+		fprintf(stderr, __VA_ARGS__);                             \
+		fputc('\n', stderr);                                      \
+		return;                                                   \
+	} while (0)
 
 #define SBX_TEST_MAIN()                                                   \
 	int main(void)                                                    \
