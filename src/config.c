@@ -618,8 +618,8 @@ static int load_error(struct sbx_err *err, const char *source, const json_error_
 			   j->text);
 }
 
-int sbx_config_parse(const char *text, size_t len, const char *source,
-		     struct sbx_config **out, struct sbx_err *err)
+static int parse_config(const char *text, size_t len, const char *source,
+			struct sbx_config **out, struct sbx_err *err)
 {
 	struct cfg_ctx c = { .source = source ? source : "config.json", .err = err };
 	struct sbx_config *cfg;
@@ -669,8 +669,15 @@ out:
 	return r;
 }
 
-int sbx_config_parse_resources(const char *text, size_t len, const char *source,
-			       struct sbx_arena *a, struct sbx_resources *out, struct sbx_err *err)
+/* Every error of the parser is the config's: kind SBX_ERR_CONFIG. */
+int sbx_config_parse(const char *text, size_t len, const char *source,
+		     struct sbx_config **out, struct sbx_err *err)
+{
+	return parse_config(text, len, source, out, err) < 0 ? sbx_err_kind(err, SBX_ERR_CONFIG) : 0;
+}
+
+static int parse_resources(const char *text, size_t len, const char *source,
+			   struct sbx_arena *a, struct sbx_resources *out, struct sbx_err *err)
 {
 	struct cfg_ctx c = { .arena = a, .source = source ? source : "resources", .err = err };
 	json_error_t jerr;
@@ -695,11 +702,18 @@ int sbx_config_parse_resources(const char *text, size_t len, const char *source,
 	return r;
 }
 
-/* `sbxrun exec --process FILE` (added by the lifecycle engineer): a
- * runtime-spec `process` object, parsed by the same code as config.json's
- * process (same checks, same messages), into cfg->process. */
-int sbx_config_parse_process(const char *text, size_t len, const char *source,
-			     struct sbx_config *cfg, struct sbx_err *err)
+int sbx_config_parse_resources(const char *text, size_t len, const char *source,
+			       struct sbx_arena *a, struct sbx_resources *out, struct sbx_err *err)
+{
+	return parse_resources(text, len, source, a, out, err) < 0 ? sbx_err_kind(err, SBX_ERR_CONFIG)
+								    : 0;
+}
+
+/* `sbxrun exec --process FILE`: a runtime-spec `process` object, parsed by
+ * the same code as config.json's process (same checks, same messages: one
+ * parser, so exec cannot accept what create refuses), into cfg->process. */
+static int parse_process_file(const char *text, size_t len, const char *source,
+			      struct sbx_config *cfg, struct sbx_err *err)
 {
 	struct cfg_ctx c = { .arena = &cfg->arena, .source = source ? source : "process.json",
 			     .err = err };
@@ -724,6 +738,13 @@ int sbx_config_parse_process(const char *text, size_t len, const char *source,
 	if (r == 0 && !cfg->process)
 		return sbx_err_set(err, 0, "%s: process: missing", c.source);
 	return r;
+}
+
+int sbx_config_parse_process(const char *text, size_t len, const char *source,
+			     struct sbx_config *cfg, struct sbx_err *err)
+{
+	return parse_process_file(text, len, source, cfg, err) < 0 ? sbx_err_kind(err, SBX_ERR_CONFIG)
+								    : 0;
 }
 
 void sbx_config_free(struct sbx_config *cfg)
@@ -823,10 +844,10 @@ int sbx_config_load(const char *bundle, struct sbx_config **out, struct sbx_err 
 	*out = NULL;
 	abs = realpath(bundle, NULL);
 	if (!abs)
-		return sbx_err_set(err, errno, "bundle %s", bundle);
+		return sbx_err_setk(err, SBX_ERR_CONFIG, errno, "bundle %s", bundle);
 	path = sbx_xasprintf("%s/config.json", strcmp(abs, "/") ? abs : "");
 	if (read_config(path, &text, &len, err) < 0)
-		return -1;
+		return sbx_err_kind(err, SBX_ERR_CONFIG);
 	if (sbx_config_parse(text, len, "config.json", &cfg, err) < 0)
 		return -1;
 	cfg->bundle = sbx_arena_strdup(&cfg->arena, abs);

@@ -130,7 +130,7 @@ static __attribute__((noreturn)) void reaper_main(struct launch_ctx *c, pid_t ch
 	if (sbx_process_seal(&c->proc, &c->pst, &err) == 0)
 		sbx_execstub_exec(c->proc.stub_fd, argv, c->pst.envp);
 	kill(child, SIGKILL);
-	_exit(SBX_EXIT_SETUP_FAILED);
+	_exit(SBX_EXIT_FAILURE);
 }
 
 /* A startContainer hook is a program of the container: it is started the
@@ -140,12 +140,13 @@ static __attribute__((noreturn)) void reaper_main(struct launch_ctx *c, pid_t ch
 static void hook_exec(const struct sbx_hook *h, char *const argv[], char *const envp[], void *arg)
 {
 	struct launch_ctx *c = arg;
+	char buf[SBX_ERR_MSG_MAX + 160];
 	struct sbx_err e;
 
 	/* The hook gets its stdio, nothing else (not --preserve-fds). */
 	sbx_fd_close_except(3, &c->proc.stub_fd, 1);
 	sbx_process_exec(&c->proc, &c->pst, sbx_process_stub_argv(h->path, argv), envp, &e);
-	dprintf(STDERR_FILENO, "%s: %s\n", e.msg, strerror(e.errnum));
+	dprintf(STDERR_FILENO, "%s\n", sbx_err_str(&e, buf, sizeof(buf)));
 }
 
 /* The hand-over (docs/internals.md, "No orphan"): the parent sends it
@@ -202,7 +203,7 @@ static int check_exe_after_start(struct launch_ctx *c, struct sbx_err *err)
 	if (c->pst.seccomp_loaded || !c->pst.exe[0])
 		return 0;
 	if (faccessat(AT_FDCWD, c->pst.exe, X_OK, AT_EACCESS) < 0 && (errno == ENOENT || errno == EACCES))
-		return sbx_err_set(err, errno, "exec \"%s\"", c->pst.exe);
+		return sbx_err_setk(err, sbx_err_exec_kind(errno), errno, "exec \"%s\"", c->pst.exe);
 	return 0;
 }
 
@@ -408,9 +409,10 @@ static __attribute__((noreturn)) void init_main(struct launch_ctx *c)
 	struct sbx_sync_msg m = { .type = SBX_SYNC_ERROR };
 
 	child_setup(c, &err);
-	/* Tell the parent which exit code the failure maps to. */
+	/* The parent reads the kind from err; our own exit status is the
+	 * same code the CLI would exit with (error.h). */
 	m.err = err;
-	m.value = sbx_process_error_exit_code(&err);
+	m.value = sbx_err_exit_code(&err);
 	(void)send(c->sock, &m, sizeof(m), MSG_NOSIGNAL);
 	/* After `start` nobody reads the socket: `start` reads exec.err once
 	 * the exec fifo closes, i.e. after this write (one write, best
@@ -536,7 +538,7 @@ static __attribute__((noreturn)) void stage1_main(struct launch_ctx *c)
 
 	if (stage1(c, &err) < 0) {
 		sbx_sync_send_err(c->sock, &err);
-		_exit(SBX_EXIT_SETUP_FAILED);
+		_exit(SBX_EXIT_FAILURE);
 	}
 	_exit(0);
 }
@@ -756,7 +758,7 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 			 * (no CAP_SYS_ADMIN in ours): init opens them. */
 			if (err->errnum != EPERM || a.sent)
 				goto fail;
-			sbx_debug("parent: bind sources left to init: %s", err->msg);
+			sbx_debug_err(err, "parent: bind sources left to init");
 		}
 	}
 	if (sbx_sync_send(sock, SBX_SYNC_GO, 0, -1, err) < 0)
@@ -772,8 +774,7 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 		}
 		if (m.type == SBX_SYNC_ERROR) {
 			*err = m.err;
-			r = (int)m.value;
-			goto fail_code;
+			goto fail;
 		}
 		if (m.type == SBX_SYNC_HOOKS) {
 			if (run_parent_hooks(c, init, err) < 0 ||
@@ -847,8 +848,7 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 			goto fail;
 		if (r > 0 && m.type == SBX_SYNC_ERROR) {
 			*err = m.err;
-			r = (int)m.value;
-			goto fail_code;
+			goto fail;
 		}
 	}
 	out->pid = init;
@@ -859,8 +859,6 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 	return 0;
 
 fail:
-	r = SBX_EXIT_SETUP_FAILED;
-fail_code:
 	if (fd >= 0)
 		close(fd);
 	if (pty >= 0)
@@ -878,15 +876,15 @@ fail_code:
 	if (c->net.applied) {
 		struct sbx_err e2;
 		if (sbx_net_teardown(c->opts->state_root, c->opts->id, &e2) < 0)
-			sbx_debug("cleanup: %s", e2.msg);
+			sbx_debug_err(&e2, "cleanup");
 	}
 	if (cgpath) {
 		struct sbx_err e2;
 		if (sbx_cgroup_destroy(cgpath, true, &e2) < 0)
-			sbx_debug("cleanup: %s", e2.msg);
+			sbx_debug_err(&e2, "cleanup");
 		free(cgpath);
 	}
-	return -r;
+	return -1;
 }
 
 /*
@@ -936,12 +934,12 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 	sbx_debug("parent: compiling plans");
 	if (compile_all(&c, err) < 0) {
 		free_plans(&c);
-		return -SBX_EXIT_SETUP_FAILED;
+		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		free_plans(&c);
 		sbx_err_set(err, errno, "create the sync socket");
-		return -SBX_EXIT_SETUP_FAILED;
+		return -1;
 	}
 	sv[0] = sbx_fd_move_above(sv[0], (int)(3 + opts->preserve_fds));
 	sv[1] = sbx_fd_move_above(sv[1], (int)(3 + opts->preserve_fds));
@@ -956,13 +954,13 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 		c.fifo_fd = open(opts->exec_fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (c.fifo_fd < 0) {
 			sbx_err_set(err, errno, "open exec fifo %s", opts->exec_fifo);
-			r = -SBX_EXIT_SETUP_FAILED;
+			r = -1;
 			goto out;
 		}
 		c.fifo_fd = sbx_fd_move_above(c.fifo_fd, (int)(3 + opts->preserve_fds));
 		c.lsock = sbx_handover_listen(opts->exec_fifo, err);
 		if (c.lsock < 0) {
-			r = -SBX_EXIT_SETUP_FAILED;
+			r = -1;
 			goto out;
 		}
 		c.lsock = sbx_fd_move_above(c.lsock, (int)(3 + opts->preserve_fds));
@@ -974,27 +972,27 @@ int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_op
 				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 		if (c.err_fd < 0) {
 			sbx_err_set(err, errno, "create %s", opts->exec_error_file);
-			r = -SBX_EXIT_SETUP_FAILED;
+			r = -1;
 			goto out;
 		}
 	}
 	if (sv[0] < 0 || sv[1] < 0) {
 		sbx_err_set(err, errno, "move the sync socket");
-		r = -SBX_EXIT_SETUP_FAILED;
+		r = -1;
 		goto out;
 	}
 	if (sbx_cgroup_prepare(c.cgroup, opts->record_cgroup, opts->record_arg, &cgpath, err) < 0) {
-		r = -SBX_EXIT_SETUP_FAILED;
+		r = -1;
 		goto out;
 	}
 	if (sbx_net_prepare(&c.net, err) < 0) { /* a rootless user-defined network joins its user ns */
-		r = -SBX_EXIT_SETUP_FAILED;
+		r = -1;
 		goto out;
 	}
 	s1 = spawn_stage1(cgpath, &cg_enter);
 	if (s1 < 0) {
 		sbx_err_set(err, errno, "fork");
-		r = -SBX_EXIT_SETUP_FAILED;
+		r = -1;
 		goto out;
 	}
 	if (s1 == 0) {
@@ -1010,7 +1008,7 @@ out:
 	if (cgpath) {
 		struct sbx_err e2;
 		if (sbx_cgroup_destroy(cgpath, true, &e2) < 0)
-			sbx_debug("cleanup: %s", e2.msg);
+			sbx_debug_err(&e2, "cleanup");
 		free(cgpath);
 	}
 	if (c.fifo_fd >= 0)

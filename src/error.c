@@ -12,10 +12,59 @@ int sbx_err_set(struct sbx_err *err, int errnum, const char *fmt, ...)
 	if (!err)
 		return -1;
 	err->errnum = errnum;
+	err->kind = SBX_ERR_SETUP;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int sbx_err_setk(struct sbx_err *err, enum sbx_err_kind kind, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->errnum = errnum;
+	err->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int sbx_err_kind(struct sbx_err *err, enum sbx_err_kind kind)
+{
+	if (err)
+		err->kind = kind;
+	return -1;
+}
+
+enum sbx_err_kind sbx_err_exec_kind(int errnum)
+{
+	if (errnum == ENOENT)
+		return SBX_ERR_EXEC_NOT_FOUND;
+	if (errnum == EACCES || errnum == ENOEXEC)
+		return SBX_ERR_EXEC_DENIED;
+	return SBX_ERR_SETUP;
+}
+
+int sbx_err_exit_code(const struct sbx_err *err)
+{
+	switch (err ? err->kind : SBX_ERR_SETUP) {
+	case SBX_ERR_EXEC_NOT_FOUND: return SBX_EXIT_NOTFOUND;
+	case SBX_ERR_EXEC_DENIED: return SBX_EXIT_NOEXEC;
+	default: return SBX_EXIT_FAILURE;
+	}
+}
+
+enum sbx_err_kind sbx_err_kind_of_exit_code(int code)
+{
+	if (code == SBX_EXIT_NOTFOUND)
+		return SBX_ERR_EXEC_NOT_FOUND;
+	if (code == SBX_EXIT_NOEXEC)
+		return SBX_ERR_EXEC_DENIED;
+	return SBX_ERR_SETUP;
 }
 
 int sbx_err_prefix(struct sbx_err *err, const char *fmt, ...)
@@ -61,5 +110,6 @@ void sbx_err_clear(struct sbx_err *err)
 	if (!err)
 		return;
 	err->errnum = 0;
+	err->kind = SBX_ERR_SETUP;
 	err->msg[0] = '\0';
 }

@@ -293,7 +293,7 @@ static __attribute__((noreturn)) void process_main(struct exec_ctx *x)
 	if (sbx_process_setup(&x->plan, &x->pst, x->sock, &err) == 0)
 		sbx_process_exec(&x->plan, &x->pst, x->pst.stub_argv, x->pst.envp, &err);
 	sbx_sync_send_err(x->sock, &err);
-	_exit(sbx_process_error_exit_code(&err));
+	_exit(sbx_err_exit_code(&err));
 }
 
 static int join(struct exec_ctx *x, struct sbx_err *err)
@@ -347,7 +347,7 @@ static __attribute__((noreturn)) void joiner_main(struct exec_ctx *x)
 	sbx_log_set_sink(sbx_sync_log_sink, (void *)(intptr_t)x->sock);
 	if (join(x, &err) < 0) {
 		sbx_sync_send_err(x->sock, &err);
-		_exit(SBX_EXIT_SETUP_FAILED);
+		_exit(SBX_EXIT_FAILURE);
 	}
 	_exit(0);
 }
@@ -502,7 +502,7 @@ int sbx_exec_start(const struct sbx_config *cfg, const struct sbx_state *st,
 	out->pid = -1;
 	out->pty_master = -1;
 	if (compile(cfg, o, &x, err) < 0 || start(cfg, o, &x, out, err) < 0)
-		r = -sbx_process_error_exit_code(err);
+		r = -1;
 	if (x.sock >= 0)
 		close(x.sock);
 	if (x.pidfd >= 0)

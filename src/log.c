@@ -192,3 +192,14 @@ void sbx_log(enum sbx_log_level lvl, const char *fmt, ...)
 	sbx_vlog(lvl, fmt, ap);
 	va_end(ap);
 }
+
+void sbx_log_err(enum sbx_log_level lvl, const struct sbx_err *e, const char *ctx)
+{
+	char buf[SBX_ERR_MSG_MAX + 160];
+
+	sbx_err_str(e, buf, sizeof(buf));
+	if (ctx && *ctx)
+		sbx_log(lvl, "%s: %s", ctx, buf);
+	else
+		sbx_log(lvl, "%s", buf);
+}

@@ -310,7 +310,7 @@ int sbx_net_apply_parent(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 	return 0;
 fail:
 	if (plan->applied && sbx_net_teardown(plan->state_root, plan->id, &e2) < 0)
-		sbx_debug("network cleanup: %s", e2.msg);
+		sbx_debug_err(&e2, "network cleanup");
 	plan->applied = false;
 	return sbx_err_prefix(err, "network");
 }

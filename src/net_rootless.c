@@ -557,7 +557,7 @@ int sbx_rnet_in_ns(const char *state_root, int (*fn)(void *arg, struct sbx_err *
 		else
 			res = fn(arg, &e);
 		if (res == 0)
-			e.errnum = 0, e.msg[0] = '\0';
+			sbx_err_clear(&e);
 		if (write(p[1], &e, sizeof(e)) < 0)
 			_exit(2);
 		_exit(res == 0 ? 0 : 1);

@@ -113,7 +113,7 @@ int sbx_process_find_executable(const struct sbx_process *p, char *out, size_t l
 
 	if (strchr(name, '/')) {
 		if (check_exec(name) < 0)
-			return sbx_err_set(err, errno, "exec \"%s\"", name);
+			return sbx_err_setk(err, sbx_err_exec_kind(errno), errno, "exec \"%s\"", name);
 		snprintf(out, len, "%s", name);
 		return 0;
 	}
@@ -137,8 +137,10 @@ int sbx_process_find_executable(const struct sbx_process *p, char *out, size_t l
 			break;
 	}
 	if (saw_eacces)
-		return sbx_err_set(err, EACCES, "exec \"%s\": found in $PATH but not executable", name);
-	return sbx_err_set(err, ENOENT, "exec \"%s\": executable file not found in $PATH", name);
+		return sbx_err_setk(err, SBX_ERR_EXEC_DENIED, EACCES,
+				    "exec \"%s\": found in $PATH but not executable", name);
+	return sbx_err_setk(err, SBX_ERR_EXEC_NOT_FOUND, ENOENT,
+			    "exec \"%s\": executable file not found in $PATH", name);
 }
 
 int sbx_process_prepare_fds(unsigned preserve_fds, struct sbx_err *err)
@@ -291,20 +293,4 @@ void sbx_process_reset_signals(void)
 			(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
-}
-
-int sbx_process_exec_exit_code(int errnum)
-{
-	return errnum == ENOENT ? 127 : 126;
-}
-
-int sbx_process_error_exit_code(const struct sbx_err *e)
-{
-	/* Only the lookup and execve of args[0] say `exec "<path>"`; other
-	 * failures (a missing --process file, say) are setup errors. */
-	if (strncmp(e->msg, "exec \"", 6) != 0)
-		return 125;
-	if (e->errnum == ENOENT || e->errnum == EACCES || e->errnum == ENOEXEC)
-		return sbx_process_exec_exit_code(e->errnum);
-	return 125;
 }

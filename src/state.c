@@ -146,7 +146,7 @@ static int lock_dir(struct sbx_state_handle *h, bool exclusive, struct sbx_err *
 				   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 		if (h->lockfd < 0) {
 			if (errno == ENOENT) /* removed under us by a delete */
-				return sbx_err_set(err, 0, "container \"%s\" does not exist", h->id);
+				return sbx_err_setk(err, SBX_ERR_NO_CONTAINER, 0, "container \"%s\" does not exist", h->id);
 			return sbx_err_set(err, errno, "open lock file %s/%s", h->dir, SBX_LOCK_FILE);
 		}
 	}
@@ -160,7 +160,7 @@ static int lock_dir(struct sbx_state_handle *h, bool exclusive, struct sbx_err *
 		return sbx_err_set(err, errno, "stat state directory %s", h->dir);
 	if (st.st_nlink == 0) {
 		errno = ENOENT;
-		return sbx_err_set(err, 0, "container \"%s\" does not exist", h->id);
+		return sbx_err_setk(err, SBX_ERR_NO_CONTAINER, 0, "container \"%s\" does not exist", h->id);
 	}
 	return 0;
 }
@@ -177,7 +177,7 @@ static int open_handle(const char *root, const char *id, struct sbx_state_handle
 	if (h->dirfd < 0) {
 		int e = errno;
 		if (e == ENOENT)
-			sbx_err_set(err, 0, "container \"%s\" does not exist", id);
+			sbx_err_setk(err, SBX_ERR_NO_CONTAINER, 0, "container \"%s\" does not exist", id);
 		else
 			sbx_err_set(err, e, "open state directory %s", h->dir);
 		sbx_state_close(h);
@@ -246,7 +246,7 @@ int sbx_state_open(const char *root, const char *id, bool exclusive, struct sbx_
 	h->rootfd = open_root(root, false, err);
 	if (h->rootfd < 0) {
 		if (errno == ENOENT)
-			sbx_err_set(err, 0, "container \"%s\" does not exist", id);
+			sbx_err_setk(err, SBX_ERR_NO_CONTAINER, 0, "container \"%s\" does not exist", id);
 		return -1;
 	}
 	if (open_handle(root, id, h, err) < 0)
@@ -626,14 +626,14 @@ int sbx_state_read_init_error(const struct sbx_state_handle *h, int *code, struc
 		return 0;
 	/* "<exit code> <errno> <message>\n", written by init in one write(). */
 	if (sscanf(text, "%d %d %n", &c, &e, &off) < 2 || off <= 0) {
-		*code = 125;
+		*code = SBX_EXIT_FAILURE;
 		sbx_err_set(report, 0, "container init failed (unreadable report in %s/%s)", h->dir,
 			    SBX_INIT_ERROR_FILE);
 		return 1;
 	}
 	text[strcspn(text, "\n")] = '\0';
-	*code = c > 0 && c < 256 ? c : 125;
-	sbx_err_set(report, e >= 0 ? e : 0, "%s", text + off);
+	*code = c > 0 && c < 256 ? c : SBX_EXIT_FAILURE;
+	sbx_err_setk(report, sbx_err_kind_of_exit_code(*code), e >= 0 ? e : 0, "%s", text + off);
 	return 1;
 }
 

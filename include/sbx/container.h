@@ -30,8 +30,8 @@
 
 struct sbx_container;
 
-/* Exit codes (README "Exit codes"). */
-#define SBX_EXIT_SETUP_FAILED 125   /* sbxrun failed before the process ran */
+/* sbx_container_exit_code() of a wait status that is neither an exit nor
+ * a signal. */
 #define SBX_EXIT_CODE_UNKNOWN 255
 
 struct sbx_launch_opts {
@@ -97,9 +97,9 @@ struct sbx_container {
  * Runs prestart/createRuntime hooks (parent side, once init's mounts exist)
  * and createContainer (before pivot_root) and startContainer hooks (init
  * side).  poststart is the caller's job.
- * Returns 0, or minus the exit code sbxrun should exit with on failure:
- * -125 (setup failed), -126 (args[0] not executable), -127 (not found).
- * On error nothing is left running and *out is untouched.
+ * Returns 0, or -1 with err (its kind tells a missing or non-executable
+ * process.args[0] from a setup failure).  On error nothing is left
+ * running and *out is untouched.
  */
 int sbx_container_spawn(const struct sbx_config *cfg, const struct sbx_launch_opts *opts,
 			struct sbx_container *out, struct sbx_err *err);

@@ -64,8 +64,8 @@ int sbx_exec_build_process(struct sbx_config *cfg, const struct sbx_exec_opts *o
 			   struct sbx_err *err);
 
 /* Start it in the container of `st`.  The caller blocks the signals it
- * will forward before calling.  Returns 0, or minus the exit code sbxrun
- * should exit with (-125 setup, -126 not executable, -127 not found). */
+ * will forward before calling.  Returns 0, or -1 with err (its kind tells
+ * a missing or non-executable command from a setup failure). */
 int sbx_exec_start(const struct sbx_config *cfg, const struct sbx_state *st,
 		   const struct sbx_exec_opts *o, struct sbx_exec_proc *out, struct sbx_err *err);
 

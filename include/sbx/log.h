@@ -57,6 +57,13 @@ void sbx_vlog(enum sbx_log_level lvl, const char *fmt, va_list ap);
 size_t sbx_log_format_record(char *buf, size_t len, enum sbx_log_format fmt,
 			     enum sbx_log_level lvl, long long sec, long nsec, const char *msg);
 
+/* A record about an error that is not fatal (a warning, a failed cleanup):
+ * "<ctx>: <msg>: <errno text>" (ctx may be NULL).  Never print err->msg
+ * alone: it drops the errno text. */
+void sbx_log_err(enum sbx_log_level lvl, const struct sbx_err *e, const char *ctx);
+#define sbx_warn_err(e, ctx) sbx_log_err(SBX_LOG_WARN, (e), (ctx))
+#define sbx_debug_err(e, ctx) do { if (sbx_log_enabled(SBX_LOG_DEBUG)) sbx_log_err(SBX_LOG_DEBUG, (e), (ctx)); } while (0)
+
 #define sbx_debug(...) do { if (sbx_log_enabled(SBX_LOG_DEBUG)) sbx_log(SBX_LOG_DEBUG, __VA_ARGS__); } while (0)
 #define sbx_info(...) sbx_log(SBX_LOG_INFO, __VA_ARGS__)
 #define sbx_warn(...) sbx_log(SBX_LOG_WARN, __VA_ARGS__)

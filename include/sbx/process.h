@@ -123,7 +123,7 @@ int sbx_process_switch_user(const struct sbx_process *p, bool setgroups_allowed,
 			    struct sbx_err *err);
 /* Resolve process.args[0] against PATH from process.env (not sbxrun's own
  * environment: the container's PATH is what counts).  err->errnum is ENOENT
- * (-> exit 127) or EACCES (-> exit 126) on failure. */
+ * (kind SBX_ERR_EXEC_NOT_FOUND) or EACCES (SBX_ERR_EXEC_DENIED) on failure. */
 int sbx_process_find_executable(const struct sbx_process *p, char *out, size_t len,
 				struct sbx_err *err);
 /* Mark every fd >= 3 + preserve_fds close-on-exec and clear close-on-exec on
@@ -144,13 +144,5 @@ char **sbx_process_env(const struct sbx_process *p);
 /* Every signal back to SIG_DFL (32 and 33 too) and nothing blocked: the
  * last step before execve. */
 void sbx_process_reset_signals(void);
-
-/* Exit code for a failed exec (ENOENT -> 127, EACCES/ENOEXEC/... -> 126). */
-int sbx_process_exec_exit_code(int errnum);
-/* Exit code sbxrun reports for a setup failure `e`: 127/126 when the
- * executable lookup or execve of process.args[0] failed (message
- * `exec "<path>": ...`),
- * else 125.  Shared by run/create (init) and exec. */
-int sbx_process_error_exit_code(const struct sbx_err *e);
 
 #endif

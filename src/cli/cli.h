@@ -12,10 +12,7 @@
 #include "sbx/error.h"
 #include "sbx/log.h"
 
-/* Exit codes of sbxrun itself (README "Exit codes"). */
-#define SBX_EXIT_FAILURE 125     /* sbxrun failed (config, setup, usage) */
-#define SBX_EXIT_NOEXEC 126      /* process.args[0] exists but cannot be executed */
-#define SBX_EXIT_NOTFOUND 127    /* process.args[0] not found */
+/* Exit codes of sbxrun itself: SBX_EXIT_* in sbx/error.h. */
 
 struct sbx_global_opts {
 	const char *root;          /* --root: state directory */
@@ -34,7 +31,7 @@ struct sbx_command {
 };
 
 /* Print/log an error (log at error level; to stderr as "sbxrun: <msg>") and
- * return SBX_EXIT_FAILURE. */
+ * return the exit code of its kind (sbx_err_exit_code: 125, 126 or 127). */
 int sbx_cli_fail(const struct sbx_err *err);
 /* Report a condition to the user: logged at error level, and also printed
  * to stderr when the log goes to a file (engines read the file, people read

@@ -47,7 +47,7 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	_sbx_cleanup_free_ char *fifo = NULL, *errfile = NULL;
 	struct sbx_life_rec rec = { .h = &h, .st = &st };
 	uint64_t v;
-	int c, r, code = SBX_EXIT_FAILURE;
+	int c, code;
 
 	while ((c = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
 		switch (c) {
@@ -108,18 +108,15 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	lo.record_cgroup = sbx_life_record_cgroup;
 	lo.record_started = sbx_life_record_started;
 	lo.record_arg = &rec;
-	r = sbx_container_spawn(cfg, &lo, &ctr, &err);
-	if (r < 0) {
-		code = -r;
+	if (sbx_container_spawn(cfg, &lo, &ctr, &err) < 0)
 		goto fail;
-	}
 	sbx_container_release(&ctr);
 	sbx_life_record_close(&h, &st);
 	sbx_config_free(cfg);
 	return 0;
 
 fail:
-	sbx_cli_fail(&err);
+	code = sbx_cli_fail(&err);
 	sbx_life_record_remove(&h, &st);
 	sbx_container_release(&ctr);
 	sbx_config_free(cfg);

@@ -44,7 +44,7 @@ static int delete_one(const struct sbx_global_opts *g, const char *id, bool forc
 
 	if (sbx_state_open(root, id, true, &h, &err) < 0) {
 		/* --force on a container that does not exist succeeds (runc). */
-		if (force && strstr(err.msg, "does not exist"))
+		if (force && err.kind == SBX_ERR_NO_CONTAINER)
 			return 0;
 		return sbx_cli_fail(&err);
 	}
@@ -77,7 +77,7 @@ static int delete_one(const struct sbx_global_opts *g, const char *id, bool forc
 		goto out_fail;
 	}
 	if (sbx_net_teardown(root, st.id, &err) < 0) /* net: lease, veth, nft rules, helper */
-		sbx_warn("delete: %s", err.msg);
+		sbx_warn_err(&err, "delete");
 	if (recovered && (unreadable || killed || st.cgroup_path || td.n))
 		sbx_warn("delete \"%s\": %s record (%s); killed %u process%s%s%s", st.id,
 			 unreadable ? "unreadable" : "incomplete", td.note[0] ? td.note : "nothing recovered",
@@ -85,7 +85,7 @@ static int delete_one(const struct sbx_global_opts *g, const char *id, bool forc
 			 st.cgroup_path ? st.cgroup_path : "");
 	if (sbx_life_load_config(&h, &st, &cfg, &err) < 0) {
 		if (st.status != SBX_STATUS_CREATING && !unreadable)
-			sbx_warn("poststop hooks not run: %s", err.msg);
+			sbx_warn_err(&err, "poststop hooks not run");
 		cfg = NULL;
 	}
 	if (sbx_state_remove(&h, &err) < 0)

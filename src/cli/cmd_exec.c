@@ -31,7 +31,7 @@ static int wait_process(struct sbx_exec_proc *p, const sigset_t *mask)
 	int sfd, wst = 0;
 
 	if (p->pty_master >= 0 && sbx_terminal_proxy(p->pty_master, &err) < 0)
-		sbx_warn("%s", err.msg);
+		sbx_warn_err(&err, "terminal");
 	sfd = signalfd(-1, mask, SFD_CLOEXEC);
 	if (sfd < 0) {
 		while (waitpid(p->pid, &wst, 0) < 0 && errno == EINTR)
@@ -79,8 +79,7 @@ static int do_exec(const struct sbx_global_opts *g, struct sbx_exec_opts *o, con
 	r = sbx_exec_start(cfg, &st, o, &p, &err);
 	if (r < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		sbx_cli_fail(&err);
-		code = -r;
+		code = sbx_cli_fail(&err);
 		goto out;
 	}
 	if (pid_file && sbx_life_write_pid_file(pid_file, p.pid, &err) < 0) {

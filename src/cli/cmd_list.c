@@ -71,7 +71,7 @@ int sbx_cmd_list(const struct sbx_global_opts *g, int argc, char **argv)
 		 * read is listed as `unknown`, with the reason ("error" in
 		 * JSON), so that it can be seen and deleted (delete --force). */
 		if (sbx_state_open(root, ids[i], false, &h, &err) < 0) {
-			if (strstr(err.msg, "does not exist"))
+			if (err.kind == SBX_ERR_NO_CONTAINER)
 				continue; /* deleted meanwhile */
 			bad = true;
 		} else if (sbx_state_load(&h, &st, &err) < 0) {

@@ -151,10 +151,10 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	sbx_life_detach_log_restore(saved_out, saved_err); /* lifecycle */
 	if (r < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		sbx_cli_fail(&err);
-		sbx_life_record_remove(&rh, &rst); /* lifecycle */
+		code = sbx_cli_fail(&err);
+		sbx_life_record_remove(&rh, &rst);
 		sbx_config_free(cfg);
-		return -r;
+		return code;
 	}
 	/* Recorded: from now on other commands may act on the container
 	 * (a foreground run keeps the handle for as long as it runs). */
@@ -174,7 +174,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	if (ctr.pty_master >= 0) {
 		/* Interactive: proxy the terminal until the container hangs up. */
 		if (sbx_terminal_proxy(ctr.pty_master, &err) < 0)
-			sbx_warn("terminal: %s", err.msg);
+			sbx_warn_err(&err, "terminal");
 	}
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
@@ -212,14 +212,16 @@ out_cleanup:
 			/* Something of the container survives in its cgroup:
 			 * keep the record that names it (never a cgroup that
 			 * nobody knows about), for `delete --force`. */
+			char why[SBX_ERR_MSG_MAX + 160];
 			sbx_warn("%s; the record of container \"%s\" is kept: remove it with"
-				 " `sbxrun delete --force %s`", err.msg, a->id, a->id);
+				 " `sbxrun delete --force %s`", sbx_err_str(&err, why, sizeof(why)),
+				 a->id, a->id);
 			sbx_life_record_close(&rh, &rst);
 			goto out;
 		}
 	}
 	if (sbx_net_teardown(state_root, a->id, &err) < 0) /* net: leases, rules, helper */
-		sbx_warn("%s", err.msg);
+		sbx_warn_err(&err, NULL);
 	if (cfg->hooks.poststop.n) {
 		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "stopped", false);
 		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", state);

@@ -26,7 +26,7 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 	struct sbx_err err = { 0 };
 	struct sbx_config *cfg = NULL;
 	_sbx_cleanup_close_ int fd = -1;
-	int c, code = SBX_EXIT_FAILURE;
+	int c, code;
 
 	while ((c = getopt(argc, argv, "")) != -1)
 		return sbx_cli_usage("start", "unknown option");
@@ -85,7 +85,7 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 		goto fail;
 	}
 	if (sbx_life_load_config(&h, &st, &cfg, &err) < 0) {
-		sbx_warn("poststart hooks not run: %s", err.msg);
+		sbx_warn_err(&err, "poststart hooks not run");
 	} else if (cfg->hooks.poststart.n) {
 		_sbx_cleanup_free_ char *js = sbx_state_oci_json(&st, "running", false);
 		sbx_hooks_run_warn(&cfg->hooks.poststart, "poststart", js);
@@ -97,6 +97,5 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 fail:
 	sbx_state_free(&st);
 	sbx_state_close(&h);
-	sbx_cli_fail(&err);
-	return code;
+	return sbx_cli_fail(&err);
 }

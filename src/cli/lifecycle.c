@@ -287,7 +287,7 @@ void sbx_life_record_remove(struct sbx_state_handle *h, struct sbx_state *st)
 	/* Take the lock again (it may have been dropped after `started`); a
 	 * `delete` that got there first already removed everything. */
 	if (h->dirfd >= 0 && sbx_state_relock(h, true, &e) == 0 && sbx_state_remove(h, &e) < 0)
-		sbx_warn("%s", e.msg);
+		sbx_warn_err(&e, NULL);
 	sbx_life_record_close(h, st);
 }
 

@@ -39,7 +39,7 @@ int sbx_cli_fail(const struct sbx_err *err)
 	char buf[SBX_ERR_MSG_MAX + 160];
 
 	sbx_cli_report("%s", sbx_err_str(err, buf, sizeof(buf)));
-	return SBX_EXIT_FAILURE;
+	return sbx_err_exit_code(err);
 }
 
 int sbx_cli_usage(const char *cmd, const char *fmt, ...)
