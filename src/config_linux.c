@@ -292,7 +292,8 @@ static int blkio_weight(struct cfg_ctx *c, json_t *o, const char *parent, const 
 	json_t *v = json_object_get(o, key);
 
 	/* Docker (moby) writes an unset weight as 0; runc and crun treat 0
-	 * as "not set", so do we (lifecycle engineer, for docker run). */
+	 * as "not set", so do we: otherwise `docker run` without --blkio-weight
+	 * would fail on every host. */
 	if (json_is_integer(v) && json_integer_value(v) == 0) {
 		*has = false;
 		return 0;

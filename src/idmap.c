@@ -16,10 +16,9 @@
 static size_t copy_maps(struct sbx_idmap *dst, const struct sbx_idmap *src, size_t n,
 			const char *what, struct sbx_err *err)
 {
-	/* The kernel accepts at most 340 lines; 64 is plenty and keeps the
-	 * plan a fixed-size struct. */
-	if (n > 64) {
-		sbx_err_set(err, E2BIG, "config.json: linux.%s: more than 64 mappings", what);
+	if (n > SBX_IDMAP_MAX) {
+		sbx_err_setk(err, SBX_ERR_CONFIG, E2BIG, "config.json: linux.%s: more than %d mappings",
+			     what, SBX_IDMAP_MAX);
 		return (size_t)-1;
 	}
 	memcpy(dst, src, n * sizeof(*src));
@@ -66,8 +65,8 @@ int sbx_idmap_compile(const struct sbx_config *cfg, uid_t euid, gid_t egid,
 static int run_helper(const char *helper, pid_t pid, const struct sbx_idmap *m, size_t n,
 		      struct sbx_err *err)
 {
-	char *argv[2 + 3 * 64 + 1];
-	char nums[3 * 64 + 1][16];
+	char *argv[2 + 3 * SBX_IDMAP_MAX + 1];
+	char nums[3 * SBX_IDMAP_MAX + 1][16];
 	size_t a = 0, k = 0;
 	int status;
 	pid_t c;
@@ -108,7 +107,7 @@ static int run_helper(const char *helper, pid_t pid, const struct sbx_idmap *m, 
 static int write_map(pid_t pid, const char *file, const struct sbx_idmap *m, size_t n,
 		     struct sbx_err *err)
 {
-	char path[64], buf[64 * 36];
+	char path[64], buf[SBX_IDMAP_MAX * 36]; /* 3 x 10 digits + 2 blanks + \n per line */
 	int len = sbx_config_format_idmap(m, n, buf, sizeof(buf));
 
 	if (len <= 0)

@@ -18,8 +18,12 @@
 #include <sys/types.h>
 #include "sbx/config.h"
 
+/* Lines per map in a plan.  The kernel accepts 340; 64 is plenty and keeps
+ * the plan a fixed-size struct (it crosses fork without allocation). */
+#define SBX_IDMAP_MAX 64
+
 struct sbx_idmap_plan {
-	struct sbx_idmap uid[64], gid[64];
+	struct sbx_idmap uid[SBX_IDMAP_MAX], gid[SBX_IDMAP_MAX];
 	size_t n_uid, n_gid;
 	bool use_helpers;       /* newuidmap/newgidmap */
 	bool deny_setgroups;    /* single-id rootless map: setgroups denied */

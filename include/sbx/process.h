@@ -130,6 +130,10 @@ int sbx_process_find_executable(const struct sbx_process *p, char *out, size_t l
  * 3 .. 3+preserve_fds-1, so nothing but stdio and the preserved fds reaches
  * the container. */
 int sbx_process_prepare_fds(unsigned preserve_fds, struct sbx_err *err);
+/* The largest --preserve-fds N accepted: every fd the launcher opens is
+ * moved above 3+N, and RLIMIT_NOFILE's usual soft limit is 1024..4096. */
+#define SBX_PRESERVE_FDS_MAX 4096
+
 /* --preserve-fds N: fds 3 .. 3+N-1 must be open and none of them sbxrun's
  * own (the log).  Checked by the CLI before it opens anything, so that a
  * gap cannot hand one of sbxrun's fds to the container. */

@@ -57,7 +57,7 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 		case OPT_NO_PIVOT: lo.no_pivot = true; break;
 		case OPT_NO_KEYRING: lo.no_new_keyring = true; break;
 		case OPT_PRESERVE:
-			if (sbx_parse_u64(optarg, &v) < 0 || v > 4096)
+			if (sbx_parse_u64(optarg, &v) < 0 || v > SBX_PRESERVE_FDS_MAX)
 				return sbx_cli_usage("create", "--preserve-fds: invalid number \"%s\"", optarg);
 			lo.preserve_fds = (unsigned)v;
 			break;

@@ -76,7 +76,9 @@ static int delete_one(const struct sbx_global_opts *g, const char *id, bool forc
 			       " delete --force again)", st.id);
 		goto out_fail;
 	}
-	if (sbx_net_teardown(root, st.id, &err) < 0) /* net: lease, veth, nft rules, helper */
+	/* The network's lease, veth, nft rules and helper outlive init:
+	 * released here, whether or not the container had a network. */
+	if (sbx_net_teardown(root, st.id, &err) < 0)
 		sbx_warn_err(&err, "delete");
 	if (recovered && (unreadable || killed || st.cgroup_path || td.n))
 		sbx_warn("delete \"%s\": %s record (%s); killed %u process%s%s%s", st.id,

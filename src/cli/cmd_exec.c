@@ -214,7 +214,7 @@ int sbx_cmd_exec(const struct sbx_global_opts *g, int argc, char **argv)
 				return usage(&o, "--user: expected UID[:GID] (numeric)", NULL);
 			break;
 		case OPT_PRESERVE:
-			if (sbx_parse_u64(optarg, &v) < 0 || v > 4096)
+			if (sbx_parse_u64(optarg, &v) < 0 || v > SBX_PRESERVE_FDS_MAX)
 				return usage(&o, "--preserve-fds: invalid number", optarg);
 			o.preserve_fds = (unsigned)v;
 			break;

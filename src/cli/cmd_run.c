@@ -42,8 +42,8 @@ struct run_args {
 	bool detach, no_pivot, no_new_keyring;
 	bool keep;               /* --keep: the stopped container stays until `delete` */
 	unsigned preserve_fds;
-	uint64_t log_max_size;   /* lifecycle: --log-max-size (run --detach json-file log) */
-	unsigned log_max_file;   /* lifecycle: --log-max-file */
+	uint64_t log_max_size;   /* --log-max-size (run --detach json-file log) */
+	unsigned log_max_file;   /* --log-max-file */
 };
 
 /* "67108864" -> "64M" (exact multiples only), "max" stays "max". */
@@ -87,7 +87,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	_sbx_cleanup_free_ char *cache_dir = NULL, *state_root = sbx_cli_state_root(g);
 	sigset_t mask, old;
 	int r, st, code, sfd = -1;
-	/* lifecycle: the container is recorded in the state store, so that
+	/* The container is recorded in the state store, so that
 	 * state/list/kill/exec/delete work on it (removed again when a
 	 * foreground run ends; kept for --detach). */
 	struct sbx_state_handle rh = { .rootfd = -1, .dirfd = -1, .lockfd = -1 };
@@ -114,7 +114,8 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 		sbx_config_free(cfg);
 		return sbx_cli_fail(&err);
 	}
-	/* lifecycle: `run --detach` without a terminal logs to a json-file. */
+	/* `run --detach` without a terminal: nobody reads our stdout once we
+	 * exit, so the output goes to a json-file log (as docker's). */
 	if (a->detach && !a->console_socket && cfg->process && !cfg->process->terminal &&
 	    sbx_life_detach_log_start(&rh, &rst, a->log_max_size, a->log_max_file, &saved_out,
 				      &saved_err, &err) < 0) {
@@ -148,7 +149,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	sigprocmask(SIG_BLOCK, &mask, &old);
 
 	r = sbx_container_spawn(cfg, &lo, &ctr, &err);
-	sbx_life_detach_log_restore(saved_out, saved_err); /* lifecycle */
+	sbx_life_detach_log_restore(saved_out, saved_err);
 	if (r < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		code = sbx_cli_fail(&err);
@@ -167,7 +168,7 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	}
 	if (a->detach) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		sbx_life_record_close(&rh, &rst); /* lifecycle: keep the record */
+		sbx_life_record_close(&rh, &rst); /* detached: the record stays */
 		code = 0;
 		goto out;
 	}
@@ -220,13 +221,14 @@ out_cleanup:
 			goto out;
 		}
 	}
-	if (sbx_net_teardown(state_root, a->id, &err) < 0) /* net: leases, rules, helper */
+	/* Leases, rules and helpers outlive init: released with the record. */
+	if (sbx_net_teardown(state_root, a->id, &err) < 0)
 		sbx_warn_err(&err, NULL);
 	if (cfg->hooks.poststop.n) {
 		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "stopped", false);
 		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", state);
 	}
-	sbx_life_record_remove(&rh, &rst); /* lifecycle: foreground run is over */
+	sbx_life_record_remove(&rh, &rst); /* a foreground run leaves no record */
 	sbx_debug("container %s: cgroup and state removed", a->id);
 out:
 	sbx_container_release(&ctr);
@@ -265,13 +267,13 @@ int sbx_cmd_run(const struct sbx_global_opts *g, int argc, char **argv)
 		case OPT_NO_PIVOT: a.no_pivot = true; break;
 		case OPT_NO_KEYRING: a.no_new_keyring = true; break;
 		case OPT_PRESERVE:
-			if (sbx_parse_u64(optarg, &v) < 0 || v > 4096)
+			if (sbx_parse_u64(optarg, &v) < 0 || v > SBX_PRESERVE_FDS_MAX)
 				return sbx_cli_usage("run", "--preserve-fds: invalid number \"%s\"", optarg);
 			a.preserve_fds = (unsigned)v;
 			break;
 		case OPT_KEEP: a.keep = true; break;
 		case OPT_NO_SUBREAPER: break;
-		case OPT_LOG_MAX_SIZE: /* lifecycle: bytes, or with a k/m/g suffix */
+		case OPT_LOG_MAX_SIZE: /* bytes, or with a k/m/g suffix */
 			if (sbx_life_parse_size(optarg, &a.log_max_size) < 0)
 				return sbx_cli_usage("run", "--log-max-size: invalid size \"%s\" (e.g. 10m)", optarg);
 			break;

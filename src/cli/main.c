@@ -73,7 +73,7 @@ char *sbx_cli_state_root(const struct sbx_global_opts *g)
 	x = getenv("XDG_RUNTIME_DIR");
 	/* Root in a user namespace (rootless podman calls us inside its own
 	 * user namespace without --root) cannot write /run: like runc and
-	 * crun, use $XDG_RUNTIME_DIR then.  (lifecycle engineer) */
+	 * crun, use $XDG_RUNTIME_DIR then. */
 	if (geteuid() == 0 && x && *x && !sbx_userns_is_initial())
 		return sbx_xasprintf("%s/sbxrun", x);
 	if (geteuid() == 0)
