@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Internal to src/cgroup*.c: file helpers shared by placement and the
- * lifecycle operations. */
+/* Internal to src/cgroup*.c: file helpers (cgroup_fs.c) shared by placement
+ * (cgroup.c) and the lifecycle operations (cgroup_ops.c). */
 #ifndef SBX_CGROUP_INT_H
 #define SBX_CGROUP_INT_H
 
@@ -33,5 +33,10 @@ int sbx_cgroup_check_available(const char *mount, unsigned v1_mask,
 /* The cgroup2 mount point of this process's mount namespace (malloc'ed),
  * NULL if none. */
 char *sbx_cgroup_find_mount(unsigned *v1_mask);
+/* Error unless path is a cgroup directory under the cgroup2 mount (*mount_out:
+ * the mount, malloc'ed, when not NULL): a recorded path is checked before
+ * anything is read, written or removed there. */
+int sbx_cgroup_check_under_mount(const char *path, char **mount_out, unsigned *v1_mask,
+				 struct sbx_err *err);
 
 #endif

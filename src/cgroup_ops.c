@@ -22,25 +22,11 @@
 #include "sbx/log.h"
 #include "cgroup_int.h"
 
-static int check_under_mount(const char *path, char **mount_out, unsigned *v1_mask,
-			     struct sbx_err *err)
-{
-	_sbx_cleanup_free_ char *mount = sbx_cgroup_find_mount(v1_mask);
-	size_t n;
-
-	if (!path || !*path)
-		return sbx_err_set(err, 0, "cgroup: the container has no cgroup (it was started"
-				   " without one: no usable cgroup v2, see docs/cgroups.md)");
-	if (!mount)
-		return sbx_err_set(err, 0, "cgroup: no cgroup v2 hierarchy is mounted");
-	n = strlen(mount);
-	if (strncmp(path, mount, n) != 0 || path[n] != '/' || strstr(path, "/../") ||
-	    strstr(path, "/./"))
-		return sbx_err_set(err, 0, "cgroup: %s is not a cgroup under %s", path, mount);
-	if (mount_out)
-		*mount_out = sbx_steal_ptr(&mount);
-	return 0;
-}
+/* How long `pause` waits for every task to reach the freezer (a task in
+ * uninterruptible sleep gets there only when it wakes), polling
+ * cgroup.events at this interval: it only changes when a task freezes. */
+#define FREEZE_WAIT_MS 5000
+#define FREEZE_POLL_MS 5
 
 /* New linux.resources.devices: a new program replaces the container's.
  * Root only (as at create); rootless it is skipped with a debug log. */
@@ -63,7 +49,7 @@ static int update_devices(const char *path, const struct sbx_resources *r, struc
 
 int sbx_cgroup_check_path(const char *path, struct sbx_err *err)
 {
-	return check_under_mount(path, NULL, NULL, err);
+	return sbx_cgroup_check_under_mount(path, NULL, NULL, err);
 }
 
 int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sbx_err *err)
@@ -80,7 +66,7 @@ int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sb
 		sbx_cgroup_settings_free(&set);
 		return 0;
 	}
-	if (check_under_mount(path, &mount, &v1_mask, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, &mount, &v1_mask, err) < 0)
 		goto out;
 	if (sbx_cgroup_check_available(mount, v1_mask, &set, err) < 0)
 		goto out;
@@ -123,7 +109,7 @@ int sbx_cgroup_is_frozen(const char *path, struct sbx_err *err)
 	_sbx_cleanup_free_ char *ev = NULL;
 	uint64_t v = 0;
 
-	if (check_under_mount(path, NULL, NULL, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, NULL, NULL, err) < 0)
 		return -1;
 	if (sbx_cgroup_read_file(path, "cgroup.events", &ev, err) < 0)
 		return sbx_err_prefix(err, "cgroup");
@@ -135,15 +121,15 @@ int sbx_cgroup_is_frozen(const char *path, struct sbx_err *err)
 
 int sbx_cgroup_freeze(const char *path, bool frozen, struct sbx_err *err)
 {
-	if (check_under_mount(path, NULL, NULL, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, NULL, NULL, err) < 0)
 		return -1;
 	if (sbx_cgroup_write_file(path, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
 		return sbx_err_prefix(err, "cgroup: %s", frozen ? "freeze" : "thaw");
 	/* The write only starts freezing; the cgroup is frozen once every task
 	 * reached the refrigerator, which cgroup.events reports.  Wait for it
 	 * so that `pause` returning means the processes are really stopped. */
-	for (int i = 0; i < 1000; i++) {
-		struct timespec ts = { 0, 5 * 1000 * 1000 };
+	for (int i = 0; i < FREEZE_WAIT_MS / FREEZE_POLL_MS; i++) {
+		struct timespec ts = { 0, FREEZE_POLL_MS * 1000 * 1000 };
 		int r = sbx_cgroup_is_frozen(path, err);
 		if (r < 0)
 			return -1;
@@ -152,7 +138,8 @@ int sbx_cgroup_freeze(const char *path, bool frozen, struct sbx_err *err)
 		nanosleep(&ts, NULL);
 	}
 	return sbx_err_set(err, ETIMEDOUT, "cgroup: %s %s: cgroup.events did not report frozen %d"
-			   " within 5 s", frozen ? "freeze" : "thaw", path, frozen ? 1 : 0);
+			   " within %d s", frozen ? "freeze" : "thaw", path, frozen ? 1 : 0,
+			   FREEZE_WAIT_MS / 1000);
 }
 
 /* Read a single number or "max" (UINT64_MAX).  -1 if the file is absent. */
@@ -177,7 +164,7 @@ int sbx_cgroup_stats(const char *path, struct sbx_cgroup_stats *out, struct sbx_
 	struct sbx_err ign;
 
 	memset(out, 0, sizeof(*out));
-	if (check_under_mount(path, NULL, NULL, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, NULL, NULL, err) < 0)
 		return -1;
 	if (access(path, F_OK) < 0)
 		return sbx_err_set(err, errno, "cgroup: %s", path);
@@ -237,61 +224,4 @@ uint64_t sbx_cgroup_oom_killed(const char *path, char *memory_max, size_t len)
 		snprintf(memory_max, len, "%s", mx);
 	}
 	return n;
-}
-
-static int collect(const char *dir, pid_t **pids, size_t *n, size_t *cap, int depth,
-		   struct sbx_err *err)
-{
-	_sbx_cleanup_free_ char *procs = NULL;
-	_sbx_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-
-	if (depth > 32)
-		return sbx_err_set(err, ELOOP, "cgroup: %s: nested too deep", dir);
-	if (sbx_cgroup_read_file(dir, "cgroup.procs", &procs, err) < 0)
-		return -1;
-	for (char *l = procs; *l;) {
-		char *nl = strchr(l, '\n');
-		if (nl)
-			*nl = '\0';
-		if (*l) {
-			if (*n == *cap) {
-				*cap = *cap ? *cap * 2 : 16;
-				*pids = sbx_xrealloc(*pids, *cap * sizeof(**pids));
-			}
-			(*pids)[(*n)++] = (pid_t)strtol(l, NULL, 10);
-		}
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-	d = opendir(dir);
-	if (!d)
-		return sbx_err_set(err, errno, "cgroup: open %s", dir);
-	while ((de = readdir(d))) {
-		_sbx_cleanup_free_ char *sub = NULL;
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		sub = sbx_xasprintf("%s/%s", dir, de->d_name);
-		if (collect(sub, pids, n, cap, depth + 1, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int sbx_cgroup_list_pids(const char *path, pid_t **pids, size_t *n, struct sbx_err *err)
-{
-	size_t cap = 0;
-
-	*pids = NULL;
-	*n = 0;
-	if (check_under_mount(path, NULL, NULL, err) < 0)
-		return -1;
-	if (collect(path, pids, n, &cap, 0, err) < 0) {
-		free(*pids);
-		*pids = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
 }

@@ -117,23 +117,6 @@ static int parse_mi_line(const char *line, struct mi *m)
 	return 0;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (char *p = s; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7' &&
-		    p[3] >= '0' && p[3] <= '7') {
-			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-			p += 3;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-}
-
 static bool has_opt(const char *opts, const char *o)
 {
 	size_t n = strlen(o);
@@ -159,8 +142,8 @@ char *sbx_check_host_path(const char *host_mi, unsigned maj, unsigned min, const
 		l = nl ? nl + 1 : NULL;
 		if (parse_mi_line(line, &m) < 0 || m.maj != maj || m.min != min)
 			continue;
-		unescape(m.root);
-		unescape(m.point);
+		sbx_mountinfo_unescape(m.root);
+		sbx_mountinfo_unescape(m.point);
 		{
 			size_t rl = strlen(m.root);
 			const char *rest;
@@ -224,8 +207,8 @@ static void collect_mounts(struct sbx_check_live *l, pid_t pid)
 
 		if (parse_mi_line(line, &x) < 0)
 			continue;
-		unescape(x.root);
-		unescape(x.point);
+		sbx_mountinfo_unescape(x.root);
+		sbx_mountinfo_unescape(x.point);
 		if (!strcmp(x.point, "/"))
 			l->root_readonly = has_opt(x.opts, "ro"); /* the last "/" is the visible one */
 		if (l->n_mounts == cap) {

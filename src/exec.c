@@ -6,6 +6,7 @@
  * the root) differs.
  */
 #include "sbx/exec.h"
+#include "sbx/cgroup.h"
 #include "sbx/container.h"
 #include "sbx/handover.h"
 #include "sbx/log.h"
@@ -309,12 +310,9 @@ static int join(struct exec_ctx *x, struct sbx_err *err)
 		keep[n_keep++] = x->root;
 	if (sbx_process_enter(&x->plan, keep, n_keep, err) < 0)
 		return -1;
-	if (st->cgroup_path) {
-		_sbx_cleanup_free_ char *procs = sbx_xasprintf("%s/cgroup.procs", st->cgroup_path);
-		/* "0" moves the writer: the joiner, and so the process. */
-		if (sbx_write_file_at(AT_FDCWD, procs, "0", 1, err) < 0)
-			return sbx_err_prefix(err, "join the container's cgroup");
-	}
+	/* The joiner, and so the process it clones, enters the cgroup. */
+	if (st->cgroup_path && sbx_cgroup_enter(st->cgroup_path, err) < 0)
+		return -1;
 	if (x->ns.n) {
 		if (join_ns_fds(x, err) < 0)
 			return -1;

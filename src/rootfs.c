@@ -389,23 +389,6 @@ static int enter_proc(struct sbx_err *err)
 	return 0;
 }
 
-/* Decode a mountinfo path field (octal escapes \040 etc.) in place. */
-void sbx_rootfs_mountinfo_unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /*
  * mount_setattr(AT_RECURSIVE) for kernels without it (< 5.12, and valgrind,
  * which cannot emulate it): bind-remount the mount at fd and every mount
@@ -455,7 +438,7 @@ static int setattr_rec_fallback(int fd, uint64_t set, uint64_t clr)
 		if (!mp || !(sp = strchr(mp, ' ')))
 			continue;
 		*sp = '\0';
-		sbx_rootfs_mountinfo_unescape(mp);
+		sbx_mountinfo_unescape(mp);
 		if (strncmp(mp, top, tl) != 0 || (mp[tl] != '\0' && mp[tl] != '/' && tl != 1))
 			continue;
 		mfd = open(mp, O_PATH | O_CLOEXEC | O_NOFOLLOW);

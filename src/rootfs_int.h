@@ -45,9 +45,6 @@ int sbx_rootfs_source_fd(struct sbx_rootfs_plan *plan, size_t i, int rootfd,
  * no runtime fd may survive into the rest of the setup. */
 void sbx_rootfs_close_sources(struct sbx_rootfs_plan *plan);
 
-/* Decode a mountinfo path field (octal escapes such as \040) in place. */
-void sbx_rootfs_mountinfo_unescape(char *s);
-
 /* --no-pivot, before the rootfs is moved onto "/": detach (or, where the
  * kernel keeps them locked, cover with an empty read-only tmpfs) every full
  * proc and sysfs mount outside `rootfs`, reading the mount table through

@@ -55,7 +55,7 @@ int sbx_rootfs_hide_host_procfs(int proc_fd, const char *rootfs, struct sbx_err 
 			*p = '\0';
 		if (strcmp(fld[3], "/") || (strcmp(fstype, "proc") && strcmp(fstype, "sysfs")))
 			continue;
-		sbx_rootfs_mountinfo_unescape(fld[4]);
+		sbx_mountinfo_unescape(fld[4]);
 		if (!strncmp(fld[4], rootfs, rl) && (fld[4][rl] == '/' || fld[4][rl] == '\0'))
 			continue;
 		if (umount2(fld[4], MNT_DETACH) == 0 || errno == ENOENT)

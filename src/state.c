@@ -5,6 +5,7 @@
  * config.json is still only parsed by config.c.
  */
 #include "sbx/state.h"
+#include "sbx/cgroup.h"
 #include "sbx/config.h"
 #include "sbx/util.h"
 
@@ -468,19 +469,6 @@ bool sbx_state_pid_alive(const struct sbx_state *st)
 	return true;
 }
 
-bool sbx_state_cgroup_frozen(const char *cgroup_path)
-{
-	_sbx_cleanup_free_ char *path = NULL, *text = NULL;
-	struct sbx_err err;
-
-	if (!cgroup_path || !*cgroup_path)
-		return false;
-	path = sbx_xasprintf("%s/cgroup.events", cgroup_path);
-	if (sbx_read_file_at(AT_FDCWD, path, &text, NULL, &err) < 0)
-		return false;
-	return strstr(text, "\nfrozen 1") != NULL || strncmp(text, "frozen 1", 8) == 0;
-}
-
 /* Is st->pid an init parked on the exec fifo (see SBX_INIT_PARKED_COMM)? */
 static bool init_parked(const struct sbx_state *st)
 {
@@ -502,13 +490,15 @@ static bool init_parked(const struct sbx_state *st)
 
 enum sbx_status sbx_state_compute_status(const struct sbx_state *st, bool fifo_exists)
 {
+	struct sbx_err ign;
+
 	if (!sbx_state_pid_alive(st))
 		return SBX_STATUS_STOPPED;
 	/* A fifo whose init has moved on is what a `start` killed between
 	 * releasing init and removing the fifo leaves: running. */
 	if (fifo_exists && init_parked(st))
 		return SBX_STATUS_CREATED;
-	if (sbx_state_cgroup_frozen(st->cgroup_path))
+	if (st->cgroup_path && sbx_cgroup_is_frozen(st->cgroup_path, &ign) == 1)
 		return SBX_STATUS_PAUSED;
 	return SBX_STATUS_RUNNING;
 }

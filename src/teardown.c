@@ -89,21 +89,14 @@ static bool holds(const char *pid, dev_t dev, ino_t ino)
  * the caller's cgroup, which must never be killed. */
 static char *init_cgroup(const struct sbx_state_handle *h, pid_t pid)
 {
-	_sbx_cleanup_free_ char *text = NULL, *rel = NULL, *mount = NULL, *cfgtext = NULL, *mi = NULL;
+	_sbx_cleanup_free_ char *rel = sbx_cgroup_of_pid(pid), *cfgtext = NULL;
 	_sbx_cleanup_free_ char *leaf = sbx_xasprintf("/sbx-%s", h->id);
 	struct sbx_config *cfg = NULL;
 	struct sbx_err ign;
-	char path[64];
 	size_t len, rl;
 	bool ours;
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (sbx_read_file_at(AT_FDCWD, path, &text, NULL, &ign) < 0)
-		return NULL;
-	rel = sbx_cgroup_parse_proc_cgroup(text);
-	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) == 0)
-		mount = sbx_cgroup_parse_mountinfo(mi, NULL);
-	if (!rel || !mount || !strcmp(rel, "/"))
+	if (!rel)
 		return NULL;
 	rl = strlen(rel);
 	ours = rl > strlen(leaf) && !strcmp(rel + rl - strlen(leaf), leaf);
@@ -120,7 +113,7 @@ static char *init_cgroup(const struct sbx_state_handle *h, pid_t pid)
 		ours = cl && rl > cl && !strncmp(rel + rl - cl, cp, cl) && rel[rl - cl - 1] == '/';
 		sbx_config_free(cfg);
 	}
-	return ours ? sbx_xasprintf("%s%s", mount, rel) : NULL;
+	return ours ? sbx_steal_ptr(&rel) : NULL;
 }
 
 /* The parked init of a `created` container answers on <dir>/exec.sock

@@ -95,6 +95,12 @@ int sbx_cgroup_stats(const char *path, struct sbx_cgroup_stats *out, struct sbx_
  * unknown.  `memory_max` (may be NULL) receives memory.max, e.g. "67108864". */
 uint64_t sbx_cgroup_oom_killed(const char *path, char *memory_max, size_t len);
 
+/* Move the calling process into the cgroup (`exec`: its process is then
+ * born inside). */
+int sbx_cgroup_enter(const char *path, struct sbx_err *err);
+/* The cgroup v2 directory of a process (malloc'ed), NULL if unknown. */
+char *sbx_cgroup_of_pid(pid_t pid);
+
 /* The pids in the cgroup and its descendants (malloc'ed array). */
 int sbx_cgroup_list_pids(const char *path, pid_t **pids, size_t *n, struct sbx_err *err);
 

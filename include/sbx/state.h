@@ -174,7 +174,5 @@ void sbx_state_list_free(char **ids, size_t n);
 /* Current time as RFC3339 with nanoseconds ("2026-01-02T03:04:05.123456789Z"). */
 void sbx_state_now_rfc3339(char *buf, size_t len);
 
-/* A cgroup v2 directory: is it frozen (cgroup.events "frozen 1")? */
-bool sbx_state_cgroup_frozen(const char *cgroup_path);
 
 #endif

@@ -109,6 +109,10 @@ void sbx_arena_free(struct sbx_arena *a);
 int sbx_proc_stat(pid_t pid, unsigned long long *start, char *state);
 
 /* Parse an unsigned/signed decimal integer; whole string must match. */
+/* Decode a /proc/PID/mountinfo path field in place: the kernel escapes
+ * space, tab, newline and backslash as \ooo (first digit 0-3: one byte). */
+void sbx_mountinfo_unescape(char *s);
+
 int sbx_parse_u64(const char *s, uint64_t *out);
 int sbx_parse_i64(const char *s, int64_t *out);
 

@@ -4,6 +4,7 @@
  * Both live here; cmd_resume.c holds the resume entry point.
  */
 #include "lifecycle.h"
+#include "sbx/cgroup.h"
 #include "sbx/util.h"
 
 #include <errno.h>
@@ -19,7 +20,6 @@ int sbx_life_freeze(const struct sbx_global_opts *g, const char *cmd, int argc, 
 	struct sbx_state_handle h;
 	struct sbx_state st;
 	struct sbx_err err = { 0 };
-	_sbx_cleanup_free_ char *path = NULL;
 	enum sbx_status need = freeze ? SBX_STATUS_RUNNING : SBX_STATUS_PAUSED;
 	int c, ret = 0;
 
@@ -42,23 +42,12 @@ int sbx_life_freeze(const struct sbx_global_opts *g, const char *cmd, int argc, 
 		ret = sbx_cli_fail(&err);
 		goto out;
 	}
-	path = sbx_xasprintf("%s/cgroup.freeze", st.cgroup_path);
-	if (sbx_write_file_at(AT_FDCWD, path, freeze ? "1" : "0", 1, &err) < 0) {
+	/* The cgroup module writes cgroup.freeze and returns once
+	 * cgroup.events says every task is frozen (or thawed). */
+	if (sbx_cgroup_freeze(st.cgroup_path, freeze, &err) < 0) {
 		sbx_err_prefix(&err, "%s container \"%s\"", cmd, st.id);
 		ret = sbx_cli_fail(&err);
-		goto out;
 	}
-	/* Freezing is asynchronous: report success only once cgroup.events
-	 * says every task is frozen (or thawed). */
-	for (int i = 0; i < 500; i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		if (sbx_state_cgroup_frozen(st.cgroup_path) == freeze)
-			goto out;
-		nanosleep(&ts, NULL);
-	}
-	sbx_err_set(&err, 0, "%s container \"%s\": %s/cgroup.events did not report frozen %d within 5s",
-		    cmd, st.id, st.cgroup_path, freeze);
-	ret = sbx_cli_fail(&err);
 out:
 	sbx_state_free(&st);
 	sbx_state_close(&h);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "lifecycle.h"
+#include "sbx/cgroup.h"
 #include "sbx/container.h"
 #include "sbx/log.h"
 #include "sbx/util.h"
@@ -101,24 +102,6 @@ int sbx_life_wait_exit(const struct sbx_state *st, int timeout_ms)
 	}
 }
 
-static int read_cgroup_procs(const char *cg, pid_t **pids, size_t *n, struct sbx_err *err)
-{
-	_sbx_cleanup_free_ char *path = sbx_xasprintf("%s/cgroup.procs", cg);
-	_sbx_cleanup_free_ char *text = NULL;
-	char *save = NULL;
-
-	if (sbx_read_file_at(AT_FDCWD, path, &text, NULL, err) < 0)
-		return -1;
-	for (char *tok = strtok_r(text, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
-		int64_t v;
-		if (sbx_parse_i64(tok, &v) < 0 || v <= 0)
-			continue;
-		*pids = sbx_xrealloc(*pids, (*n + 1) * sizeof(pid_t));
-		(*pids)[(*n)++] = (pid_t)v;
-	}
-	return 0;
-}
-
 int sbx_life_pids(const struct sbx_state *st, pid_t **pids, size_t *n, struct sbx_err *err)
 {
 	_sbx_cleanup_closedir_ DIR *d = NULL;
@@ -129,7 +112,7 @@ int sbx_life_pids(const struct sbx_state *st, pid_t **pids, size_t *n, struct sb
 	*pids = NULL;
 	*n = 0;
 	if (st->cgroup_path)
-		return read_cgroup_procs(st->cgroup_path, pids, n, err);
+		return sbx_cgroup_list_pids(st->cgroup_path, pids, n, err);
 	if (!sbx_state_pid_alive(st))
 		return 0;
 	if (st->shared_pidns)
