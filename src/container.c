@@ -13,6 +13,7 @@
 #include "sbx/execstub.h"
 #include "sbx/handover.h"
 #include "sbx/hooks.h"
+#include "sbx/identity.h"
 #include "sbx/idmap.h"
 #include "sbx/log.h"
 #include "sbx/net.h"
@@ -24,6 +25,7 @@
 #include "sbx/sync.h"
 #include "sbx/sysctl.h"
 #include "sbx/terminal.h"
+#include "sbx/validate.h"
 #include "sbx/util.h"
 
 #include <errno.h>
@@ -66,11 +68,12 @@ struct launch_ctx {
 	struct sbx_cgroup_plan *cgroup;
 	struct sbx_secrets_plan secrets; /* run.sbx.secrets, read before clone */
 	struct sbx_net_plan net;
+	struct sbx_sysctl_plan sysctl;
+	struct sbx_identity_plan ident;
 	char *state_json;      /* init side: state for container hooks */
 	struct sbx_process_state pst; /* init side */
 };
 
-#define SBX_INIT_ANNOTATION "run.sbx.init"
 
 /* ------------------------------------------------------------------ */
 /* helpers                                                              */
@@ -309,32 +312,13 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	sbx_debug("init: started in the container's namespaces");
 
 	/* 1. Namespaced identity and plumbing: needs the capabilities that we
-	 *    hold in the new user namespace, so it comes before any drop. */
-	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
-		return sbx_err_set(err, errno, "sethostname \"%s\"", cfg->hostname);
-	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
-		return sbx_err_set(err, errno, "setdomainname \"%s\"", cfg->domainname);
-	if (sbx_net_apply_child(&c->net, err) < 0)
+	 *    hold in the new user namespace, so it comes before any drop.
+	 *    Whether setgroups(2) is allowed is a property of the user
+	 *    namespace we ended up in: asked while the host /proc is visible. */
+	if (sbx_identity_apply_child(&c->ident, err) < 0 || sbx_net_apply_child(&c->net, err) < 0)
 		return -1;
-	/* A fresh session keyring, so the container cannot read the keys of
-	 * the session sbxrun was started from. */
-	if (!o->no_new_keyring &&
-	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
-		return sbx_err_set(err, errno, "keyctl: join a new session keyring");
+	sbx_process_probe_setgroups(&c->pst);
 	sbx_debug("init: hostname, lo, session keyring set");
-
-	/* Whether setgroups(2) is allowed is a property of the user namespace
-	 * we ended up in (ours, or one joined by path, maybe made by
-	 * `unshare -r`), so ask the kernel, while the host /proc is visible. */
-	{
-		char *sg = NULL;
-		struct sbx_err ign;
-		c->pst.setgroups_allowed = true;
-		if (sbx_read_file_at(AT_FDCWD, "/proc/self/setgroups", &sg, NULL, &ign) == 0) {
-			c->pst.setgroups_allowed = strncmp(sg, "deny", 4) != 0;
-			free(sg);
-		}
-	}
 
 	/* 2. The filesystem.  The hooks run once the mounts exist and before
 	 *    pivot_root (runtime-spec: "after the runtime environment has
@@ -369,7 +353,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	/* sysctls go through the container's own /proc, before readonlyPaths
 	 * makes /proc/sys read-only. */
-	if (sbx_sysctl_apply_child(cfg, err) < 0)
+	if (sbx_sysctl_apply_child(&c->sysctl, err) < 0)
 		return -1;
 	if (sbx_rootfs_finalize_child(c->rootfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
@@ -546,43 +530,6 @@ static __attribute__((noreturn)) void stage1_main(struct launch_ctx *c)
 /* ------------------------------------------------------------------ */
 /* parent                                                               */
 
-/*
- * hostname/domainname need a UTS namespace of the container's, new or
- * joined by path (runtime-spec config.md).  A path that names the runtime's
- * own UTS namespace (/proc/1/ns/uts as root, say) is the host's name:
- * setting it would rename the host, so that is refused (runc does it).
- */
-static int check_uts(const struct sbx_config *cfg, struct sbx_err *err)
-{
-	const struct sbx_namespace *uts = sbx_config_ns(cfg, SBX_NS_UTS);
-	struct stat a, b;
-
-	if (!cfg->hostname && !cfg->domainname)
-		return 0;
-	if (!uts)
-		return sbx_err_set(err, 0,
-				   "config.json: %s: setting it requires a uts namespace (add {\"type\": \"uts\"} to linux.namespaces)",
-				   cfg->hostname ? "hostname" : "domainname");
-	if (uts->path && stat(uts->path, &a) == 0 && stat("/proc/self/ns/uts", &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		return sbx_err_set(err, 0,
-				   "config.json: %s: the uts namespace %s is the runtime's own: setting it would change the host's name",
-				   cfg->hostname ? "hostname" : "domainname", uts->path);
-	return 0;
-}
-
-/* The rootfs must be a directory; say so plainly (runc: "invalid rootfs"). */
-static int check_rootfs(const struct sbx_config *cfg, struct sbx_err *err)
-{
-	struct stat st;
-
-	if (stat(cfg->rootfs, &st) < 0)
-		return sbx_err_set(err, errno, "invalid rootfs: stat %s", cfg->rootfs);
-	if (!S_ISDIR(st.st_mode))
-		return sbx_err_set(err, ENOTDIR, "invalid rootfs: %s", cfg->rootfs);
-	return 0;
-}
-
 static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 {
 	const struct sbx_config *cfg = c->cfg;
@@ -592,39 +539,25 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 	struct sbx_rootfs_opts ro = { 0 };
 	const char *init;
 
-	if (!cfg->process)
-		return sbx_err_set(err, 0, "config.json: process: is required");
-	if (!cfg->rootfs)
-		return sbx_err_set(err, 0, "config.json: root.path: is required");
-	/* runc refuses this too: without a terminal nothing would be sent,
-	 * and the container would silently keep the caller's stdio. */
-	if (c->opts->console_socket && !cfg->process->terminal)
-		return sbx_err_set(err, 0,
-				   "--console-socket %s: process.terminal is false, so there is no terminal to send",
-				   c->opts->console_socket);
+	struct sbx_validate_opts vo = { .console_socket = c->opts->console_socket,
+					 .euid = geteuid(),
+					 .have_state_builder = c->opts->state_json != NULL };
+
+	/* Everything that only reads the config (and the bundle) is checked
+	 * first, in one place (validate.c), before any plan is built. */
+	if (sbx_validate_launch(cfg, &vo, err) < 0)
+		return -1;
 	for (size_t i = 0; i < l->n_namespaces; i++)
 		if (!l->namespaces[i].path)
 			c->new_flags |= l->namespaces[i].clone_flag;
 	c->new_userns = (c->new_flags & CLONE_NEWUSER) != 0;
-	if (geteuid() != 0 && !sbx_config_ns(cfg, SBX_NS_USER))
-		return sbx_err_set(err, 0,
-				   "config.json: linux.namespaces: running as an unprivileged user needs a user namespace (add {\"type\": \"user\"}, or create the bundle with `sbxrun spec --rootless`)");
-	if (check_uts(cfg, err) < 0 || check_rootfs(cfg, err) < 0)
-		return -1;
 	if (c->new_userns && sbx_idmap_compile(cfg, geteuid(), getegid(), &c->idmap, err) < 0)
 		return -1;
-	if (!c->new_userns && (l->n_uid_mappings || l->n_gid_mappings))
-		return sbx_err_set(err, 0, "config.json: linux.uidMappings: requires a new user namespace");
 	init = sbx_config_annotation(cfg, SBX_INIT_ANNOTATION);
-	if (init && strcmp(init, "true") && strcmp(init, "false"))
-		return sbx_err_set(err, 0, "config.json: annotations.%s: must be \"true\" or \"false\", got \"%s\"",
-				   SBX_INIT_ANNOTATION, init);
 	c->init_reaper = init && !strcmp(init, "true");
 	c->container_hooks = has_hooks(&cfg->hooks.create_container) ||
 			     has_hooks(&cfg->hooks.start_container);
 	c->runtime_hooks = has_hooks(&cfg->hooks.prestart) || has_hooks(&cfg->hooks.create_runtime);
-	if ((c->container_hooks || c->runtime_hooks) && !c->opts->state_json)
-		return sbx_err_set(err, EINVAL, "launcher: hooks configured but no state builder given");
 
 	/* Any user namespace (new, joined, or the one sbxrun runs in) means
 	 * no mknod: devices are bind-mounted from the host. */
@@ -653,17 +586,15 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 	 * `unshare -r`, may enter the container's and not return). */
 	c->open_sources = sbx_config_ns(cfg, SBX_NS_USER) && geteuid() == 0 &&
 			  sbx_userns_is_initial() && sbx_rootfs_host_sources(c->rootfs) > 0;
-	if (sbx_sysctl_compile(cfg, err) < 0)
+	if (sbx_sysctl_compile(cfg, &c->sysctl, err) < 0)
 		return -1;
+	sbx_identity_compile(cfg, c->opts->no_new_keyring, &c->ident);
 	if (sbx_process_compile(cfg, c->opts->cache_dir, &c->proc, err) < 0)
 		return -1;
 	c->proc.preserve_fds = c->opts->preserve_fds;
 	/* Re-armed after the uid switch in every mode: create and run
 	 * --detach clear it only at the hand-over (container.c, take_over). */
 	c->proc.pdeathsig = SIGKILL;
-	if (cfg->process->selinux_label)
-		return sbx_err_set(err, 0,
-				   "config.json: process.selinuxLabel: SELinux is not supported by sbxrun");
 	if (sbx_cgroup_compile(cfg, c->opts->id, !host_root, &c->cgroup, err) < 0)
 		return -1;
 	if (sbx_secrets_compile(cfg, &c->secrets, err) < 0)
@@ -678,6 +609,7 @@ static void free_plans(struct launch_ctx *c)
 	sbx_cgroup_plan_free(c->cgroup);
 	sbx_secrets_plan_free(&c->secrets);
 	sbx_net_plan_free(&c->net);
+	sbx_sysctl_plan_free(&c->sysctl);
 	c->rootfs = NULL;
 	c->cgroup = NULL;
 }

@@ -39,16 +39,18 @@ int sbx_idmap_compile(const struct sbx_config *cfg, uid_t euid, gid_t egid,
 		return -1;
 	if (out->n_uid == 0 && out->n_gid == 0) {
 		if (euid == 0)
-			return sbx_err_set(err, 0,
-					   "config.json: linux.uidMappings: required when root creates a user namespace");
+			return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+					    "config.json: linux.uidMappings: required when root creates a user namespace");
 		out->uid[0] = (struct sbx_idmap){ 0, euid, 1 };
 		out->gid[0] = (struct sbx_idmap){ 0, egid, 1 };
 		out->n_uid = out->n_gid = 1;
 	}
 	if (out->n_uid == 0)
-		return sbx_err_set(err, 0, "config.json: linux.uidMappings: required with linux.gidMappings");
+		return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+				    "config.json: linux.uidMappings: required with linux.gidMappings");
 	if (out->n_gid == 0)
-		return sbx_err_set(err, 0, "config.json: linux.gidMappings: required with linux.uidMappings");
+		return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+				    "config.json: linux.gidMappings: required with linux.uidMappings");
 	if (euid != 0) {
 		bool self_uid = out->n_uid == 1 && out->uid[0].host_id == euid && out->uid[0].size == 1;
 		bool self_gid = out->n_gid == 1 && out->gid[0].host_id == egid && out->gid[0].size == 1;

@@ -294,3 +294,13 @@ void sbx_process_reset_signals(void)
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
 }
+
+void sbx_process_probe_setgroups(struct sbx_process_state *st)
+{
+	_sbx_cleanup_free_ char *sg = NULL;
+	struct sbx_err ign;
+
+	st->setgroups_allowed = true;
+	if (sbx_read_file_at(AT_FDCWD, "/proc/self/setgroups", &sg, NULL, &ign) == 0)
+		st->setgroups_allowed = strncmp(sg, "deny", 4) != 0;
+}

@@ -86,6 +86,11 @@ int sbx_process_compile(const struct sbx_config *cfg, const char *cache_dir,
 			struct sbx_process_plan *out, struct sbx_err *err);
 void sbx_process_plan_free(struct sbx_process_plan *plan);
 
+/* st->setgroups_allowed from /proc/self/setgroups: whether setgroups(2)
+ * is allowed is a property of the user namespace the process is in (its
+ * own, or one joined by path, maybe made by `unshare -r`). */
+void sbx_process_probe_setgroups(struct sbx_process_state *st);
+
 /* Steps 1-4.  keep: fds (besides stdio and --preserve-fds) to keep open,
  * at most 15; plan->stub_fd is always kept. */
 int sbx_process_enter(const struct sbx_process_plan *plan, const int *keep, size_t n_keep,

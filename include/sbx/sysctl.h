@@ -12,9 +12,25 @@
 
 #include "sbx/config.h"
 
-int sbx_sysctl_compile(const struct sbx_config *cfg, struct sbx_err *err);
+/* Longest key accepted (a longer one is refused, never shortened). */
+#define SBX_SYSCTL_KEY_MAX 256
+
+struct sbx_sysctl_entry {
+	const char *key, *value;  /* the config's (its arena outlives the plan) */
+	char *path;               /* /proc/sys/..., malloc'ed */
+};
+struct sbx_sysctl_plan {
+	struct sbx_sysctl_entry *e;
+	size_t n;
+};
+
+/* Check every key (namespaced, in a namespace of the container's own, no
+ * conflict with hostname/domainname) and compute its /proc/sys path. */
+int sbx_sysctl_compile(const struct sbx_config *cfg, struct sbx_sysctl_plan *out,
+		       struct sbx_err *err);
+void sbx_sysctl_plan_free(struct sbx_sysctl_plan *p);
 /* Child, after the container's /proc is mounted (cwd-independent: uses
  * /proc/sys of the container's mount namespace). */
-int sbx_sysctl_apply_child(const struct sbx_config *cfg, struct sbx_err *err);
+int sbx_sysctl_apply_child(const struct sbx_sysctl_plan *p, struct sbx_err *err);
 
 #endif

@@ -56,7 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)sbx_caps_compile(&cfg->process->caps, &cp, &err);
 		if (sbx_landlock_compile(cfg, &lp, &err) == 0)
 			sbx_landlock_plan_free(&lp);
-		(void)sbx_sysctl_compile(cfg, &err);
+		{
+			struct sbx_sysctl_plan scp;
+			if (sbx_sysctl_compile(cfg, &scp, &err) == 0)
+				sbx_sysctl_plan_free(&scp);
+		}
 		{
 			struct sbx_cgroup_settings cs;
 			struct sbx_devcg_prog dp;
