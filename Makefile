@@ -154,8 +154,11 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sbxrun $(DESTDIR)$(MANDIR)/man1/sbxrun.1
 	rm -rf $(DESTDIR)$(DATADIR)
 
+# Every build directory: the default ones, the fuzz build, and a custom
+# O=DIR of this invocation (refused when it would be the tree itself).
 clean:
-	rm -rf build build-asan
+	@case "$(O)" in ""|.|./|/|..|../*) echo "make clean: refusing O=$(O)" >&2; exit 1;; esac
+	rm -rf build build-asan $(FUZZ_O) $(O)
 
 # Embedded data files (see src/embedded.c).
 $(O)/obj/src/embedded.o: configs/seccomp/default.json
@@ -170,10 +173,10 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
 .PHONY: fuzz
 fuzz: $(FUZZ_O)/embedded.o $(FUZZ_O)/execstub.o
 	@mkdir -p $(FUZZ_O)/corpus
+	@rm -f $(FUZZ_O)/fuzz_config
 	clang $(FUZZ_CFLAGS) -o $(FUZZ_O)/fuzz_config tests/fuzz/fuzz_config.c \
 		$(filter-out src/embedded.c src/execstub.c,$(LIB_SRCS)) $(FUZZ_O)/embedded.o \
-		$(FUZZ_O)/execstub.o $(PKG_LIBS) 2>&1 | grep -v '^$$' || true
-	@test -x $(FUZZ_O)/fuzz_config
+		$(FUZZ_O)/execstub.o $(PKG_LIBS)
 	cp tests/fixtures/config/*.json $(FUZZ_O)/corpus/
 	$(FUZZ_O)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 		-detect_leaks=1 $(FUZZ_O)/corpus
