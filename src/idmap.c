@@ -21,7 +21,8 @@ static size_t copy_maps(struct sbx_idmap *dst, const struct sbx_idmap *src, size
 			     what, SBX_IDMAP_MAX);
 		return (size_t)-1;
 	}
-	memcpy(dst, src, n * sizeof(*src));
+	if (n) /* src is NULL without mappings: memcpy(NULL, 0) is undefined */
+		memcpy(dst, src, n * sizeof(*src));
 	return n;
 }
 
