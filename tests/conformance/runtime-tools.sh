@@ -52,8 +52,17 @@ for rt in "${runtimes[@]}"; do
 		tn=$(basename "$t" .t)
 		ok=0 first=
 		for _ in $(seq "$RUNS"); do
-			out=$(cd "$src" && RUNTIME=$rt timeout -k 5 "$TEST_TIMEOUT" "$t" 2>&1)
+			out=$(cd "$src" && RUNTIME=$rt timeout -k 5 "$TEST_TIMEOUT" "$t" 2>&1 </dev/null)
 			rc=$?
+			# crun 1.8.1 fchowns the container's stdio to its root
+			# user, /dev/null included (runc skips /dev/null; sbxrun
+			# chowns no stdio): linux_ns_nopath maps container root to
+			# host uid 1000 and the host's /dev/null ends up 1000:1000.
+			# Put it back and say which runtime did it.
+			if [ "$(stat -c '%u:%g %a' /dev/null)" != "0:0 666" ]; then
+				echo "WARNING: $name $tn changed the host's /dev/null to $(stat -c '%u:%g %a' /dev/null); restored" >&2
+				chown 0:0 /dev/null && chmod 0666 /dev/null
+			fi
 			if [ "$rc" = 0 ] && ! grep -q '^not ok' <<<"$out"; then
 				ok=$((ok + 1))
 			elif [ -z "$first" ]; then
