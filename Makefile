@@ -149,6 +149,11 @@ install: all
 	install -D -m 0644 configs/seccomp/default.json $(DESTDIR)$(DATADIR)/seccomp/default.json
 	install -D -m 0644 configs/apparmor/sbxrun-default $(DESTDIR)$(DATADIR)/apparmor/sbxrun-default
 	if [ -f docs/sbxrun.1 ]; then install -D -m 0644 docs/sbxrun.1 $(DESTDIR)$(MANDIR)/man1/sbxrun.1; fi
+	install -D -m 0755 scripts/setup-userns.sh $(DESTDIR)$(DATADIR)/setup-userns.sh
+	@# The user namespace pool for root's containers (docs/namespaces.md):
+	@# only on the real system, not into a staging DESTDIR.
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then scripts/setup-userns.sh; \
+	else echo "make install: run $(DATADIR)/setup-userns.sh as root on the target to create the sbxrun user namespace pool"; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sbxrun $(DESTDIR)$(MANDIR)/man1/sbxrun.1

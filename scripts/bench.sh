@@ -46,6 +46,9 @@ trap cleanup EXIT
 chmod 0755 "$work"
 
 id sbxtest >/dev/null 2>&1 || useradd -m -s /bin/bash sbxtest
+# The rootful bundle (`sbxrun spec` as root) runs in a user namespace from
+# the pool of the user sbxrun.
+"$here/setup-userns.sh" >/dev/null
 uid=$(id -u sbxtest)
 install -d -m 0700 -o sbxtest -g sbxtest "/run/user/$uid"
 

@@ -536,12 +536,15 @@ static int parse_mounts(struct cfg_ctx *c, json_t *root, struct sbx_config *cfg)
 			return -1;
 		if (m->type && !*m->type)
 			m->type = NULL;
-		/* Fail closed: an idmapped mount we silently made without
-		 * the mapping would expose files with the wrong owners. */
-		if (member(e, "uidMappings") || member(e, "gidMappings"))
-			return sbx_cfg_fail(c, sbx_cfg_jkey(pk, pi, member(e, "uidMappings") ?
-							     "uidMappings" : "gidMappings"),
-					    "idmapped mounts are not supported");
+		/* Id-mapped mount (runtime-spec 1.2): both maps or neither;
+		 * the rootfs compile step checks the rest. */
+		if (sbx_cfg_idmap(c, e, pi, "uidMappings", &m->uid_mappings, &m->n_uid_mappings) < 0 ||
+		    sbx_cfg_idmap(c, e, pi, "gidMappings", &m->gid_mappings, &m->n_gid_mappings) < 0)
+			return -1;
+		if (!m->n_uid_mappings != !m->n_gid_mappings)
+			return sbx_cfg_fail(c, sbx_cfg_jkey(pk, pi, m->n_uid_mappings ? "gidMappings" : "uidMappings"),
+					    "required with %s (an id-mapped mount maps both)",
+					    m->n_uid_mappings ? "uidMappings" : "gidMappings");
 	}
 	cfg->n_mounts = json_array_size(arr);
 	return 0;

@@ -67,6 +67,11 @@ int sbx_cfg_obj(struct cfg_ctx *c, json_t *obj, const char *parent, const char *
 int sbx_cfg_arr(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
 		json_t **out);
 
+/* An id map array (linux.uidMappings, mounts[i].gidMappings, ...): each
+ * entry's containerID/hostID/size checked, no overlaps.  Absent: n = 0. */
+int sbx_cfg_idmap(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		  struct sbx_idmap **out, size_t *n);
+
 /* linux.resources only, from an object holding "resources" (update). */
 int sbx_cfg_parse_resources(struct cfg_ctx *c, json_t *lx, struct sbx_resources *r);
 

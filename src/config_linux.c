@@ -86,19 +86,19 @@ static int parse_namespaces(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
  * with a bare EINVAL, and an extent whose end wraps 32 bits would map ids we
  * never meant to map; both are reported here with the entry named.
  */
-static int parse_idmap(struct cfg_ctx *c, json_t *lx, const char *key, struct sbx_idmap **out,
-		       size_t *n)
+int sbx_cfg_idmap(struct cfg_ctx *c, json_t *obj, const char *parent, const char *key,
+		  struct sbx_idmap **out, size_t *n)
 {
 	char pl[SBX_JPATH_MAX], pi[SBX_JPATH_MAX];
 	json_t *arr, *e;
 	size_t i, j;
 	struct sbx_idmap *m;
 
-	if (sbx_cfg_arr(c, lx, "linux", key, &arr) < 0)
+	if (sbx_cfg_arr(c, obj, parent, key, &arr) < 0)
 		return -1;
 	if (!arr)
 		return 0;
-	sbx_cfg_jkey(pl, "linux", key);
+	sbx_cfg_jkey(pl, parent, key);
 	m = *out = sbx_arena_alloc(c->arena, (json_array_size(arr) + 1) * sizeof(*m));
 	json_array_foreach(arr, i, e) {
 		sbx_cfg_jidx(pi, pl, i);
@@ -122,7 +122,7 @@ static int parse_idmap(struct cfg_ctx *c, json_t *lx, const char *key, struct sb
 			bool host = m[i].host_id < (uint64_t)m[j].host_id + m[j].size &&
 				    m[j].host_id < (uint64_t)m[i].host_id + m[i].size;
 			if (cont || host)
-				return sbx_cfg_fail(c, pi, "overlaps linux.%s[%zu] (%s IDs)", key, j,
+				return sbx_cfg_fail(c, pi, "overlaps %s[%zu] (%s IDs)", pl, j,
 						    cont ? "container" : "host");
 		}
 	}
@@ -658,8 +658,8 @@ int sbx_cfg_parse_linux(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
 
 	/* Absent "linux": keep the empty-but-iterable arrays convention. */
 	if (parse_namespaces(c, lx, l) < 0 ||
-	    parse_idmap(c, lx, "uidMappings", &l->uid_mappings, &l->n_uid_mappings) < 0 ||
-	    parse_idmap(c, lx, "gidMappings", &l->gid_mappings, &l->n_gid_mappings) < 0 ||
+	    sbx_cfg_idmap(c, lx, "linux", "uidMappings", &l->uid_mappings, &l->n_uid_mappings) < 0 ||
+	    sbx_cfg_idmap(c, lx, "linux", "gidMappings", &l->gid_mappings, &l->n_gid_mappings) < 0 ||
 	    parse_devices(c, lx, l) < 0 ||
 	    sbx_cfg_str(c, lx, "linux", "cgroupsPath", false, false, &l->cgroups_path) < 0 ||
 	    parse_resources(c, lx, &l->resources) < 0 ||

@@ -13,7 +13,12 @@
  *     capabilities it was not granted through its own file;
  *   - noNewPrivileges is on, so setuid binaries in the image gain nothing;
  *   - the seccomp profile compiled into the binary is always included;
- *   - a new cgroup namespace hides the host's cgroup layout.
+ *   - a new cgroup namespace hides the host's cgroup layout;
+ *   - run by root (auto_userns), a user namespace: container ids 0..65535
+ *     are mapped to a block of the dedicated user's subordinate ids that
+ *     sbxrun allocates at create time (annotation run.sbx.userns=auto, see
+ *     include/sbx/idpool.h), so root in the container is an unprivileged
+ *     uid on the host.  `sbxrun spec --no-userns` opts out.
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -24,6 +29,7 @@
 
 #include "sbx/config.h"
 #include "sbx/embedded.h"
+#include "sbx/idpool.h"
 #include "sbx/util.h"
 
 static const char *const default_caps[] = {
@@ -188,7 +194,7 @@ static void keep_host_archs(json_t *sc, const char *machine)
 	json_object_set_new(sc, "architectures", keep);
 }
 
-static json_t *linux_obj(bool rootless, bool host_net)
+static json_t *linux_obj(bool rootless, bool host_net, bool auto_userns)
 {
 	static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
 	json_t *l = chk(json_object()), *nss = chk(json_array()), *sc;
@@ -203,7 +209,7 @@ static json_t *linux_obj(bool rootless, bool host_net)
 		json_object_set_new(o, "type", chk(json_string(ns[i])));
 		json_array_append_new(nss, o);
 	}
-	if (rootless) {
+	if (rootless || auto_userns) {
 		json_t *o = chk(json_object());
 		json_object_set_new(o, "type", chk(json_string("user")));
 		json_array_append_new(nss, o);
@@ -249,6 +255,12 @@ char *sbx_config_default_spec_lsm(bool rootless, const char *apparmor_profile)
 char *sbx_config_default_spec_net(bool rootless, const char *apparmor_profile, bool host_net,
 				  const struct sbx_kv *ann, size_t n_ann)
 {
+	return sbx_config_default_spec_full(rootless, false, apparmor_profile, host_net, ann, n_ann);
+}
+
+char *sbx_config_default_spec_full(bool rootless, bool auto_userns, const char *apparmor_profile,
+				   bool host_net, const struct sbx_kv *ann, size_t n_ann)
+{
 	json_t *root = chk(json_object()), *r = chk(json_object());
 	char *text, *out;
 	size_t n;
@@ -260,13 +272,17 @@ char *sbx_config_default_spec_net(bool rootless, const char *apparmor_profile, b
 	json_object_set_new(root, "process", process_obj(apparmor_profile));
 	json_object_set_new(root, "hostname", chk(json_string("sbxrun")));
 	json_object_set_new(root, "mounts", mounts_arr(rootless));
-	if (n_ann) {
+	auto_userns = auto_userns && !rootless;
+	if (n_ann || auto_userns) {
 		json_t *a = chk(json_object());
 		for (size_t i = 0; i < n_ann; i++)
 			json_object_set_new(a, ann[i].key, chk(json_string(ann[i].value)));
+		/* The mappings are chosen at create time, per container. */
+		if (auto_userns)
+			json_object_set_new(a, SBX_USERNS_ANNOTATION, chk(json_string("auto")));
 		json_object_set_new(root, "annotations", a);
 	}
-	json_object_set_new(root, "linux", linux_obj(rootless, host_net));
+	json_object_set_new(root, "linux", linux_obj(rootless, host_net, auto_userns));
 
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);

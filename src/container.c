@@ -252,6 +252,13 @@ static int wait_go(struct launch_ctx *c, struct sbx_err *err)
 				return -1;
 			continue;
 		}
+		/* A mount the parent prepared (id-mapped clone, rootfs_idmap.c);
+		 * the rootfs's slot is SBX_ROOTFS_SLOT_ROOT, sent as -1. */
+		if (m.type == SBX_SYNC_MOUNTFD) {
+			if (sbx_rootfs_plan_take_fd(c->rootfs, (size_t)m.value, fd, err) < 0)
+				return -1;
+			continue;
+		}
 		if (fd >= 0)
 			close(fd);
 		if (m.type == SBX_SYNC_GO)
@@ -478,6 +485,13 @@ static int stage1(struct launch_ctx *c, struct sbx_err *err)
 						   sbx_ns_type_name((enum sbx_ns_type)t));
 	}
 
+	/* The parent prepares the rootfs as a detached (id-mapped) tree that
+	 * init attaches on its cwd: enter the rootfs now, as the runtime (the
+	 * container's uid may not be able to search the bundle's parents);
+	 * unshare(CLONE_NEWNS) below carries the cwd into the new namespace. */
+	if (sbx_rootfs_plan_prepares_rootfs(c->rootfs) &&
+	    chdir(sbx_rootfs_plan_rootfs(c->rootfs)) < 0)
+		return sbx_err_set(err, errno, "rootfs: enter %s", sbx_rootfs_plan_rootfs(c->rootfs));
 	if (c->new_userns && unshare(CLONE_NEWUSER) < 0)
 		return sbx_err_set(err, errno,
 				   "create user namespace (are unprivileged user namespaces enabled? see /proc/sys/user/max_user_namespaces)");
@@ -575,6 +589,11 @@ static int compile_all(struct launch_ctx *c, struct sbx_err *err)
 	/* runtime-spec: a namespace not listed is the runtime's, one with a
 	 * path is joined; either way not the container's own. */
 	ro.shared_mntns = !(c->new_flags & CLONE_NEWNS);
+	/* Mappings from the user namespace pool (filled in by the caller):
+	 * the rootfs and the volumes keep their owners, id-mapped (needs the
+	 * container's own mount namespace, where init attaches them). */
+	ro.idmap_auto = c->opts->userns_auto && c->new_userns && geteuid() == 0 &&
+			!ro.shared_mntns;
 	if (sbx_rootfs_compile(cfg, &ro, &c->rootfs, err) < 0)
 		return -1;
 	/* Rootful with a user namespace (new or joined), the runtime opens
@@ -649,6 +668,28 @@ static int send_source(void *arg, size_t op, int fd, struct sbx_err *err)
 	return 0;
 }
 
+/* Id-mapped (and other parent-prepared) mounts, once the container's user
+ * namespace has its maps: see rootfs_idmap.c.  The namespace (new or
+ * joined) is init's, named by /proc while init waits for GO. */
+static int prepare_mounts(struct launch_ctx *c, pid_t init, struct sbx_rootfs_prepared *prep,
+			  struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int userns = -1;
+	char path[64];
+
+	if (sbx_config_ns(c->cfg, SBX_NS_USER)) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init);
+		userns = open(path, O_RDONLY | O_CLOEXEC);
+		if (userns < 0)
+			return sbx_err_set(err, errno, "open the container's user namespace %s", path);
+	}
+	if (sbx_rootfs_prepare_parent(c->rootfs, init, userns, prep, err) < 0)
+		return -1;
+	sbx_debug("parent: %zu mounts prepared (id-mapped where asked and supported)",
+		  sbx_rootfs_plan_n_prepared(c->rootfs));
+	return 0;
+}
+
 /* Drive the children through setup.  On failure everything started is
  * killed and removed again. */
 static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, bool cg_enter,
@@ -658,6 +699,14 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 	pid_t init = -1;
 	unsigned long long start_time = 0;
 	int fd = -1, pty = -1, listener = -1, r;
+	size_t n_prep = sbx_rootfs_plan_n_prepared(c->rootfs);
+	_sbx_cleanup_free_ struct sbx_rootfs_prepared *prep = NULL;
+
+	if (n_prep > 0) {
+		prep = sbx_xcalloc(n_prep, sizeof(*prep));
+		for (size_t i = 0; i < n_prep; i++)
+			prep[i].fd = -1;
+	}
 
 	if (sbx_sync_expect(sock, SBX_SYNC_USERNS, &m, NULL, "namespaces", err) < 0)
 		goto fail;
@@ -682,6 +731,20 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 		_sbx_cleanup_free_ char *state = state_for(c, init, "creating");
 		if (sbx_sync_send_blob(sock, state, strlen(state), err) < 0)
 			goto fail;
+	}
+	/* Id-mapped clones of the rootfs and bind sources (rootfs_idmap.c),
+	 * made in init's mount namespace once its namespaces exist, after
+	 * the modules above made their bind sources (the network's
+	 * /etc/hosts). */
+	if (n_prep > 0) {
+		if (prepare_mounts(c, init, prep, err) < 0)
+			goto fail;
+		for (size_t i = 0; i < n_prep; i++) {
+			r = sbx_sync_send(sock, SBX_SYNC_MOUNTFD, (int64_t)prep[i].slot, prep[i].fd, err);
+			sbx_cleanup_close(&prep[i].fd);
+			if (r < 0)
+				goto fail;
+		}
 	}
 	if (c->open_sources) {
 		struct send_src_arg a = { .sock = sock };
@@ -791,6 +854,8 @@ static int parent_drive(struct launch_ctx *c, int sock, pid_t s1, char *cgpath, 
 	return 0;
 
 fail:
+	for (size_t i = 0; i < n_prep; i++)
+		sbx_cleanup_close(&prep[i].fd);
 	if (fd >= 0)
 		close(fd);
 	if (pty >= 0)

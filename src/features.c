@@ -23,6 +23,12 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
 
 /* Candidates; only those mountopt.c accepts are reported. */
 static const char *const mount_options[] = {
@@ -137,6 +143,12 @@ static json_t *mount_option_list(void)
 	return a;
 }
 
+static bool kernel_has_idmap(void)
+{
+	/* An invalid call: EBADF/EINVAL where the syscall exists. */
+	return syscall(SYS_mount_setattr, -1, "", 0, NULL, 0) < 0 && errno != ENOSYS;
+}
+
 char *sbx_features_json(void)
 {
 	json_t *o = json_object(), *lx = json_object(), *caps = json_array();
@@ -181,8 +193,12 @@ char *sbx_features_json(void)
 	json_object_set_new(lx, "selinux", json_pack("{s:b}", "enabled", 0));
 	/* linux.intelRdt is refused (config_linux.c) */
 	json_object_set_new(lx, "intelRdt", json_pack("{s:b}", "enabled", 0));
+	/* Id-mapped bind mounts (mounts[].uidMappings/gidMappings, idmap,
+	 * ridmap) are implemented (rootfs_idmap.c) wherever the kernel has
+	 * mount_setattr(2); they need root on the host, as in runc. */
 	json_object_set_new(lx, "mountExtensions",
-			    json_pack("{s:{s:b}}", "idmap", "enabled", idmap_mounts_supported()));
+			    json_pack("{s:{s:b}}", "idmap", "enabled",
+				      idmap_mounts_supported() && kernel_has_idmap()));
 	json_object_set_new(o, "linux", lx);
 
 	json_object_set_new(ann, "io.github.sbxrun.version", json_string(SBX_VERSION));

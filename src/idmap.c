@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -173,4 +175,42 @@ int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct 
 	    write_map(pid, "gid_map", plan->gid, plan->n_gid, err) < 0)
 		return sbx_err_prefix(err, "user namespace id mapping");
 	return 0;
+}
+
+int sbx_idmap_userns_fd(const struct sbx_idmap *uid, size_t n_uid, const struct sbx_idmap *gid,
+			size_t n_gid, struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int rd = -1, wr = -1;
+	char path[64];
+	int p[2], fd = -1, status;
+	long pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sbx_err_set(err, errno, "id-mapped mount: create a user namespace: pipe");
+	rd = p[0];
+	wr = p[1];
+	/* A process born in a new user namespace (clone, not unshare: it is
+	 * in it before the parent looks), that only waits to be let go. */
+	pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return sbx_err_set(err, errno, "id-mapped mount: create a user namespace");
+	if (pid == 0) {
+		char b;
+		close(wr);
+		(void)!read(rd, &b, 1);
+		_exit(0);
+	}
+	if (write_map((pid_t)pid, "uid_map", uid, n_uid, err) == 0 &&
+	    write_map((pid_t)pid, "gid_map", gid, n_gid, err) == 0) {
+		snprintf(path, sizeof(path), "/proc/%ld/ns/user", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			sbx_err_set(err, errno, "id-mapped mount: open %s", path);
+	}
+	sbx_cleanup_close(&wr); /* EOF: the holder exits; the fd keeps the namespace */
+	while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (fd < 0)
+		return sbx_err_prefix(err, "id-mapped mount");
+	return fd;
 }

@@ -17,6 +17,7 @@ enum opt_kind {
 	OPT_NOOP,      /* "defaults" */
 	OPT_REJECT,    /* known, deliberately unsupported: error with `why` */
 	OPT_TMPCOPYUP, /* tmpfs: copy the covered directory's content in */
+	OPT_IDMAP,     /* id-mapped bind mount; val 1: recursive ("ridmap") */
 };
 
 struct opt {
@@ -94,8 +95,11 @@ static const struct opt opts[] = {
 	{ "rrelatime", OPT_RATTR_SET, MOUNT_ATTR_RELATIME, true, NULL },
 	{ "ratime", OPT_RATTR_SET, MOUNT_ATTR_RELATIME, true, NULL },
 	{ "tmpcopyup", OPT_TMPCOPYUP, 0, false, NULL },
-	{ "idmap", OPT_REJECT, 0, false, "idmapped mounts are not supported" },
-	{ "ridmap", OPT_REJECT, 0, false, "idmapped mounts are not supported" },
+	/* runtime-spec 1.2 id-mapped mounts (bind mounts only; rootfs.c
+	 * checks that): with mounts[].uid/gidMappings, or else with the
+	 * container's own user namespace mappings, as crun does. */
+	{ "idmap", OPT_IDMAP, 0, false, NULL },
+	{ "ridmap", OPT_IDMAP, 1, false, NULL },
 };
 
 int sbx_mountopt_propagation(const char *s, unsigned long *out)
@@ -186,6 +190,10 @@ int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
 		case OPT_BIND:
 			out->bind = true;
 			out->flags |= MS_BIND | found->val;
+			break;
+		case OPT_IDMAP:
+			out->idmap = true;
+			out->idmap_recursive = found->val != 0;
 			break;
 		case OPT_REJECT:
 			return sbx_err_set(err, 0, "config.json: mounts[%zu].options[%zu]: \"%s\": %s",

@@ -45,6 +45,9 @@
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
@@ -118,6 +121,28 @@ static int compile_mount(struct sbx_rootfs_plan *plan, const struct sbx_config *
 		return sbx_err_set(err, 0, "config.json: mounts[%zu].options: \"tmpcopyup\" is only valid for a tmpfs mount",
 				   idx);
 
+	/* Id-mapped mounts (runtime-spec 1.2): bind mounts only, as in runc;
+	 * they need a user namespace for the ids to mean anything inside, and
+	 * root on the host to set them up (the parent id-maps the source). */
+	if (mo.idmap || m->n_uid_mappings) {
+		bool bind = mo.bind || (m->type && !strcmp(m->type, "bind"));
+		if (!bind)
+			return sbx_err_set(err, 0, "config.json: mounts[%zu]: id-mapped mounts are only supported for bind mounts",
+					   idx);
+		if (!sbx_config_ns(cfg, SBX_NS_USER))
+			return sbx_err_set(err, 0, "config.json: mounts[%zu]: an id-mapped mount needs a user namespace in linux.namespaces",
+					   idx);
+		if (plan->opts.rootless)
+			return sbx_err_set(err, 0, "config.json: mounts[%zu]: an id-mapped mount needs root on the host (CAP_SYS_ADMIN over the source's filesystem)",
+					   idx);
+		op->idmap = m->n_uid_mappings ? SBX_ROOTFS_IDMAP_EXPLICIT : SBX_ROOTFS_IDMAP_CONTAINER;
+		op->idmap_recursive = mo.idmap_recursive;
+		op->uid_map = m->uid_mappings;
+		op->gid_map = m->gid_mappings;
+		op->n_uid_map = m->n_uid_mappings;
+		op->n_gid_map = m->n_gid_mappings;
+	}
+
 	/* Like runc/crun: a "bind" option makes it a bind mount whatever the
 	 * type says, and type "bind" without the option is still a bind. */
 	if (mo.bind || (m->type && !strcmp(m->type, "bind"))) {
@@ -145,6 +170,16 @@ static int compile_mount(struct sbx_rootfs_plan *plan, const struct sbx_config *
 		if (!strncmp(op->source, plan->rootfs, rl) &&
 		    (op->source[rl] == '/' || op->source[rl] == '\0'))
 			op->source_in_root = op->source[rl] ? op->source + rl : "/";
+		if (op->source_in_root && op->idmap)
+			return sbx_err_set(err, 0, "config.json: mounts[%zu]: an id-mapped bind mount needs a source outside the rootfs",
+					   idx);
+		/* A pool container's volumes keep their host owners: the
+		 * container's ids are the on-disk ids (where supported).  A
+		 * source inside the rootfs is already seen through its map. */
+		if (!op->idmap && !op->source_in_root && plan->opts.idmap_auto) {
+			op->idmap = SBX_ROOTFS_IDMAP_AUTO;
+			op->idmap_recursive = (op->flags & MS_REC) != 0;
+		}
 		return 0;
 	}
 	if (bind_type)
@@ -251,6 +286,7 @@ int sbx_rootfs_compile(const struct sbx_config *cfg, const struct sbx_rootfs_opt
 
 	plan->opts = *opts;
 	plan->readonly = cfg->root.readonly;
+	plan->prepare_rootfs = opts->idmap_auto;
 	if (cfg->rootfs && cfg->rootfs[0] == '/') {
 		plan->rootfs = clean_abs(&plan->arena, cfg->rootfs);
 	} else if (cfg->root.path && cfg->root.path[0] == '/') {
@@ -315,6 +351,9 @@ int sbx_rootfs_compile(const struct sbx_config *cfg, const struct sbx_rootfs_opt
 	plan->src_fds = sbx_arena_alloc(&plan->arena, sizeof(int) * (n + 1));
 	for (i = 0; i <= n; i++)
 		plan->src_fds[i] = -1;
+	plan->mntfds = sbx_arena_alloc(&plan->arena, sizeof(int) * (n + 1));
+	for (i = 0; i <= n; i++)
+		plan->mntfds[i] = -1;
 	plan->dev_symlinks = have_dev;
 	if (compile_devices(plan, cfg, have_dev, err) < 0 ||
 	    compile_paths(plan, l->masked_paths, l->n_masked_paths, "maskedPaths", &plan->masked,
@@ -355,6 +394,46 @@ unsigned long sbx_rootfs_plan_root_propagation(const struct sbx_rootfs_plan *pla
 unsigned long sbx_rootfs_plan_final_propagation(const struct sbx_rootfs_plan *plan)
 {
 	return plan->final_propagation;
+}
+
+const char *sbx_rootfs_plan_rootfs(const struct sbx_rootfs_plan *plan)
+{
+	return plan->rootfs;
+}
+
+bool sbx_rootfs_plan_prepares_rootfs(const struct sbx_rootfs_plan *plan)
+{
+	return plan->prepare_rootfs;
+}
+
+size_t sbx_rootfs_plan_n_prepared(const struct sbx_rootfs_plan *plan)
+{
+	size_t n = plan->prepare_rootfs ? 1 : 0;
+
+	for (size_t i = 0; i < plan->n_ops; i++)
+		if (plan->ops[i].kind == SBX_ROOTFS_OP_BIND && plan->ops[i].idmap)
+			n++;
+	return n;
+}
+
+int sbx_rootfs_plan_take_fd(struct sbx_rootfs_plan *plan, size_t slot, int fd,
+			    struct sbx_err *err)
+{
+	int *dst;
+
+	if (slot == SBX_ROOTFS_SLOT_ROOT && plan->prepare_rootfs)
+		dst = &plan->mntfds[plan->n_ops];
+	else if (slot < plan->n_ops && plan->ops[slot].kind == SBX_ROOTFS_OP_BIND &&
+		 plan->ops[slot].idmap)
+		dst = &plan->mntfds[slot];
+	else {
+		if (fd >= 0)
+			close(fd);
+		return sbx_err_set(err, EPROTO, "prepared mount for unexpected slot %zu", slot);
+	}
+	sbx_cleanup_close(dst);
+	*dst = fd;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -577,6 +656,30 @@ static int do_bind(int rootfd, const struct sbx_rootfs_op *op, const char *sourc
 	if (src < 0)
 		return sbx_err_set(err, errno, "bind %s on %s: open source", source, op->destination);
 	return bind_fd(rootfd, op, src, source, flags, attr_set, err);
+}
+
+/* A mount the parent prepared (rootfs_idmap.c: a detached, maybe
+ * id-mapped clone of the source): attach it with move_mount onto the
+ * destination resolved in the rootfs, then the same remount/propagation
+ * steps as any bind. */
+static int attach_prepared(int rootfd, const struct sbx_rootfs_op *op, int mfd,
+			   struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int dst = -1;
+	struct stat st;
+
+	if (fstat(mfd, &st) < 0)
+		return sbx_err_set(err, errno, "bind %s on %s: stat the prepared mount", op->source,
+				   op->destination);
+	dst = sbx_path_mkpath_in_root(rootfd, op->destination, S_ISDIR(st.st_mode), err);
+	if (dst < 0)
+		return sbx_err_prefix(err, "bind %s on %s", op->source, op->destination);
+	if (syscall(SYS_move_mount, mfd, "", dst, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return sbx_err_set(err, errno, "bind %s on %s: attach the prepared mount", op->source,
+				   op->destination);
+	return finish_mount(rootfd, op, true, op->flags, op->propagation, op->attr_set,
+			    op->attr_clr, err);
 }
 
 /* The kernel refuses sysfs without a new netns and cgroup v1/cgroup2
@@ -861,7 +964,7 @@ static int do_op(struct sbx_rootfs_plan *plan, int rootfd, size_t i, struct sbx_
 {
 	const struct sbx_rootfs_opts *o = &plan->opts;
 	const struct sbx_rootfs_op *op = &plan->ops[i];
-	int merr = 0;
+	int merr = 0, r;
 
 	if (op->kind == SBX_ROOTFS_OP_PROC || op->kind == SBX_ROOTFS_OP_SYSFS) {
 		if (check_plain_dir(rootfd, op, op->type, err) < 0)
@@ -872,7 +975,14 @@ static int do_op(struct sbx_rootfs_plan *plan, int rootfd, size_t i, struct sbx_
 	}
 	switch (op->kind) {
 	case SBX_ROOTFS_OP_BIND: {
-		_sbx_cleanup_close_ int src = sbx_rootfs_source_fd(plan, i, rootfd, err);
+		_sbx_cleanup_close_ int src = -1;
+		if (plan->mntfds[i] >= 0) {
+			/* Prepared by the parent (rootfs_idmap.c). */
+			r = attach_prepared(rootfd, op, plan->mntfds[i], err);
+			sbx_cleanup_close(&plan->mntfds[i]);
+			return r;
+		}
+		src = sbx_rootfs_source_fd(plan, i, rootfd, err);
 		if (src < 0)
 			return -1;
 		return bind_fd(rootfd, op, src, op->source, op->flags, op->attr_set, err);
@@ -955,22 +1065,44 @@ static int apply_child(struct sbx_rootfs_plan *plan, struct sbx_err *err)
 	 * the host's whole tree; crun does not). */
 	if (own && mount(NULL, "/", NULL, plan->root_propagation, NULL) < 0)
 		return sbx_err_set(err, errno, "make / %s", prop_name(plan->root_propagation));
-	/* pivot_root needs the new root to be a mount point.  In a shared
-	 * namespace the bind holds the container's mounts, and made private
-	 * right away none of them reaches another mount or namespace; the
-	 * bind itself still appears wherever the rootfs's parent mount
-	 * propagates to, as with runc and crun (which mount into the shared
-	 * tree directly). */
-	if (own || needs_rootfs_mount(plan)) {
-		if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-			return sbx_err_set(err, errno, "bind %s onto itself%s", plan->rootfs,
-					   own ? "" : " (the container has no mount namespace of its own: its mounts go to the runtime's one; add {\"type\": \"mount\"} to linux.namespaces)");
-		if (!own && mount(NULL, plan->rootfs, NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-			return sbx_err_set(err, errno, "make the bind of %s private", plan->rootfs);
+	if (own && plan->mntfds[plan->n_ops] >= 0) {
+		int *tfd = &plan->mntfds[plan->n_ops];
+		struct stat cwd, tree;
+		/* The parent's (id-mapped) clone of the rootfs.  Stage-1 made
+		 * the rootfs directory our cwd before unsharing (the namespace
+		 * copy carried it over), so the tree is attached there without
+		 * a path lookup by the container's uid, which may not be able
+		 * to search the bundle's parents.  Check it is the same dir. */
+		if (stat(".", &cwd) < 0 || fstat(*tfd, &tree) < 0)
+			return sbx_err_set(err, errno, "attach the prepared rootfs %s", plan->rootfs);
+		if (cwd.st_dev != tree.st_dev || cwd.st_ino != tree.st_ino)
+			return sbx_err_set(err, EXDEV, "attach the prepared rootfs %s: the working directory is not that directory",
+					   plan->rootfs);
+		if (syscall(SYS_move_mount, *tfd, "", AT_FDCWD, "",
+			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return sbx_err_set(err, errno, "attach the prepared rootfs %s", plan->rootfs);
+		/* The fd now names the root of the attached tree: the mount
+		 * pivot_root needs. */
+		root_fd = *tfd;
+		*tfd = -1;
+	} else {
+		/* pivot_root needs the new root to be a mount point.  In a shared
+		 * namespace the bind holds the container's mounts, and made private
+		 * right away none of them reaches another mount or namespace; the
+		 * bind itself still appears wherever the rootfs's parent mount
+		 * propagates to, as with runc and crun (which mount into the shared
+		 * tree directly). */
+		if (own || needs_rootfs_mount(plan)) {
+			if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+				return sbx_err_set(err, errno, "bind %s onto itself%s", plan->rootfs,
+						   own ? "" : " (the container has no mount namespace of its own: its mounts go to the runtime's one; add {\"type\": \"mount\"} to linux.namespaces)");
+			if (!own && mount(NULL, plan->rootfs, NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+				return sbx_err_set(err, errno, "make the bind of %s private", plan->rootfs);
+		}
+		root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0)
+			return sbx_err_set(err, errno, "open %s", plan->rootfs);
 	}
-	root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return sbx_err_set(err, errno, "open %s", plan->rootfs);
 	if (enter_proc(err) < 0)
 		return -1;
 	for (i = 0; i < plan->n_ops; i++) {

@@ -44,9 +44,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* (Id-mapped binds are cloned by the parent instead: rootfs_idmap.c.) */
 static bool host_source(const struct sbx_rootfs_op *op)
 {
-	return op->kind == SBX_ROOTFS_OP_BIND && op->source && !op->source_in_root;
+	return op->kind == SBX_ROOTFS_OP_BIND && op->source && !op->source_in_root && !op->idmap;
 }
 
 size_t sbx_rootfs_host_sources(const struct sbx_rootfs_plan *plan)
@@ -81,29 +82,26 @@ static int open_all(const struct sbx_rootfs_plan *plan,
 	return 0;
 }
 
-int sbx_rootfs_open_sources(const struct sbx_rootfs_plan *plan, pid_t pid,
-			    int (*send)(void *arg, size_t op, int fd, struct sbx_err *err),
-			    void *arg, struct sbx_err *err)
+int sbx_rootfs_in_mntns(pid_t pid, int (*fn)(void *arg, struct sbx_err *err), void *arg,
+			struct sbx_err *err)
 {
 	_sbx_cleanup_close_ int self_ns = -1, target_ns = -1, root = -1, cwd = -1;
 	struct stat a, b;
 	char path[64];
 	int r, saved;
 
-	if (!sbx_rootfs_host_sources(plan))
-		return 0;
 	/* Only root of the initial user namespace is sure to get back into
 	 * its own mount namespace after entering the container's. */
 	if (geteuid() != 0 || !sbx_userns_is_initial())
-		return sbx_err_set(err, EPERM, "open the bind sources as the runtime: not host root");
+		return sbx_err_set(err, EPERM, "enter the container's mount namespace: not host root");
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
 	self_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	target_ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (self_ns < 0 || target_ns < 0 || fstat(self_ns, &a) < 0 || fstat(target_ns, &b) < 0)
 		return sbx_err_set(err, errno, "open the container's mount namespace %s", path);
-	/* Same namespace (none of the container's own): open in place. */
+	/* Same namespace (none of the container's own): in place. */
 	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		return open_all(plan, send, arg, err);
+		return fn(arg, err);
 	/* setns(CLONE_NEWNS) resets root and cwd to the namespace's root:
 	 * keep both to come back exactly where we were (sbxrun may itself
 	 * run chrooted, and later relative paths of the caller, such as
@@ -113,19 +111,44 @@ int sbx_rootfs_open_sources(const struct sbx_rootfs_plan *plan, pid_t pid,
 	if (root < 0 || cwd < 0)
 		return sbx_err_set(err, errno, "open the runtime's root and working directory");
 	if (setns(target_ns, CLONE_NEWNS) < 0)
-		return sbx_err_set(err, errno, "enter the container's mount namespace to open the bind sources");
-	r = open_all(plan, send, arg, err);
+		return sbx_err_set(err, errno, "enter the container's mount namespace");
+	r = fn(arg, err);
 	saved = errno;
 	/* Coming back must not fail silently: a runtime left in the
 	 * container's namespace would go on in the wrong tree. */
 	if (setns(self_ns, CLONE_NEWNS) < 0 || fchdir(root) < 0 || chroot(".") < 0 ||
 	    fchdir(cwd) < 0) {
-		sbx_error("bind sources: cannot return to the runtime's mount namespace: %s",
-			  strerror(errno));
+		sbx_error("cannot return to the runtime's mount namespace: %s", strerror(errno));
 		abort();
 	}
 	errno = saved;
 	return r;
+}
+
+struct open_all_arg {
+	const struct sbx_rootfs_plan *plan;
+	int (*send)(void *arg, size_t op, int fd, struct sbx_err *err);
+	void *arg;
+};
+
+static int open_all_cb(void *arg, struct sbx_err *err)
+{
+	struct open_all_arg *a = arg;
+
+	return open_all(a->plan, a->send, a->arg, err);
+}
+
+int sbx_rootfs_open_sources(const struct sbx_rootfs_plan *plan, pid_t pid,
+			    int (*send)(void *arg, size_t op, int fd, struct sbx_err *err),
+			    void *arg, struct sbx_err *err)
+{
+	struct open_all_arg a = { plan, send, arg };
+
+	if (!sbx_rootfs_host_sources(plan))
+		return 0;
+	if (sbx_rootfs_in_mntns(pid, open_all_cb, &a, err) < 0)
+		return sbx_err_prefix(err, "open the bind sources as the runtime");
+	return 0;
 }
 
 int sbx_rootfs_adopt_source(struct sbx_rootfs_plan *plan, size_t op, int fd, struct sbx_err *err)
@@ -164,12 +187,19 @@ int sbx_rootfs_source_fd(struct sbx_rootfs_plan *plan, size_t i, int rootfd, str
 
 void sbx_rootfs_close_sources(struct sbx_rootfs_plan *plan)
 {
-	if (!plan->src_fds)
-		return;
-	for (size_t i = 0; i < plan->n_ops; i++) {
-		if (plan->src_fds[i] >= 0) {
-			close(plan->src_fds[i]);
-			plan->src_fds[i] = -1;
+	if (plan->src_fds) {
+		for (size_t i = 0; i < plan->n_ops; i++) {
+			if (plan->src_fds[i] >= 0) {
+				close(plan->src_fds[i]);
+				plan->src_fds[i] = -1;
+			}
+		}
+	}
+	/* The parent's prepared mounts (rootfs_idmap.c), the rootfs's too. */
+	for (size_t i = 0; plan->mntfds && i <= plan->n_ops; i++) {
+		if (plan->mntfds[i] >= 0) {
+			close(plan->mntfds[i]);
+			plan->mntfds[i] = -1;
 		}
 	}
 }

@@ -33,6 +33,10 @@ struct sbx_rootfs_plan {
 	size_t n_masked;
 	const char **ro_paths;
 	size_t n_ro;
+	/* Detached mounts prepared by the parent (rootfs_idmap.c), in the
+	 * child: one per op, then the rootfs at [n_ops] (-1: none). */
+	bool prepare_rootfs;
+	int *mntfds;
 };
 
 /* Child: the O_PATH fd to bind-mount for `op` (index i): the one the runtime
@@ -44,6 +48,14 @@ int sbx_rootfs_source_fd(struct sbx_rootfs_plan *plan, size_t i, int rootfd,
 /* Child: close every source fd still held (after the mounts, or on failure):
  * no runtime fd may survive into the rest of the setup. */
 void sbx_rootfs_close_sources(struct sbx_rootfs_plan *plan);
+
+/* Run fn(arg) in the mount namespace of `pid` (the container's init) and
+ * come back (same mount namespace, root and cwd; abort if that fails).
+ * Only as root of the initial user namespace: -1 + EPERM otherwise, without
+ * trying (root of a nested user namespace could enter and not come back).
+ * In place when `pid` shares our mount namespace. */
+int sbx_rootfs_in_mntns(pid_t pid, int (*fn)(void *arg, struct sbx_err *err), void *arg,
+			struct sbx_err *err);
 
 /* --no-pivot, before the rootfs is moved onto "/": detach (or, where the
  * kernel keeps them locked, cover with an empty read-only tmpfs) every full

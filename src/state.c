@@ -116,7 +116,7 @@ static int check_private_dir(int fd, const char *what, const char *path, struct 
 /* Open the state root (O_NOFOLLOW: a symlink planted in its place is not
  * followed) and check it.  create: make it (and its parents) first.
  * Returns the fd, or -1 with errno ENOENT when it does not exist. */
-static int open_root(const char *root, bool create, struct sbx_err *err)
+int sbx_state_root_open(const char *root, bool create, struct sbx_err *err)
 {
 	int fd;
 
@@ -207,7 +207,7 @@ int sbx_state_create(const char *root, const char *id, struct sbx_state_handle *
 	handle_init(h);
 	if (sbx_state_validate_id(id, err) < 0)
 		return -1;
-	h->rootfd = open_root(root, true, err);
+	h->rootfd = sbx_state_root_open(root, true, err);
 	if (h->rootfd < 0)
 		return -1;
 	/* mkdir is the atomic claim of the ID: of two concurrent creates
@@ -244,7 +244,7 @@ int sbx_state_open(const char *root, const char *id, bool exclusive, struct sbx_
 	handle_init(h);
 	if (sbx_state_validate_id(id, err) < 0)
 		return -1;
-	h->rootfd = open_root(root, false, err);
+	h->rootfd = sbx_state_root_open(root, false, err);
 	if (h->rootfd < 0) {
 		if (errno == ENOENT)
 			sbx_err_setk(err, SBX_ERR_NO_CONTAINER, 0, "container \"%s\" does not exist", id);
@@ -309,6 +309,8 @@ static json_t *state_to_json(const struct sbx_state *st)
 	json_object_set_new(o, "rootless", json_boolean(st->rootless));
 	if (st->log_path)
 		json_object_set_new(o, "logPath", json_string(st->log_path));
+	if (st->has_id_block)
+		json_object_set_new(o, "idBlock", json_integer(st->id_block));
 	return o;
 }
 
@@ -409,6 +411,11 @@ int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struc
 	st->log_path = jstr(o, "logPath");
 	st->shared_pidns = json_is_true(json_object_get(o, "sharedPidNamespace"));
 	st->rootless = json_is_true(json_object_get(o, "rootless"));
+	v = json_object_get(o, "idBlock");
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= UINT32_MAX) {
+		st->has_id_block = true;
+		st->id_block = (unsigned)json_integer_value(v);
+	}
 	ann = json_object_get(o, "annotations");
 	if (json_is_object(ann) && json_object_size(ann) > 0) {
 		size_t n = json_object_size(ann), i = 0;
@@ -446,6 +453,33 @@ void sbx_state_free(struct sbx_state *st)
 	free(st->cgroup_path);
 	free(st->log_path);
 	memset(st, 0, sizeof(*st));
+}
+
+int sbx_state_peek_id_block(const char *root, const char *id, unsigned *block)
+{
+	_sbx_cleanup_close_ int rootfd = -1, dirfd = -1;
+	_sbx_cleanup_free_ char *text = NULL;
+	struct sbx_err err;
+	json_t *o, *v;
+	size_t len;
+	int r = -1;
+
+	if (sbx_state_validate_id(id, &err) < 0)
+		return -1;
+	rootfd = sbx_state_root_open(root, false, &err);
+	if (rootfd < 0)
+		return -1;
+	dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0 || sbx_read_file_at(dirfd, SBX_STATE_FILE, &text, &len, &err) < 0)
+		return -1;
+	o = json_loadb(text, len, 0, NULL);
+	v = json_object_get(o, "idBlock");
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= UINT32_MAX) {
+		*block = (unsigned)json_integer_value(v);
+		r = 0;
+	}
+	json_decref(o);
+	return r;
 }
 
 /* ---- status ---- */
@@ -642,7 +676,7 @@ int sbx_state_list(const char *root, char ***ids, size_t *n, struct sbx_err *err
 
 	*ids = NULL;
 	*n = 0;
-	fd = open_root(root, false, err);
+	fd = sbx_state_root_open(root, false, err);
 	if (fd < 0) {
 		if (errno == ENOENT) {
 			sbx_err_clear(err);

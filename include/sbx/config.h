@@ -90,12 +90,18 @@ struct sbx_root {
 	bool readonly;
 };
 
+struct sbx_idmap;
+
 struct sbx_mount {
 	char *destination;  /* required, absolute (validated) */
 	char *type;         /* NULL: bind if options contain bind/rbind */
 	char *source;       /* may be NULL (e.g. tmpfs) */
 	char **options;     /* NULL-terminated */
 	size_t n_options;
+	/* Id-mapped mount: on-disk ids (containerID) are seen as hostID
+	 * through the mount; both present or both absent. */
+	struct sbx_idmap *uid_mappings, *gid_mappings;
+	size_t n_uid_mappings, n_gid_mappings;
 };
 
 struct sbx_hook {
@@ -426,5 +432,11 @@ char *sbx_config_spec_set_annotation(char *text, const char *key, const char *va
  * host_net, without a network namespace. */
 char *sbx_config_default_spec_net(bool rootless, const char *apparmor_profile, bool host_net,
 				  const struct sbx_kv *ann, size_t n_ann);
+/* The same; auto_userns (ignored when rootless): add a user namespace
+ * whose mappings sbxrun allocates per container from the pool of the
+ * dedicated user (annotation run.sbx.userns=auto, include/sbx/idpool.h).
+ * `sbxrun spec` sets it when run by root, unless --no-userns. */
+char *sbx_config_default_spec_full(bool rootless, bool auto_userns, const char *apparmor_profile,
+				   bool host_net, const struct sbx_kv *ann, size_t n_ann);
 
 #endif

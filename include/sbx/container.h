@@ -77,6 +77,10 @@ struct sbx_launch_opts {
 	int (*record_cgroup)(void *arg, const char *path, struct sbx_err *err);
 	int (*record_started)(void *arg, const struct sbx_container *c, struct sbx_err *err);
 	void *record_arg;
+	/* The caller put mappings from the user namespace pool into the
+	 * config (include/sbx/idpool.h): the rootfs and every bind mount are
+	 * id-mapped with them where the filesystem supports it. */
+	bool userns_auto;
 	/* Container state JSON for hooks, built by the caller's state store
 	 * (the launcher passes the pid and status).  Required when config.json
 	 * has prestart/createRuntime/createContainer/startContainer hooks. */

@@ -42,4 +42,10 @@ bool sbx_idmap_have_setid_caps(void);
 
 int sbx_idmap_apply_parent(const struct sbx_idmap_plan *plan, pid_t pid, struct sbx_err *err);
 
+/* A user namespace with exactly these mappings, as an fd (for an id-mapped
+ * mount's MOUNT_ATTR_IDMAP: on-disk id `container_id` is seen as
+ * `host_id`).  Writes the maps directly: needs root on the host. */
+int sbx_idmap_userns_fd(const struct sbx_idmap *uid, size_t n_uid, const struct sbx_idmap *gid,
+			size_t n_gid, struct sbx_err *err);
+
 #endif

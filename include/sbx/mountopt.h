@@ -32,6 +32,8 @@ struct sbx_mountopts {
 	bool bind;                 /* "bind" or "rbind" given */
 	bool atime_given;          /* an atime option was given explicitly */
 	bool tmpcopyup;            /* "tmpcopyup" (tmpfs only; checked by rootfs.c) */
+	bool idmap;                /* "idmap" or "ridmap" (bind only; checked by rootfs.c) */
+	bool idmap_recursive;      /* "ridmap": every submount of an rbind id-mapped */
 	char *data;                /* fs data ("mode=755,size=65536k"), NULL if none */
 };
 

@@ -39,6 +39,17 @@
  * Every destination is resolved inside the rootfs with openat2(RESOLVE_IN_ROOT)
  * (see path.h) and mounted through its fd, so a symlink in the bundle cannot
  * make a mount land outside the rootfs.
+ *
+ * Id-mapped mounts (mounts[].uidMappings/gidMappings, options idmap/ridmap,
+ * and the rootfs and every bind mount of a run.sbx.userns=auto container)
+ * are made by the PARENT: setting MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over
+ * the source's filesystem (the host's user namespace), which the container
+ * never has.  sbx_rootfs_prepare_parent() clones each source as a detached
+ * mount (open_tree OPEN_TREE_CLONE), id-maps it (mount_setattr
+ * MOUNT_ATTR_IDMAP with a user namespace fd) and the launcher hands the fds
+ * to init over the sync socket (sbx_rootfs_plan_take_fd); the apply step
+ * attaches them with move_mount(2) onto the destination it resolved safely
+ * under the rootfs, like any other mount.  See rootfs_idmap.c.
  */
 #ifndef SBX_ROOTFS_H
 #define SBX_ROOTFS_H
@@ -58,6 +69,19 @@ struct sbx_rootfs_opts {
 	const struct sbx_mount *extra_mounts;
 	size_t n_extra_mounts;
 	bool shared_mntns;  /* the mount ns is not the container's own (inherited or joined) */
+	/* run.sbx.userns=auto (root, user namespace from the pool): the
+	 * rootfs and every bind mount are id-mapped with the container's user
+	 * namespace where their filesystem supports it, so files keep their
+	 * owners; elsewhere they are plain (unmapped owners show as nobody). */
+	bool idmap_auto;
+};
+
+/* How a bind mount is id-mapped (struct sbx_rootfs_op.idmap). */
+enum sbx_rootfs_idmap {
+	SBX_ROOTFS_IDMAP_NONE = 0,
+	SBX_ROOTFS_IDMAP_AUTO,       /* idmap_auto: the container's mappings, plain if unsupported */
+	SBX_ROOTFS_IDMAP_CONTAINER,  /* "idmap" option without mappings: the container's, required */
+	SBX_ROOTFS_IDMAP_EXPLICIT,   /* mounts[].uidMappings/gidMappings, required */
 };
 
 struct sbx_rootfs_plan; /* opaque, defined in rootfs.c */
@@ -86,6 +110,11 @@ struct sbx_rootfs_op {
 	bool tmpcopyup;            /* tmpfs: copy the covered directory's content in */
 	bool late_ro;              /* ro tmpfs or /dev: mounted rw, made ro in finalize */
 	const char *data;          /* fs data, NULL if none */
+	enum sbx_rootfs_idmap idmap; /* binds: prepared by the parent unless NONE */
+	bool idmap_recursive;      /* "ridmap" (or an rbind under idmap_auto) */
+	const struct sbx_idmap *uid_map, *gid_map; /* EXPLICIT */
+	size_t n_uid_map, n_gid_map;
+
 	const char *source_in_root; /* binds: source relative to the rootfs, NULL if a host path */
 };
 
@@ -99,6 +128,36 @@ unsigned long sbx_rootfs_plan_final_propagation(const struct sbx_rootfs_plan *pl
 int sbx_rootfs_compile(const struct sbx_config *cfg, const struct sbx_rootfs_opts *opts,
 		       struct sbx_rootfs_plan **out, struct sbx_err *err);
 void sbx_rootfs_plan_free(struct sbx_rootfs_plan *plan);
+
+/* The absolute host path of the rootfs. */
+const char *sbx_rootfs_plan_rootfs(const struct sbx_rootfs_plan *plan);
+/* Does the parent prepare the rootfs as a detached (id-mapped) mount?  Then
+ * init must start with its cwd at the rootfs directory of the container's
+ * mount namespace (stage-1 changes into it before unsharing): the prepared
+ * tree is attached there without a path lookup by the container's uid. */
+bool sbx_rootfs_plan_prepares_rootfs(const struct sbx_rootfs_plan *plan);
+
+/* Detached mounts the parent prepares: the rootfs (slot
+ * SBX_ROOTFS_SLOT_ROOT) and every bind op with an idmap mode (slot = the
+ * op's position in the plan), in that order; fd -1 where the kernel has no
+ * open_tree (the child then mounts the path itself). */
+#define SBX_ROOTFS_SLOT_ROOT ((size_t)-1)
+struct sbx_rootfs_prepared {
+	size_t slot;
+	int fd;
+};
+size_t sbx_rootfs_plan_n_prepared(const struct sbx_rootfs_plan *plan);
+/* Parent, after the container's id maps are written, while init (`pid`)
+ * waits for GO: clones made in init's mount namespace (host root only).
+ * `userns_fd` is the container's user namespace (for AUTO and CONTAINER
+ * mounts; -1 if it has none).  Fills out[sbx_rootfs_plan_n_prepared()]; on
+ * error closes what it opened. */
+int sbx_rootfs_prepare_parent(const struct sbx_rootfs_plan *plan, pid_t pid, int userns_fd,
+			      struct sbx_rootfs_prepared *out, struct sbx_err *err);
+/* Child: keep a prepared mount fd for its slot (taken over; -1: none). */
+int sbx_rootfs_plan_take_fd(struct sbx_rootfs_plan *plan, size_t slot, int fd,
+			    struct sbx_err *err);
+
 
 int sbx_rootfs_apply_child(struct sbx_rootfs_plan *plan, struct sbx_err *err);
 int sbx_rootfs_pivot_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err);

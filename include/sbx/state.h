@@ -87,6 +87,8 @@ struct sbx_state {
 	bool shared_pidns;              /* no new pid namespace: --all needs the cgroup */
 	bool rootless;
 	char *log_path;                 /* `run --detach` json-file log, NULL: none */
+	bool has_id_block;              /* holds a block of the user namespace pool (idpool.h) */
+	unsigned id_block;
 	/* Computed by sbx_state_load(), not stored. */
 	enum sbx_status status;
 };
@@ -116,6 +118,14 @@ int sbx_state_create(const char *root, const char *id, struct sbx_state_handle *
 /* Open and lock an existing container ("container \"x\" does not exist"). */
 int sbx_state_open(const char *root, const char *id, bool exclusive, struct sbx_state_handle *h,
 		   struct sbx_err *err);
+/* Open a state root (creating it 0700 when `create`) with O_NOFOLLOW and
+ * check it is the caller's private directory (the rules above).  Returns
+ * the fd, or -1 + err (errno ENOENT when it does not exist). */
+int sbx_state_root_open(const char *root, bool create, struct sbx_err *err);
+/* The user namespace pool block recorded in <root>/<id>/state.json, read
+ * without taking the container's lock (state.json is replaced atomically).
+ * -1 if there is none (no record, or no block). */
+int sbx_state_peek_id_block(const char *root, const char *id, unsigned *block);
 /* Upgrade/downgrade the lock held by h (or take it again after unlock). */
 int sbx_state_relock(struct sbx_state_handle *h, bool exclusive, struct sbx_err *err);
 /* Drop the lock but keep the handle: a foreground `run` must not block

@@ -40,6 +40,7 @@ enum sbx_sync_type {
 	SBX_SYNC_EXEC_ERR,       /* parent -> init (create): fd = exec.err, for a failure after start */
 	SBX_SYNC_HANDOVER,       /* parent -> init: recorded, outlive the parent from now on;
 				  * init -> parent (create): done (no death signal any more) */
+	SBX_SYNC_MOUNTFD,        /* parent -> init: value = rootfs plan slot, fd = prepared mount (or none) */
 };
 
 struct sbx_sync_msg {

@@ -47,7 +47,7 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	_sbx_cleanup_free_ char *fifo = NULL, *errfile = NULL;
 	struct sbx_life_rec rec = { .h = &h, .st = &st };
 	uint64_t v;
-	int c, code;
+	int c, code, r;
 
 	while ((c = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
 		switch (c) {
@@ -86,6 +86,11 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	}
 	if (sbx_life_record_begin(g, lo.id, cfg, &h, &st, &err) < 0)
 		goto fail_nostate;
+	/* Root without its own mappings: host ids from the pool. */
+	r = sbx_life_userns_auto(cfg, &h, &st, &err);
+	if (r < 0)
+		goto fail;
+	lo.userns_auto = r > 0;
 	if (mkfifoat(h.dirfd, SBX_EXEC_FIFO, 0600) < 0) {
 		sbx_err_set(&err, errno, "create exec fifo %s/%s", h.dir, SBX_EXEC_FIFO);
 		goto fail;

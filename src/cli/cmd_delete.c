@@ -92,6 +92,10 @@ static int delete_one(const struct sbx_global_opts *g, const char *id, bool forc
 	}
 	if (sbx_state_remove(&h, &err) < 0)
 		goto out_fail;
+	/* The record is gone: its host ids may go to the next container (an
+	 * unreadable record's claim is stale now and is reclaimed by the
+	 * next allocation). */
+	sbx_life_userns_release(&h, &st);
 	if (cfg && cfg->hooks.poststop.n) {
 		_sbx_cleanup_free_ char *js = sbx_state_oci_json(&st, "stopped", false);
 		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", js);

@@ -106,6 +106,14 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 		sbx_config_free(cfg);
 		return sbx_cli_fail(&err);
 	}
+	/* Root without its own mappings: host ids from the pool. */
+	r = sbx_life_userns_auto(cfg, &rh, &rst, &err);
+	if (r < 0) {
+		sbx_life_record_remove(&rh, &rst);
+		sbx_config_free(cfg);
+		return sbx_cli_fail(&err);
+	}
+	lo.userns_auto = r > 0;
 	/* Detached, nobody would read the pty: refuse rather than silently
 	 * closing the container's terminal (runc refuses too). */
 	if (a->detach && !a->console_socket && cfg->process && cfg->process->terminal) {

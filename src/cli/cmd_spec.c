@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * sbxrun spec [--rootless] [--bundle DIR] [--net MODE] [--publish SPEC]...
- *             [--net-name NAME] [--subnet CIDR] [--icc=false]:
+ * sbxrun spec [--rootless] [--no-userns] [--bundle DIR] [--net MODE]
+ *             [--publish SPEC]... [--net-name NAME] [--subnet CIDR] [--icc=false]:
  * write a hardened default config.json (see sbx_config_default_spec and
  * docs/).  Never overwrites.  The network flags become run.sbx.net.*
  * annotations (docs/networking.md); bad values are refused here with the
- * same messages the config parser gives.
+ * same messages the config parser gives.  Run by root, the config has a
+ * user namespace whose ids are allocated per container
+ * (include/sbx/idpool.h) unless --no-userns.
  */
 #include "cli.h"
 #include "sbx/apparmor.h"
 #include "sbx/config.h"
+#include "sbx/idmap.h"
+#include "sbx/idpool.h"
 #include "sbx/log.h"
 #include "sbx/net.h"
 #include "sbx/util.h"
@@ -33,6 +37,7 @@ int sbx_cmd_spec(const struct sbx_global_opts *g, int argc, char **argv)
 		{ "net-name", required_argument, NULL, OPT_NET_NAME },
 		{ "icc", required_argument, NULL, OPT_ICC },
 		{ "subnet", required_argument, NULL, OPT_SUBNET },
+		{ "no-userns", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *bundle = ".", *net = NULL, *net_name = NULL, *icc = NULL, *subnet = NULL;
@@ -45,7 +50,7 @@ int sbx_cmd_spec(const struct sbx_global_opts *g, int argc, char **argv)
 	char why[256];
 	uint32_t sn;
 	unsigned pfx;
-	bool rootless = false;
+	bool rootless = false, no_userns = false, auto_userns;
 	struct sbx_err err = { 0 };
 	_sbx_cleanup_free_ char *path = NULL, *text = NULL;
 	_sbx_cleanup_close_ int fd = -1;
@@ -103,6 +108,7 @@ int sbx_cmd_spec(const struct sbx_global_opts *g, int argc, char **argv)
 				return sbx_cli_usage("spec", "--subnet: %s", why);
 			subnet = optarg;
 			break;
+		case 'U': no_userns = true; break;
 		default: return sbx_cli_usage("spec", "unknown option");
 		}
 	}
@@ -132,12 +138,24 @@ int sbx_cmd_spec(const struct sbx_global_opts *g, int argc, char **argv)
 		ann[n_ann++] = (struct sbx_kv){ (char *)SBX_NET_ANN_SUBNET, (char *)subnet };
 	if (icc)
 		ann[n_ann++] = (struct sbx_kv){ (char *)SBX_NET_ANN_ICC, (char *)icc };
+	/* Root in the container is not root on the host: run by real root
+	 * (not root inside somebody's user namespace, whose ids are not the
+	 * host's), the spec asks for a user namespace from the pool. */
+	auto_userns = !rootless && !no_userns && geteuid() == 0 && sbx_userns_is_initial();
+	if (auto_userns) {
+		struct sbx_idpool pool;
+		struct sbx_err e2 = { 0 };
+		if (sbx_idpool_load(SBX_SUBUID_FILE, SBX_SUBGID_FILE, &pool, &e2) < 0)
+			sbx_warn("spec: %s; `sbxrun run` and `create` refuse this bundle until the range exists",
+				 e2.msg);
+	}
 	/* Every layer the host offers is on by default: AppArmor too, when
 	 * sbxrun's profile is loaded (scripts/load-apparmor.sh). */
-	text = sbx_config_default_spec_net(rootless, sbx_apparmor_profile_available(SBX_APPARMOR_DEFAULT)
-							     ? SBX_APPARMOR_DEFAULT
-							     : NULL,
-					   mode == SBX_NET_HOST, ann, n_ann);
+	text = sbx_config_default_spec_full(rootless, auto_userns,
+					    sbx_apparmor_profile_available(SBX_APPARMOR_DEFAULT)
+						    ? SBX_APPARMOR_DEFAULT
+						    : NULL,
+					    mode == SBX_NET_HOST, ann, n_ann);
 	if (!text) {
 		sbx_err_set(&err, 0, "spec: could not build the default configuration");
 		return sbx_cli_fail(&err);

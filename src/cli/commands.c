@@ -4,7 +4,7 @@
 
 const struct sbx_command sbx_commands[] = {
 	{ "run", sbx_cmd_run, "create and start a container, wait for it to exit", "[-b DIR] [-d] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] [--no-pivot] [--no-new-keyring] [--log-max-size SIZE] [--log-max-file N] ID" },
-	{ "spec", sbx_cmd_spec, "write a hardened default config.json", "[--rootless] [-b DIR] [--secret NAME=HOSTFILE]..." },
+	{ "spec", sbx_cmd_spec, "write a hardened default config.json", "[--rootless] [--no-userns] [-b DIR] [--secret NAME=HOSTFILE]..." },
 	{ "create", sbx_cmd_create, "create a container (it waits in `created` until start)", "[-b DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] [--no-pivot] [--no-new-keyring] ID" },
 	{ "start", sbx_cmd_start, "start a created container", "ID" },
 	{ "state", sbx_cmd_state, "print the state of a container (runtime-spec JSON)", "ID" },

@@ -2,12 +2,15 @@
 #include "lifecycle.h"
 #include "sbx/cgroup.h"
 #include "sbx/container.h"
+#include "sbx/idmap.h"
+#include "sbx/idpool.h"
 #include "sbx/log.h"
 #include "sbx/util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -269,9 +272,114 @@ void sbx_life_record_remove(struct sbx_state_handle *h, struct sbx_state *st)
 
 	/* Take the lock again (it may have been dropped after `started`); a
 	 * `delete` that got there first already removed everything. */
-	if (h->dirfd >= 0 && sbx_state_relock(h, true, &e) == 0 && sbx_state_remove(h, &e) < 0)
-		sbx_warn_err(&e, NULL);
+	if (h->dirfd >= 0 && sbx_state_relock(h, true, &e) == 0) {
+		if (sbx_state_remove(h, &e) < 0)
+			sbx_warn_err(&e, NULL);
+		else
+			sbx_life_userns_release(h, st);
+	}
 	sbx_life_record_close(h, st);
+}
+
+/* ---- run.sbx.userns=auto: host ids from the pool (include/sbx/idpool.h) ---- */
+
+/* The state root as the kernel names it (the checked fd's path): the same
+ * string whatever spelling of --root the caller used, so a claim made by
+ * `create --root /run/x/` is found by `delete --root /run/x`. */
+static char *canonical_root(const struct sbx_state_handle *h)
+{
+	char link[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", h->rootfd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (h->rootfd < 0 || n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return sbx_xstrdup(buf);
+}
+
+struct commit_arg {
+	struct sbx_state_handle *h;
+	struct sbx_state *st;
+};
+
+/* Called under the pool's lock: the record of the block is what keeps the
+ * claim alive, so it must be on disk before the lock goes. */
+static int commit_block(void *arg, const struct sbx_idpool_lease *l, struct sbx_err *err)
+{
+	struct commit_arg *a = arg;
+
+	a->st->has_id_block = true;
+	a->st->id_block = l->block;
+	if (sbx_state_save(a->h, a->st, err) < 0) {
+		a->st->has_id_block = false;
+		return -1;
+	}
+	return 0;
+}
+
+int sbx_life_userns_auto(struct sbx_config *cfg, struct sbx_state_handle *h, struct sbx_state *st,
+			 struct sbx_err *err)
+{
+	const char *v = sbx_config_annotation(cfg, SBX_USERNS_ANNOTATION);
+	const struct sbx_namespace *u = sbx_config_ns(cfg, SBX_NS_USER);
+	bool host_root = geteuid() == 0 && sbx_userns_is_initial();
+	bool no_maps = !cfg->linux.n_uid_mappings && !cfg->linux.n_gid_mappings;
+	struct commit_arg ca = { h, st };
+	struct sbx_idpool_lease l;
+	struct sbx_idpool pool;
+	_sbx_cleanup_free_ char *root = NULL;
+	struct sbx_idmap *m;
+
+	if (v) {
+		/* The explicit form: checked strictly, it must not be ignored. */
+		if (strcmp(v, "auto") != 0)
+			return sbx_err_set(err, 0, "config.json: annotations.%s: unknown value \"%s\" (\"auto\" is the only one)",
+					   SBX_USERNS_ANNOTATION, v);
+		if (!u || u->path)
+			return sbx_err_set(err, 0, "config.json: annotations.%s: \"auto\" needs a new user namespace in linux.namespaces",
+					   SBX_USERNS_ANNOTATION);
+		if (!no_maps)
+			return sbx_err_set(err, 0, "config.json: annotations.%s: \"auto\" chooses linux.uidMappings and gidMappings itself: remove them or the annotation",
+					   SBX_USERNS_ANNOTATION);
+		/* Handing out host ids is root's business; an unprivileged
+		 * user can only map ids it owns. */
+		if (!host_root)
+			return sbx_err_set(err, EPERM, "config.json: annotations.%s: \"auto\" allocates host ids from the pool of user \"%s\", which needs root on the host (unprivileged: create the bundle with `sbxrun spec --rootless`)",
+					   SBX_USERNS_ANNOTATION, SBX_IDPOOL_USER);
+	} else if (!(host_root && u && !u->path && no_maps)) {
+		/* The implicit form: a new user namespace without mappings,
+		 * created by root (which runc refuses), gets ids from the pool
+		 * too.  Anything else keeps its own mappings. */
+		return 0;
+	}
+	if (sbx_idpool_load(SBX_SUBUID_FILE, SBX_SUBGID_FILE, &pool, err) < 0)
+		return -1;
+	root = canonical_root(h);
+	if (!root)
+		return sbx_err_set(err, errno, "user namespace pool: name the state root of %s", h->dir);
+	if (sbx_idpool_claim(SBX_IDPOOL_REGISTRY, &pool, root, h->id, commit_block, &ca, &l, err) < 0)
+		return -1;
+	/* The launcher sees an ordinary config with explicit mappings. */
+	m = sbx_arena_alloc(&cfg->arena, 2 * sizeof(*m));
+	m[0] = (struct sbx_idmap){ .container_id = 0, .host_id = l.uid, .size = l.size };
+	m[1] = (struct sbx_idmap){ .container_id = 0, .host_id = l.gid, .size = l.size };
+	cfg->linux.uid_mappings = &m[0];
+	cfg->linux.gid_mappings = &m[1];
+	cfg->linux.n_uid_mappings = cfg->linux.n_gid_mappings = 1;
+	return 1;
+}
+
+void sbx_life_userns_release(const struct sbx_state_handle *h, const struct sbx_state *st)
+{
+	_sbx_cleanup_free_ char *root = NULL;
+
+	if (!st->has_id_block)
+		return;
+	root = canonical_root(h);
+	if (root)
+		sbx_idpool_release(SBX_IDPOOL_REGISTRY, root, h->id, st->id_block);
 }
 
 void sbx_life_record_close(struct sbx_state_handle *h, struct sbx_state *st)

@@ -63,6 +63,17 @@ int sbx_life_record_cgroup(void *rec, const char *path, struct sbx_err *err);
 int sbx_life_record_started(void *rec, const struct sbx_container *ctr, struct sbx_err *err);
 void sbx_life_record_remove(struct sbx_state_handle *h, struct sbx_state *st);
 void sbx_life_record_close(struct sbx_state_handle *h, struct sbx_state *st);
+/* Root on the host, a new user namespace without mappings (or annotation
+ * run.sbx.userns=auto; include/sbx/idpool.h): claim a block of the user
+ * namespace pool for the container being recorded (st->id_block, saved)
+ * and put its mappings into cfg.  Returns 1 if it did (the launcher then
+ * id-maps the rootfs and volumes: sbx_launch_opts.userns_auto), 0 if the
+ * config keeps its own mappings, -1 on error.  Release the block with
+ * sbx_life_userns_release() once the record is removed
+ * (sbx_life_record_remove does). */
+int sbx_life_userns_auto(struct sbx_config *cfg, struct sbx_state_handle *h, struct sbx_state *st,
+			 struct sbx_err *err);
+void sbx_life_userns_release(const struct sbx_state_handle *h, const struct sbx_state *st);
 /* Hook state callback for sbx_launch_opts.state_json; arg is the sbx_state. */
 char *sbx_life_hook_state(void *arg, pid_t pid, const char *status);
 

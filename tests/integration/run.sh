@@ -61,6 +61,12 @@ if [ "$(id -u)" = 0 ] && [[ " $MODES " == *" rootless "* ]]; then
 	[ -c /dev/net/tun ] && chmod 0666 /dev/net/tun
 fi
 
+# Root's containers get their host ids from the pool of the dedicated user
+# `sbxrun` (`sbxrun spec` as root adds a user namespace): create it.
+if [ "$(id -u)" = 0 ] && [[ " $MODES " == *" root "* ]]; then
+	"$top/scripts/setup-userns.sh" >/dev/null || die "scripts/setup-userns.sh failed"
+fi
+
 work=$(mktemp -d /tmp/sbx-it.XXXXXX) || die "mktemp"
 chmod 0755 "$work"
 cleanup() { rm -rf "$work"; }

@@ -522,8 +522,13 @@ static const struct {
 	{ "{\"mounts\":[{\"destination\":\"/a\",\"options\":\"ro\"}]}",
 	  "mounts[0].options: must be an array of strings" },
 	{ "{\"mounts\":[{\"destination\":\"/a\",\"source\":7}]}", "mounts[0].source: must be a string" },
-	{ "{\"mounts\":[{\"destination\":\"/a\",\"uidMappings\":[]}]}",
-	  "mounts[0].uidMappings: idmapped mounts are not supported" },
+	{ "{\"mounts\":[{\"destination\":\"/a\",\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]}]}",
+	  "mounts[0].gidMappings: required with uidMappings (an id-mapped mount maps both)" },
+	{ "{\"mounts\":[{\"destination\":\"/a\",\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":0}]}]}",
+	  "mounts[0].gidMappings[0].size: must be greater than 0" },
+	{ "{\"mounts\":[{\"destination\":\"/a\",\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10},"
+	  "{\"containerID\":5,\"hostID\":2000,\"size\":1}]}]}",
+	  "mounts[0].uidMappings[1]: overlaps mounts[0].uidMappings[0] (container IDs)" },
 	{ "{\"hooks\":[]}", "hooks: must be an object" },
 	{ "{\"hooks\":{\"prestart\":{}}}", "hooks.prestart: must be an array" },
 	{ "{\"hooks\":{\"prestart\":[{\"path\":\"bin/true\"}]}}",
@@ -1148,6 +1153,29 @@ START_TEST(test_default_spec_rootless)
 }
 END_TEST
 
+/* `sbxrun spec` as root (issue 8): a user namespace whose mappings the
+ * runtime allocates from the pool (annotation run.sbx.userns=auto), no
+ * mappings in the file; rootless ignores the request. */
+START_TEST(test_default_spec_auto_userns)
+{
+	_sbx_cleanup_free_ char *text = sbx_config_default_spec_full(false, true, NULL, false, NULL, 0);
+	_sbx_cleanup_free_ char *rl = sbx_config_default_spec_full(true, true, NULL, false, NULL, 0);
+	_sbx_cleanup_free_ char *plain = sbx_config_default_spec(true);
+	struct sbx_config *cfg = parse_ok(text);
+
+	ck_assert_ptr_nonnull(sbx_config_ns(cfg, SBX_NS_USER));
+	ck_assert_ptr_null(sbx_config_ns(cfg, SBX_NS_USER)->path);
+	ck_assert_uint_eq(cfg->linux.n_namespaces, 7);
+	ck_assert_uint_eq(cfg->linux.n_uid_mappings, 0);
+	ck_assert_uint_eq(cfg->linux.n_gid_mappings, 0);
+	ck_assert_str_eq(sbx_config_annotation(cfg, "run.sbx.userns"), "auto");
+	/* gid 5 (tty) exists in the container's 65536-id range. */
+	ck_assert(has_str(find_mount(cfg, "/dev/pts")->options, "gid=5"));
+	sbx_config_free(cfg);
+	ck_assert_str_eq(rl, plain);
+}
+END_TEST
+
 /* The seccomp object is the embedded profile, unchanged but for the
  * architectures: only the host's family is kept (a subset of the profile's
  * list, in its order; on x86_64 exactly the three x86 ABIs). */
@@ -1221,6 +1249,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("spec");
 	tcase_add_test(tc, test_default_spec_rootful);
 	tcase_add_test(tc, test_default_spec_rootless);
+	tcase_add_test(tc, test_default_spec_auto_userns);
 	tcase_add_test(tc, test_default_spec_embeds_profile);
 	suite_add_tcase(s, tc);
 	return s;

@@ -55,6 +55,9 @@ START_TEST(test_mount_options)
 	ck_assert(has(m, "nosuid"));
 	ck_assert(has(m, "rbind"));
 	ck_assert(has(m, "rprivate"));
+	/* Id-mapped bind mounts are implemented (issue 8). */
+	ck_assert(has(m, "idmap"));
+	ck_assert(has(m, "ridmap"));
 	ck_assert(!has(m, "bogus"));
 	/* filesystem data is not a runtime mount option (features.md) */
 	ck_assert(!has(m, "acl"));
@@ -98,6 +101,9 @@ START_TEST(test_linux)
 	ck_assert(json_is_false(json_object_get(json_object_get(lx, "intelRdt"), "enabled")));
 	ck_assert(json_is_true(json_object_get(json_object_get(lx, "cgroup"), "rdma")));
 	ck_assert(json_is_object(json_object_get(doc, "annotations")));
+	/* This kernel (>= 5.12) has mount_setattr: idmap is reported on. */
+	ck_assert(json_is_true(json_object_get(
+		json_object_get(json_object_get(lx, "mountExtensions"), "idmap"), "enabled")));
 }
 END_TEST
 

@@ -174,7 +174,9 @@ START_TEST(test_compile_errors)
 		{ "\"mounts\":[{\"destination\":\"/t\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"bind\",\"tmpcopyup\"]}]",
 		  "config.json: mounts[0].options: \"tmpcopyup\" is only valid for a tmpfs mount" },
 		{ "\"mounts\":[{\"destination\":\"/b\",\"source\":\"/x\",\"options\":[\"rbind\",\"idmap\"]}]",
-		  "config.json: mounts[0].options[1]: \"idmap\": idmapped mounts are not supported" },
+		  "config.json: mounts[0]: an id-mapped mount needs a user namespace in linux.namespaces" },
+		{ "\"mounts\":[{\"destination\":\"/t\",\"type\":\"tmpfs\",\"options\":[\"idmap\"]}]",
+		  "config.json: mounts[0]: id-mapped mounts are only supported for bind mounts" },
 		{ "\"mounts\":[{\"destination\":\"/b\",\"source\":\"/x\"}]",
 		  "config.json: mounts[0].type: missing without a \"bind\" or \"rbind\" option" },
 		{ "\"mounts\":[{\"destination\":\"/b\",\"type\":\"none\",\"source\":\"/x\"}]",
@@ -236,6 +238,62 @@ START_TEST(test_compile_data_and_relative)
 	ck_assert_int_eq(sbx_rootfs_plan_op(plan, 5)->kind, SBX_ROOTFS_OP_DEV);
 	ck_assert_uint_eq(sbx_rootfs_host_sources(plan), 2);
 	sbx_rootfs_plan_free(plan);
+	sbx_config_free(cfg);
+}
+END_TEST
+
+/* Id-mapped mounts (issue 8): which binds the parent prepares, with which
+ * user namespace, and what a rootless caller is told. */
+START_TEST(test_compile_idmap)
+{
+	struct sbx_config *cfg = parse(
+		"\"mounts\":["
+		"{\"destination\":\"/a\",\"type\":\"bind\",\"source\":\"/x\",\"options\":[\"rbind\",\"ridmap\"]},"
+		"{\"destination\":\"/b\",\"type\":\"bind\",\"source\":\"/y\",\"options\":[\"bind\"],"
+		" \"uidMappings\":[{\"containerID\":0,\"hostID\":5000,\"size\":10}],"
+		" \"gidMappings\":[{\"containerID\":0,\"hostID\":6000,\"size\":10}]},"
+		"{\"destination\":\"/c\",\"type\":\"bind\",\"source\":\"/z\",\"options\":[\"bind\"]},"
+		"{\"destination\":\"/t\",\"type\":\"tmpfs\"}],"
+		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}]}",
+		"/b");
+	struct sbx_rootfs_opts o = { .userns = true };
+	struct sbx_rootfs_plan *plan = NULL;
+	struct sbx_err err = { 0 };
+	const struct sbx_rootfs_op *op;
+
+	ck_assert_msg(sbx_rootfs_compile(cfg, &o, &plan, &err) == 0, "%s", err.msg);
+	op = sbx_rootfs_plan_op(plan, 0);
+	ck_assert_int_eq(op->idmap, SBX_ROOTFS_IDMAP_CONTAINER);
+	ck_assert(op->idmap_recursive);
+	op = sbx_rootfs_plan_op(plan, 1);
+	ck_assert_int_eq(op->idmap, SBX_ROOTFS_IDMAP_EXPLICIT);
+	ck_assert(!op->idmap_recursive);
+	ck_assert_uint_eq(op->n_uid_map, 1);
+	ck_assert_uint_eq(op->uid_map[0].host_id, 5000);
+	ck_assert_uint_eq(op->gid_map[0].host_id, 6000);
+	ck_assert_int_eq(sbx_rootfs_plan_op(plan, 2)->idmap, SBX_ROOTFS_IDMAP_NONE);
+	ck_assert(!sbx_rootfs_plan_prepares_rootfs(plan));
+	ck_assert_uint_eq(sbx_rootfs_plan_n_prepared(plan), 2);
+	sbx_rootfs_plan_free(plan);
+
+	/* A pool container: the rootfs and every bind, the plain one too. */
+	o.idmap_auto = true;
+	ck_assert_msg(sbx_rootfs_compile(cfg, &o, &plan, &err) == 0, "%s", err.msg);
+	ck_assert(sbx_rootfs_plan_prepares_rootfs(plan));
+	ck_assert_str_eq(sbx_rootfs_plan_rootfs(plan), "/b/rootfs");
+	ck_assert_int_eq(sbx_rootfs_plan_op(plan, 2)->idmap, SBX_ROOTFS_IDMAP_AUTO);
+	ck_assert_int_eq(sbx_rootfs_plan_op(plan, 3)->idmap, SBX_ROOTFS_IDMAP_NONE);
+	ck_assert_uint_eq(sbx_rootfs_plan_n_prepared(plan), 4);
+	/* The child takes fds only for prepared slots. */
+	ck_assert_int_eq(sbx_rootfs_plan_take_fd(plan, SBX_ROOTFS_SLOT_ROOT, -1, &err), 0);
+	ck_assert_int_eq(sbx_rootfs_plan_take_fd(plan, 3, -1, &err), -1);
+	sbx_rootfs_plan_free(plan);
+
+	/* Rootless: refused with the reason. */
+	o.idmap_auto = false;
+	o.rootless = true;
+	ck_assert_int_eq(sbx_rootfs_compile(cfg, &o, &plan, &err), -1);
+	ck_assert_str_eq(err.msg, "config.json: mounts[0]: an id-mapped mount needs root on the host (CAP_SYS_ADMIN over the source's filesystem)");
 	sbx_config_free(cfg);
 }
 END_TEST
@@ -707,6 +765,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_compile_order_and_kinds);
 	tcase_add_test(tc, test_compile_errors);
 	tcase_add_test(tc, test_compile_relative_source_needs_bundle);
+	tcase_add_test(tc, test_compile_idmap);
 	tcase_add_test(tc, test_compile_data_and_relative);
 	suite_add_tcase(s, tc);
 

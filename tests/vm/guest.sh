@@ -12,6 +12,9 @@ export SBX_VM_LIB=/payload/lib.sh
 chmod 0755 /payload /payload/sbxrun /payload/scripts/*.sh /payload/busybox
 chmod -R a+rX /payload
 
+# Root's containers get host ids from the pool of the dedicated user
+# `sbxrun` (`sbxrun spec` as root adds a user namespace).
+/payload/scripts/setup-userns.sh >/dev/null || echo "FAIL: scripts/setup-userns.sh in the guest"
 echo "guest: kernel $(uname -r), lsm $(cat /sys/kernel/security/lsm 2>/dev/null)"
 pass=0 fail=0
 for t in /payload/tests/*.test.sh; do
