@@ -305,8 +305,9 @@ test_spec_defaults_hardened() {
 	expect_eq false "$(jq .process.terminal "$c")" "process.terminal" || return 1
 	expect_eq true "$(jq .process.noNewPrivileges "$c")" "noNewPrivileges" || return 1
 	expect_eq true "$(jq .root.readonly "$c")" "root.readonly" || return 1
-	local ns want="cgroup ipc mount network pid uts"
-	[ "$SBX_TEST_MODE" = rootless ] && want="cgroup ipc mount network pid user uts"
+	# A user namespace in both modes: rootless maps the caller, root gets
+	# ids from the pool (issue 8: root in the container is not host root).
+	local ns want="cgroup ipc mount network pid user uts"
 	ns=$(jq -r '[.linux.namespaces[].type] | sort | join(" ")' "$c")
 	expect_eq "$want" "$ns" "namespaces" || return 1
 	expect_eq true "$(jq '.linux.seccomp != null' "$c")" "seccomp profile present" || return 1
