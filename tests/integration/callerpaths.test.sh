@@ -205,6 +205,7 @@ test_console_socket_symlink_not_followed() {
 	for i in $(seq 50); do [ -S "$d/attacker.sock" ] && break; sleep 0.1; done
 	chmod 0777 "$d/attacker.sock"
 	as_attacker ln -s "$d/attacker.sock" "$d/console.sock" || return 1
+	trap 'sbx delete -f "$id" >/dev/null 2>&1' EXIT # if an old binary created it
 	out=$(sbx create --bundle "$b" --console-socket "$d/console.sock" "$id" 2>&1) || rc=$?
 	kill "$rpid" 2>/dev/null
 	wait "$rpid" 2>/dev/null

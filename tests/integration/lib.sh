@@ -79,6 +79,9 @@ chown_user() {
 }
 
 # make_bundle DIR [CMD [ARG...]]: busybox rootfs + `sbxrun spec` config.
+# Root mode: the spec has a user namespace from the pool (issue 8); a test
+# of rootful-without-userns behaviour sets SBX_NO_USERNS=1 (spec
+# --no-userns) and says why.
 make_bundle() {
 	local dir=$1
 	shift
@@ -92,6 +95,7 @@ make_bundle() {
 	chown_user "$dir"
 	local specargs=(spec --bundle "$dir")
 	[ "$SBX_TEST_MODE" = rootless ] && specargs+=(--rootless)
+	[ "$SBX_TEST_MODE" = root ] && [ -n "${SBX_NO_USERNS:-}" ] && specargs+=(--no-userns)
 	sbx "${specargs[@]}" || { echo "make_bundle: sbxrun ${specargs[*]} failed" >&2; return 1; }
 	if [ $# -gt 0 ]; then
 		local args

@@ -25,11 +25,20 @@ host_uid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 host_gid() { awk '/^Gid:/ { print $2 }' "/proc/$1/status"; }
 init_pid() { sbx state "$1" | jq -r .pid; }
 
+# Detached containers are deleted when the test's shell exits, also when
+# an assertion failed half-way (they are not in the test's process group).
+_cleanup=()
+cleanup_later() {
+	_cleanup+=("$*")
+	trap 'for c in "${_cleanup[@]}"; do sbx $c >/dev/null 2>&1; done' EXIT
+}
+
 # A detached long-running container; echoes nothing, fails loudly.
 start_sleeper() {
 	local b=$1 id=$2
 	shift 2
 	make_bundle "$b" sleep 60 || return 1
+	cleanup_later "$@" delete -f "$id"
 	expect_rc 0 sbx "$@" run -d --bundle "$b" "$id" >/dev/null
 }
 
@@ -204,6 +213,7 @@ test_delete_releases_block() {
 	need_root_mode
 	local b=$TEST_TMP/b blk pid
 	make_bundle "$b" sleep 60 || return 1
+	cleanup_later delete -f rel-$$
 	expect_rc 0 sbx create --bundle "$b" rel-$$ || return 1
 	blk=$(jq -r .idBlock "$SBX_ROOT/rel-$$/state.json")
 	expect_eq "$blk" "$(claim_of "$SBX_ROOT" rel-$$)" "registry entry of the new container" || return 1
@@ -228,6 +238,7 @@ test_no_userns_opt_out() {
 	cp -a "$SBX_IT_ROOTFS" "$b/rootfs" || return 1
 	sbx spec --no-userns --bundle "$b" || return 1
 	cfg "$b" '.process.args = ["sleep", "60"]' || return 1
+	cleanup_later delete -f nouserns-$$
 	expect_rc 0 sbx run -d --bundle "$b" nouserns-$$ >/dev/null || return 1
 	pid=$(init_pid nouserns-$$)
 	expect_eq 0 "$(host_uid "$pid")" "host uid of init without a user namespace" || return 1
