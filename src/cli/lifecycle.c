@@ -337,8 +337,16 @@ int sbx_life_userns_auto(struct sbx_config *cfg, struct sbx_state_handle *h, str
 		if (strcmp(v, "auto") != 0)
 			return sbx_err_set(err, 0, "config.json: annotations.%s: unknown value \"%s\" (\"auto\" is the only one)",
 					   SBX_USERNS_ANNOTATION, v);
-		if (!u || u->path)
-			return sbx_err_set(err, 0, "config.json: annotations.%s: \"auto\" needs a new user namespace in linux.namespaces",
+		/* No user namespace at all: the config was made by `sbxrun
+		 * spec` and the namespace taken out on purpose (to be host
+		 * root): nothing to allocate for, as the namespaces say. */
+		if (!u) {
+			sbx_debug("annotation %s=auto: no user namespace in linux.namespaces, nothing to allocate",
+				  SBX_USERNS_ANNOTATION);
+			return 0;
+		}
+		if (u->path)
+			return sbx_err_set(err, 0, "config.json: annotations.%s: \"auto\" needs a new user namespace, not one joined by path",
 					   SBX_USERNS_ANNOTATION);
 		if (!no_maps)
 			return sbx_err_set(err, 0, "config.json: annotations.%s: \"auto\" chooses linux.uidMappings and gidMappings itself: remove them or the annotation",

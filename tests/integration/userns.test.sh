@@ -246,6 +246,21 @@ test_no_userns_opt_out() {
 	expect_rc 0 sbx delete -f nouserns-$$
 }
 
+# The user namespace taken out of a `sbxrun spec` config by hand (to be
+# host root): the annotation left behind has nothing to act on; a
+# user namespace joined by path with it is a contradiction.
+test_userns_removed_by_hand() {
+	need_root_mode
+	local b=$TEST_TMP/b out
+	make_bundle "$b" sh -c 'cat /proc/self/uid_map' || return 1
+	cfg "$b" 'del(.linux.namespaces[] | select(.type == "user"))' || return 1
+	expect_eq auto "$(jq -r '.annotations["run.sbx.userns"]' "$b/config.json")" "annotation kept" || return 1
+	out=$(sbx run --bundle "$b" "byhand-$RANDOM" 2>&1) || { echo "$out"; return 1; }
+	expect_match '^ +0 +0 +4294967295$' "$out" "identity map (no user namespace)" || return 1
+	cfg "$b" '.linux.namespaces += [{type: "user", path: "/proc/1/ns/user"}]' || return 1
+	expect_run_error "$b" 'annotations\.run\.sbx\.userns: "auto" needs a new user namespace, not one joined by path'
+}
+
 # runtime-spec mounts[].uidMappings/gidMappings with the container's own
 # explicit mappings: on-disk id C is seen as the host id the mount maps it
 # to, i.e. as the container id that host id has.
