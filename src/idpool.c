@@ -20,6 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef SBX_DATADIR
+#define SBX_DATADIR "/usr/local/share/sbxrun"
+#endif
+
 #define CLAIM_MAX 8192
 
 int sbx_subid_read(const char *path, const char *user, uid_t uid, struct sbx_subid *out,
@@ -106,7 +110,8 @@ int sbx_idpool_load(const char *subuid, const char *subgid, struct sbx_idpool *p
 	if (pool->nblocks == 0)
 		return sbx_err_set(err, 0,
 				   "user namespace pool: no subordinate range of at least %u ids for user \"%s\" in %s and %s "
-				   "(run `make install` or scripts/setup-userns.sh as root to create it, "
+				   "(create it as root with scripts/setup-userns.sh, installed as "
+				   SBX_DATADIR "/setup-userns.sh by `make install`, "
 				   "or create the bundle with `sbxrun spec --no-userns`)",
 				   SBX_IDPOOL_BLOCK, SBX_IDPOOL_USER, subuid, subgid);
 	return 0;
