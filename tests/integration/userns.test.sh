@@ -304,3 +304,30 @@ test_mount_idmap_refused_rootless() {
 test_features_idmap() {
 	expect_eq true "$(sbx features | jq .linux.mountExtensions.idmap.enabled)" "features: mountExtensions.idmap.enabled"
 }
+
+# The parent clones a volume in init's mount namespace, whose copies of the
+# host's mounts carry the host's ro/nosuid/nodev locked: even root with
+# CAP_SYS_ADMIN (and no seccomp) in the container cannot remount a bind of
+# a host read-only mount writable.  (A clone of the host's own mount would
+# not be locked.)
+test_idmapped_volume_keeps_host_locks() {
+	need_root_mode
+	[ "$(id -u)" = 0 ] || skip "needs a private mount namespace"
+	local b=$TEST_TMP/b v=$TEST_TMP/rovol out
+	mkdir -p "$v"
+	echo data >"$v/f"
+	make_bundle "$b" sh -c 'mount -o remount,bind,rw /vol 2>&1 && echo REMOUNTED;
+		echo x >>/vol/f 2>&1 || echo write-refused; cat /proc/self/uid_map' || return 1
+	cfg "$b" ".mounts += [{destination: \"/vol\", type: \"bind\", source: \"$v\", options: [\"bind\"]}]
+		| del(.linux.seccomp)
+		| .process.capabilities.bounding += [\"CAP_SYS_ADMIN\"]
+		| .process.capabilities.effective += [\"CAP_SYS_ADMIN\"]
+		| .process.capabilities.permitted += [\"CAP_SYS_ADMIN\"]" || return 1
+	out=$(unshare -m --propagation private sh -c '
+		mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 90
+		"$2" --root "$3" run --bundle "$4" "locks-$$" 2>&1' _ "$v" "$SBXRUN" "$SBX_ROOT" "$b")
+	expect_match '^ +0 +[1-9][0-9]* +65536$' "$out" "a pool user namespace" || return 1
+	expect_nomatch '^REMOUNTED$' "$out" "remount of a host read-only bind as rw" || return 1
+	expect_match '^write-refused$' "$out" "write to the read-only volume" || return 1
+	expect_eq data "$(cat "$v/f")" "the volume's file"
+}
