@@ -65,19 +65,35 @@ printf '%s\n' "$new" >"$work/noseccomp/config.json"
 mkdir -p "$work/state-root" "$work/rl/state"
 chown sbxtest: "$work/rl/state"
 
+# The rootful bundle as `spec --no-userns` writes it (root's default before
+# issue 8: no user namespace, no id-mapped rootfs): the "(rootful,
+# --no-userns)" row shows what the user namespace from the pool costs, and
+# an SBX_BASELINE binary older than that default runs these bundles.
+mkdir "$work/nu" && cp -a "$work/sbx/rootfs" "$work/nu/rootfs"
+"$SBXRUN" spec --no-userns --bundle "$work/nu"
+new=$(jq '.process.args = ["/bin/true"]' "$work/nu/config.json")
+printf '%s\n' "$new" >"$work/nu/config.json"
+cp -a "$work/nu" "$work/nu-noseccomp"
+new=$(jq 'del(.linux.seccomp)' "$work/nu-noseccomp/config.json")
+printf '%s\n' "$new" >"$work/nu-noseccomp/config.json"
+
 cmds=() names=()
 add() { names+=("$1"); cmds+=("$2"); }
 as_rl="setpriv --reuid=sbxtest --regid=sbxtest --init-groups env XDG_RUNTIME_DIR=/run/user/$uid"
-# sbx_rows LABEL BINARY TAG: run (rootful, no seccomp, rootless) and exec
-# (rootful, rootless) into a container started for it.
+# sbx_rows LABEL BINARY TAG [nu]: run (rootful, no seccomp, rootless) and
+# exec (rootful, rootless) into a container started for it; "nu": the
+# rootful rows on the --no-userns bundles (a binary older than issue 8).
 sbx_rows() {
-	local l=$1 bin=$2 t=$3
+	local l=$1 bin=$2 t=$3 sbx=$work/sbx nosec=$work/noseccomp sleep=$work/sleep
+	[ "${4:-}" = nu ] && sbx=$work/nu nosec=$work/nu-noseccomp sleep=$work/nu-sleep
 	mkdir -p "$work/state-$t" "$work/rl/state-$t"
 	chown sbxtest: "$work/rl/state-$t"
-	add "$l (rootful)" "$bin --root $work/state-$t run --bundle $work/sbx bench-root"
-	add "$l (rootful, no seccomp)" "$bin --root $work/state-$t run --bundle $work/noseccomp bench-nosec"
+	add "$l (rootful)" "$bin --root $work/state-$t run --bundle $sbx bench-root"
+	add "$l (rootful, no seccomp)" "$bin --root $work/state-$t run --bundle $nosec bench-nosec"
+	[ "${4:-}" = nu ] ||
+		add "$l (rootful, --no-userns)" "$bin --root $work/state-$t run --bundle $work/nu bench-nu"
 	add "$l (rootless)" "$as_rl $bin --root $work/rl/state-$t run --bundle $work/rl/b bench-rl"
-	$bin --root "$work/state-$t" run --detach --bundle "$work/sleep" bench-ex-$t >/dev/null 2>&1 </dev/null ||
+	$bin --root "$work/state-$t" run --detach --bundle "$sleep" bench-ex-$t >/dev/null 2>&1 </dev/null ||
 		die "$bin: cannot start the container for the exec rows"
 	sleepers+=("$bin --root $work/state-$t delete --force bench-ex-$t")
 	$as_rl $bin --root "$work/rl/state-$t" run --detach --bundle "$work/rl/sleep" bench-ex-$t >/dev/null 2>&1 </dev/null ||
@@ -90,12 +106,15 @@ sbx_rows() {
 cp -a "$work/sbx" "$work/sleep"
 new=$(jq '.process.args = ["sleep", "1000000"]' "$work/sleep/config.json")
 printf '%s\n' "$new" >"$work/sleep/config.json"
+cp -a "$work/nu" "$work/nu-sleep"
+new=$(jq '.process.args = ["sleep", "1000000"]' "$work/nu-sleep/config.json")
+printf '%s\n' "$new" >"$work/nu-sleep/config.json"
 cp -a "$work/rl/b" "$work/rl/sleep"
 new=$(jq '.process.args = ["sleep", "1000000"]' "$work/rl/sleep/config.json")
 printf '%s\n' "$new" >"$work/rl/sleep/config.json"
 chown -R sbxtest: "$work/rl/sleep"
 sbx_rows sbxrun "$SBXRUN" cur
-[ -z "${SBX_BASELINE:-}" ] || sbx_rows "baseline" "$SBX_BASELINE" base
+[ -z "${SBX_BASELINE:-}" ] || sbx_rows "baseline" "$SBX_BASELINE" base nu
 
 crun_note="crun: not installed"
 runc_note="runc: not installed"
@@ -230,6 +249,11 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 	m_ns=$(median "sbxrun (rootful, no seccomp)")
 	echo "- \`sbxrun (rootful, no seccomp)\` is the same bundle without \`linux.seccomp\`:"
 	echo "  building the seccomp filter costs $(awk -v a="$m_sbx" -v b="$m_ns" 'BEGIN{printf "%.1f", (a-b)*1000}') ms of the median start-up."
+	m_nu=$(median "sbxrun (rootful, --no-userns)")
+	echo "- \`sbxrun (rootful)\` runs root's default bundle: a user namespace whose ids come"
+	echo "  from the pool of the user sbxrun, with an id-mapped rootfs (docs/namespaces.md);"
+	echo "  \`sbxrun (rootful, --no-userns)\` is the same without (\`spec --no-userns\`, root's"
+	echo "  default before): the user namespace costs $(awk -v a="$m_sbx" -v b="$m_nu" 'BEGIN{printf "%.1f", (a-b)*1000}') ms of the median start-up."
 	echo "- The rootless rows (sbxrun and its unshare baseline) run through \`setpriv ... env\`"
 	echo "  (two extra execs) to drop to the unprivileged user sbxtest; the rootful rows exec"
 	echo "  the runtime directly."
