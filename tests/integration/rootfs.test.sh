@@ -16,11 +16,13 @@ run_r() {
 
 # Root mode: give the container a user namespace whose root is a uid no one
 # owns on the host (written directly by sbxrun as root), so it cannot search
-# a directory only the host's root may enter.
+# a directory only the host's root may enter.  These mappings replace the
+# pool's (root's spec asks for those with annotation run.sbx.userns=auto).
 userns_bundle() {
 	local b=$1
 	[ "$SBX_TEST_MODE" = root ] || return 0
 	cfg "$b" '.linux.namespaces |= (map(select(.type != "user")) + [{type: "user"}])
+		| del(.annotations["run.sbx.userns"])
 		| .linux.uidMappings = [{containerID: 0, hostID: 2000000, size: 65536}]
 		| .linux.gidMappings = [{containerID: 0, hostID: 2000000, size: 65536}]'
 }
@@ -45,7 +47,9 @@ ctr_pid() {
 test_mount_namespace_not_listed_root() {
 	[ "$SBX_TEST_MODE" = root ] || skip "root mode (rootless: see test_mount_namespace_not_listed_rootless)"
 	local b=$TEST_TMP/b out
-	make_bundle "$b" sh -c 'readlink /proc/self/ns/mnt; hostname' || return 1
+	# Mounting in the runtime's mount namespace needs host root: rootful
+	# without a user namespace (in one, it is the rootless case's error).
+	SBX_NO_USERNS=1 make_bundle "$b" sh -c 'readlink /proc/self/ns/mnt; hostname' || return 1
 	cfg "$b" 'del(.linux.namespaces[] | select(.type == "mount" or .type == "uts")) | del(.hostname)' || return 1
 	out=$(unshare -m --propagation private sh -c '
 		mount --make-rshared / || exit 1
@@ -98,7 +102,10 @@ test_mount_namespace_not_listed_rootless() {
 # container's rootfs and detach the namespace's mounts from under them).
 test_mount_namespace_joined_by_path() {
 	local b=$TEST_TMP/b id="jm-$RANDOM" holder=$TEST_TMP/holder pid hpid out
-	make_bundle "$b" sh -c 'cat /etc/hostname; sleep 30' || return 1
+	# Root mode joins a mount namespace of host root's user namespace:
+	# mounting there needs host root, i.e. no user namespace of its own
+	# (rootless joins the holder's user namespace below).
+	SBX_NO_USERNS=1 make_bundle "$b" sh -c 'cat /etc/hostname; sleep 30' || return 1
 	echo container >"$b/rootfs/etc/hostname"
 	echo outside >"$TEST_TMP/marker" && chown_user "$TEST_TMP/marker"
 	if [ "$SBX_TEST_MODE" = root ]; then
@@ -138,7 +145,9 @@ test_mount_namespace_joined_by_path() {
 # joined UTS namespace as to a new one.
 test_hostname_in_joined_uts_namespace() {
 	local b=$TEST_TMP/b holder=$TEST_TMP/holder hpid out
-	make_bundle "$b" hostname || return 1
+	# Root mode joins a UTS namespace of host root's user namespace:
+	# sethostname there needs host root (no user namespace of its own).
+	SBX_NO_USERNS=1 make_bundle "$b" hostname || return 1
 	if [ "$SBX_TEST_MODE" = root ]; then
 		unshare -u sh -c "echo \$\$ > $holder; exec sleep 60" &
 	else
@@ -269,6 +278,9 @@ mi=/proc/self/mountinfo
 if grep -q " $bundle/rootfs/tmp " "$mi"; then echo "$1 mounts-done" >> "$bundle/../hooks.log"; else echo "$1 no-mounts" >> "$bundle/../hooks.log"; fi
 EOS
 	chmod 0755 "$TEST_TMP/hook" && chown_user "$TEST_TMP/hook" "$TEST_TMP"
+	# createContainer runs in the container's namespaces: as its root, an
+	# unprivileged host uid in root mode (the pool's user namespace).
+	: >"$TEST_TMP/hooks.log" && chmod 0666 "$TEST_TMP/hooks.log"
 	make_bundle "$b" true || return 1
 	cfg "$b" ".hooks.createRuntime = [{path: \"$TEST_TMP/hook\", args: [\"hook\", \"createRuntime\", \"pid\"]}]
 		  | .hooks.createContainer = [{path: \"$TEST_TMP/hook\", args: [\"hook\", \"createContainer\", \"self\"]}]" || return 1
