@@ -274,7 +274,7 @@ void sbx_idpool_release(const char *registry, const char *root, const char *id, 
 	char name[16];
 
 	if (lock_registry(registry, &regfd, &lockfd, &err) < 0) {
-		sbx_warn("%s", err.msg);
+		sbx_warn_err(&err, NULL);
 		return;
 	}
 	snprintf(name, sizeof(name), "%u", block);
