@@ -8,6 +8,7 @@
  */
 #include "check_int.h"
 #include "sbx/caps.h"
+#include "sbx/idpool.h"
 #include "sbx/jsonloc.h"
 #include "sbx/mountopt.h"
 #include "sbx/net.h"
@@ -466,7 +467,7 @@ static void c_userns(const struct sbx_config *cfg, struct sbx_check_report *r)
 		sbx_check_add(r, "userns", FAIL, root ? SBX_CHECK_MEDIUM : SBX_CHECK_LOW, CFG,
 			      ns_path(path, cfg, SBX_NS_USER),
 			      "Container uid 0 is host uid 0: a process that escapes the other layers is root on the host.",
-			      "add {\"type\": \"user\"} to linux.namespaces with linux.uidMappings/gidMappings to an unprivileged host range (`sbxrun spec --rootless` does this for your own user)",
+			      "make the bundle with `sbxrun spec` (as root without --no-userns: a user namespace from the pool of user \"" SBX_IDPOOL_USER "\" and an id-mapped rootfs; --rootless: your own user), or add {\"type\": \"user\"} to linux.namespaces with the annotation " SBX_USERNS_ANNOTATION "=auto or linux.uidMappings/gidMappings to an unprivileged host range",
 			      "no user namespace: container ids are host ids");
 		return;
 	}
@@ -481,11 +482,22 @@ static void c_userns(const struct sbx_config *cfg, struct sbx_check_report *r)
 			return;
 		}
 	}
-	sbx_check_add(r, "userns", PASS, 0, CFG, ns_path(path, cfg, SBX_NS_USER), NULL, NULL,
-		      l->n_uid_mappings ? "user namespace; container uid %u is host uid %u"
-					: "user namespace (the caller's id maps to container root)",
-		      l->n_uid_mappings ? l->uid_mappings[0].container_id : 0,
-		      l->n_uid_mappings ? l->uid_mappings[0].host_id : 0);
+	ns_path(path, cfg, SBX_NS_USER);
+	if (sbx_config_ns(cfg, SBX_NS_USER)->path)
+		sbx_check_add(r, "userns", PASS, 0, CFG, path, NULL, NULL,
+			      "joins the user namespace %s", sbx_config_ns(cfg, SBX_NS_USER)->path);
+	else if (l->n_uid_mappings)
+		sbx_check_add(r, "userns", PASS, 0, CFG, path, NULL, NULL,
+			      "user namespace; container uid %u is host uid %u", l->uid_mappings[0].container_id,
+			      l->uid_mappings[0].host_id);
+	else
+		/* No map in the config: sbxrun chooses it at create
+		 * (include/sbx/idpool.h); with the annotation only root may. */
+		sbx_check_add(r, "userns", PASS, 0, CFG, path, NULL, NULL,
+			      "user namespace; created by root, container ids 0-%u get a free block of user \"%s\"'s subordinate ids and the rootfs is id-mapped (%s=auto)%s",
+			      SBX_IDPOOL_BLOCK - 1, SBX_IDPOOL_USER, SBX_USERNS_ANNOTATION,
+			      sbx_config_annotation(cfg, SBX_USERNS_ANNOTATION) ? ""
+				: "; created by another user, that user's own id is container root");
 }
 
 static void c_readonly_root(const struct sbx_config *cfg, struct sbx_check_report *r)

@@ -331,8 +331,8 @@ static void l_namespaces(const struct sbx_config *cfg, const struct sbx_check_li
 /* drift-idmap for one of uid_map/gid_map: `want` is the map the launcher
  * writes for this config.  False (and a finding) if they differ. */
 static bool map_drift(struct sbx_check_report *r, const struct sbx_check_live *l, const char *file,
-		      const char *cfg_path, const struct idm *have, size_t n, const struct idm *want,
-		      size_t nw)
+		      const char *what, const char *cfg_path, const struct idm *have, size_t n,
+		      const struct idm *want, size_t nw)
 {
 	bool same = nw == n;
 
@@ -346,7 +346,7 @@ static bool map_drift(struct sbx_check_report *r, const struct sbx_check_live *l
 		live_src(r, sbx_check_add(r, "drift-idmap", FAIL, SBX_CHECK_MEDIUM, DRIFT, cfg_path,
 					  "Container ids own other host ids than the config says: files may be shared with the wrong host users.",
 					  "recreate the container with the intended linux.uidMappings and gidMappings",
-					  "%s differs from the config (first line: %u %u %u)", file,
+					  "%s differs from %s (first line: %u %u %u)", file, what,
 					  n ? have[0].c : 0, n ? have[0].h : 0, n ? have[0].n : 0),
 			 "/proc/%d/%s", (int)l->pid, file);
 	return same;
@@ -411,7 +411,9 @@ static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l
 			 "/proc/%d/gid_map", (int)l->pid);
 	else
 		live_src(r, sbx_check_add(r, "userns", PASS, 0, KERN, NULL, NULL, NULL,
-					  "user namespace; container uid %u is host uid %u", m[0].c, m[0].h),
+					  "user namespace; container uid %u is host uid %u%s%s", m[0].c, m[0].h,
+					  l->pool_expected ? " (a block of the sbxrun user's subordinate ids)" : "",
+					  l->root_idmapped ? "; the rootfs is id-mapped" : ""),
 			 "/proc/%d/uid_map", (int)l->pid);
 
 	if (cuid == 0)
@@ -430,15 +432,36 @@ static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l
 	/* drift: the expected maps of a new user namespace */
 	if (!uns || uns->path)
 		return;
+	if (!cfg->linux.n_uid_mappings && l->pool_expected) {
+		/* run.sbx.userns=auto: the config has no map; the launcher
+		 * mapped the block of the pool that the record holds. */
+		char what[64];
+
+		if (!l->has_pool_map) {
+			sbx_check_add(r, "drift-idmap", SKIP, 0, DRIFT, NULL, NULL, NULL,
+				      "block %u of the user namespace pool could not be resolved", l->pool_block);
+			return;
+		}
+		snprintf(what, sizeof(what), "block %u of the user namespace pool", l->pool_block);
+		want[0] = (struct idm){ 0, l->pool_uid, l->pool_size };
+		same = map_drift(r, l, "uid_map", what, "linux.uidMappings", m, n, want, 1);
+		want[0] = (struct idm){ 0, l->pool_gid, l->pool_size };
+		gsame = !l->gid_map || map_drift(r, l, "gid_map", what, "linux.gidMappings", g, ng, want, 1);
+		if (same && gsame)
+			sbx_check_add(r, "drift-idmap", PASS, 0, DRIFT, NULL, NULL, NULL,
+				      "uid_map and gid_map are block %u of the user namespace pool (run.sbx.userns=auto): 0 %u %u, 0 %u %u",
+				      l->pool_block, l->pool_uid, l->pool_size, l->pool_gid, l->pool_size);
+		return;
+	}
 	nw = want_map(cfg->linux.uid_mappings, cfg->linux.n_uid_mappings, (long)owner_uid, want,
 		      SBX_ARRAY_SIZE(want));
-	same = map_drift(r, l, "uid_map", "linux.uidMappings", m, n, want, nw);
+	same = map_drift(r, l, "uid_map", "the config", "linux.uidMappings", m, n, want, nw);
 	/* Without gidMappings the launcher maps the creator's gid, which the
 	 * record does not keep: (gid_t)-1 means no verdict on gid_map.  An
 	 * unreadable gid_map is reported with the other unreadable sources. */
 	nw = want_map(cfg->linux.gid_mappings, cfg->linux.n_gid_mappings,
 		      owner_gid == (gid_t)-1 ? -1 : (long)owner_gid, want, SBX_ARRAY_SIZE(want));
-	gsame = !l->gid_map || !nw || map_drift(r, l, "gid_map", "linux.gidMappings", g, ng, want, nw);
+	gsame = !l->gid_map || !nw || map_drift(r, l, "gid_map", "the config", "linux.gidMappings", g, ng, want, nw);
 	if (same && gsame)
 		sbx_check_add(r, "drift-idmap", PASS, 0, DRIFT, NULL, NULL, NULL, "%s the config",
 			      l->gid_map && nw ? "uid_map and gid_map match" : "uid_map matches");

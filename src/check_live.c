@@ -16,6 +16,7 @@
 #include "check_int.h"
 #include "sbx/caps.h"
 #include "sbx/cgroup.h"
+#include "sbx/idpool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -209,8 +210,11 @@ static void collect_mounts(struct sbx_check_live *l, pid_t pid)
 			continue;
 		sbx_mountinfo_unescape(x.root);
 		sbx_mountinfo_unescape(x.point);
-		if (!strcmp(x.point, "/"))
-			l->root_readonly = has_opt(x.opts, "ro"); /* the last "/" is the visible one */
+		if (!strcmp(x.point, "/")) {
+			/* the last "/" is the visible one */
+			l->root_readonly = has_opt(x.opts, "ro");
+			l->root_idmapped = has_opt(x.opts, "idmapped");
+		}
 		if (l->n_mounts == cap) {
 			cap = cap ? cap * 2 : 32;
 			l->mounts = sbx_xrealloc(l->mounts, cap * sizeof(*l->mounts));
@@ -297,6 +301,28 @@ int sbx_check_live_collect(const struct sbx_check_live_opts *o, struct sbx_check
 	if ((t = read_proc(l, o->pid, "gid_map", true))) {
 		l->gid_map = sbx_arena_strdup(&l->arena, t);
 		free(t);
+	}
+	if (o->has_id_block) {
+		/* The ids the launcher mapped: the same pool files, the same
+		 * block (include/sbx/idpool.h). */
+		struct sbx_idpool pool;
+		struct sbx_idpool_lease lease;
+		struct sbx_err e;
+
+		l->pool_expected = true;
+		l->pool_block = o->id_block;
+		if (sbx_idpool_load(SBX_SUBUID_FILE, SBX_SUBGID_FILE, &pool, &e) == 0 &&
+		    sbx_idpool_lease_of(&pool, o->id_block, &lease, &e) == 0) {
+			l->has_pool_map = true;
+			l->pool_uid = lease.uid;
+			l->pool_gid = lease.gid;
+			l->pool_size = lease.size;
+		} else {
+			char buf[SBX_ERR_MSG_MAX + 128];
+			l->unreadable = sbx_xrealloc(l->unreadable, (l->n_unreadable + 1) * sizeof(char *));
+			l->unreadable[l->n_unreadable++] =
+				sbx_arena_strdup(&l->arena, sbx_err_str(&e, buf, sizeof(buf)));
+		}
 	}
 	collect_mounts(l, o->pid);
 	collect_ns(l, o->pid);

@@ -158,6 +158,12 @@ struct sbx_check_live {
 	size_t n_mounts;
 	bool have_mounts;
 	bool root_readonly;
+	bool root_idmapped;             /* "/" is an id-mapped mount */
+	/* run.sbx.userns=auto: the block of the sbxrun user's pool that the
+	 * state records, resolved to host ids (the expected uid_map) */
+	bool pool_expected, has_pool_map;
+	uint32_t pool_uid, pool_gid, pool_size;
+	unsigned pool_block;
 	bool have_cgroup;               /* the container has a cgroup v2 directory */
 	char *cgroup_path;
 	bool has_memory_max, has_pids_max, has_cpu_max, has_cpu_weight;
@@ -173,6 +179,8 @@ struct sbx_check_live_opts {
 	const pid_t *pids;              /* every process of the container (may be NULL) */
 	size_t n_pids;
 	const char *cgroup_path;        /* from the state, NULL: none */
+	bool has_id_block;              /* the state records a block of the user namespace pool */
+	unsigned id_block;
 };
 int sbx_check_live_collect(const struct sbx_check_live_opts *o, struct sbx_check_live *out,
 			   struct sbx_err *err);

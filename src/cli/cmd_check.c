@@ -48,7 +48,8 @@ static int check_live(const struct sbx_global_opts *g, const char *id, struct sb
 		sbx_err_clear(err); /* init alone is still worth checking */
 	{
 		struct sbx_check_live_opts o = { .pid = st.pid, .pids = pids, .n_pids = n,
-						 .cgroup_path = st.cgroup_path };
+						 .cgroup_path = st.cgroup_path,
+						 .has_id_block = st.has_id_block, .id_block = st.id_block };
 		if (sbx_check_live_collect(&o, &live, err) < 0)
 			goto out;
 	}

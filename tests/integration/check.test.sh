@@ -28,10 +28,6 @@ make_privileged() {
 test_check_default_spec_passes() {
 	local b=$TEST_TMP/b out rc=0
 	make_bundle "$b" || return 1
-	if [ "$SBX_TEST_MODE" = root ] &&
-	   [ "$(jq '[.linux.namespaces[].type] | index("user")' "$b/config.json")" = null ]; then
-		skip "the rootful default spec has no user namespace yet (the userns change adds it)"
-	fi
 	out=$(sbx check --fail-on medium "$b") || rc=$?
 	expect_eq 0 "$rc" "exit status of check --fail-on medium on the default spec" || {
 		echo "$out" >&2; return 1; }
@@ -178,6 +174,25 @@ test_check_live_weaker_config_shows_finding() {
 	[ "$SBX_TEST_MODE" = rootless ] &&
 		{ expect_eq pass "$(jq -r '[.findings[] | select(.id == "drift-idmap") | .status] | join(",")' <<<"$out")" "drift-idmap" || return 1; }
 	return 0
+}
+
+# The default container passes live mode too: root's default has a user
+# namespace from the pool (run.sbx.userns=auto, no map in the config), so
+# the map to expect is the recorded block's, and the rootfs is id-mapped.
+test_check_live_default_container_passes() {
+	local b=$TEST_TMP/b out rc=0 id=live-def-$RANDOM
+	make_bundle "$b" sleep 60 || return 1
+	sbx run -d --bundle "$b" "$id" || return 1
+	out=$(sbx check --id "$id" --format json --fail-on medium) || rc=$?
+	sbx delete -f "$id"
+	expect_eq 0 "$rc" "exit status of check --id --fail-on medium on the default container: $(jq -c '[.findings[] | select(.status == "fail" and .level != "low") | {id, message}]' <<<"$out")" || return 1
+	expect_eq pass "$(jq -r '[.findings[] | select(.id == "drift-idmap") | .status] | join(",")' <<<"$out")" "drift-idmap" || return 1
+	if [ "$SBX_TEST_MODE" = root ]; then
+		expect_match '^uid_map and gid_map are block [0-9]+ of the user namespace pool \(run.sbx.userns=auto\): 0 [1-9][0-9]* 65536, 0 [1-9][0-9]* 65536$' \
+			"$(jq -r '.findings[] | select(.id == "drift-idmap") | .message' <<<"$out")" "drift-idmap message" || return 1
+		expect_match '^user namespace; container uid 0 is host uid [1-9][0-9]* \(a block of the sbxrun user.s subordinate ids\); the rootfs is id-mapped$' \
+			"$(jq -r '.findings[] | select(.id == "userns") | .message' <<<"$out")" "userns message" || return 1
+	fi
 }
 
 test_check_live_detects_config_kernel_difference() {

@@ -298,20 +298,30 @@ END_TEST
 
 START_TEST(test_default_specs)
 {
-	for (int rootless = 0; rootless < 2; rootless++) {
-		_sbx_cleanup_free_ char *text = sbx_config_default_spec(rootless);
+	/* root's default (user namespace from the pool), --no-userns's, and
+	 * --rootless's */
+	for (int v = 0; v < 3; v++) {
+		_sbx_cleanup_free_ char *text = sbx_config_default_spec_full(v == 2, v == 0, NULL, false, NULL, 0);
 		struct sbx_check_report r;
 
 		check_text(text, &r);
 		for (size_t i = 0; i < r.n; i++) {
 			const struct sbx_check_finding *f = &r.v[i];
-			/* rootful: the user namespace is the userns branch's change;
-			 * a rootless spec made by root maps root to root. */
-			if (f->status == SBX_CHECK_FAIL && f->level >= SBX_CHECK_MEDIUM &&
-			    !(!strcmp(f->control->id, "userns") || !strcmp(f->control->id, "root-user")))
-				ck_abort_msg("default spec (rootless=%d) fails %s at %s: %s", rootless,
-					     f->control->id, sbx_check_level_name(f->level), f->message);
+			bool userns_ctl = !strcmp(f->control->id, "userns") || !strcmp(f->control->id, "root-user");
+			/* --no-userns is the opt-out: root in the container is
+			 * host root, which check must say (medium).  A rootless
+			 * spec made by root (this test) maps container root to
+			 * host root: high. */
+			if (f->status == SBX_CHECK_FAIL && f->level >= SBX_CHECK_MEDIUM && !(v != 0 && userns_ctl))
+				ck_abort_msg("default spec (%s) fails %s at %s: %s",
+					     v == 0 ? "root" : v == 1 ? "--no-userns" : "--rootless", f->control->id,
+					     sbx_check_level_name(f->level), f->message);
 		}
+		if (v == 1)
+			ck_assert_ptr_nonnull(find(&r, "userns", SBX_CHECK_FAIL));
+		if (v == 0)
+			ck_assert_ptr_nonnull(strstr(find(&r, "userns", SBX_CHECK_PASS)->message,
+						     "the rootfs is id-mapped (run.sbx.userns=auto)"));
 		sbx_check_report_free(&r);
 	}
 }
@@ -599,9 +609,10 @@ static void matching_live(struct sbx_check_live *l, struct sbx_check_proc *p)
 	l->landlock_abi = 4;
 }
 
-static void live_eval(const struct sbx_check_live *l, struct sbx_check_report *r)
+static void live_eval_patched(const struct sbx_check_live *l, const char *patch,
+			      struct sbx_check_report *r)
 {
-	_sbx_cleanup_free_ char *text = hardened_with(NULL, NULL);
+	_sbx_cleanup_free_ char *text = hardened_with(patch, NULL);
 	struct sbx_config *cfg = NULL;
 	struct sbx_err err = { 0 };
 
@@ -610,6 +621,11 @@ static void live_eval(const struct sbx_check_live *l, struct sbx_check_report *r
 	if (sbx_check_live_evaluate(cfg, l, 1000, 1000, r, &err) < 0)
 		ck_abort_msg("evaluate: %s", err.msg);
 	sbx_config_free(cfg);
+}
+
+static void live_eval(const struct sbx_check_live *l, struct sbx_check_report *r)
+{
+	live_eval_patched(l, NULL, r);
 }
 
 START_TEST(test_live_matching)
@@ -716,6 +732,60 @@ START_TEST(test_live_gid_map)
 }
 END_TEST
 
+/* run.sbx.userns=auto (root's default): the config has no map; the one
+ * to expect is the pool block that the state records. */
+START_TEST(test_live_userns_pool)
+{
+	static const char *const patch =
+		"{\"linux\":{\"uidMappings\":null,\"gidMappings\":null},\"annotations\":{\"run.sbx.userns\":\"auto\"}}";
+	struct sbx_check_live l;
+	struct sbx_check_proc p;
+	struct sbx_check_report r;
+	const struct sbx_check_finding *f;
+
+	matching_live(&l, &p);
+	l.pool_expected = l.has_pool_map = true;
+	l.pool_block = 3;
+	l.pool_uid = l.pool_gid = 100000;
+	l.pool_size = 65536;
+	l.root_idmapped = true;
+	live_eval_patched(&l, patch, &r);
+	f = find(&r, "drift-idmap", SBX_CHECK_PASS);
+	ck_assert_msg(f != NULL, "drift-idmap does not pass: %s",
+		      find(&r, "drift-idmap", SBX_CHECK_FAIL) ? find(&r, "drift-idmap", SBX_CHECK_FAIL)->message : "-");
+	ck_assert_str_eq(f->message, "uid_map and gid_map are block 3 of the user namespace pool (run.sbx.userns=auto): 0 100000 65536, 0 100000 65536");
+	f = find(&r, "userns", SBX_CHECK_PASS);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->message, "user namespace; container uid 0 is host uid 100000 (a block of the sbxrun user's subordinate ids); the rootfs is id-mapped");
+	sbx_check_report_free(&r);
+
+	/* another block than the recorded one */
+	l.uid_map = "0 165536 65536\n";
+	live_eval_patched(&l, patch, &r);
+	f = find(&r, "drift-idmap", SBX_CHECK_FAIL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->level, SBX_CHECK_MEDIUM);
+	ck_assert_str_eq(f->message, "uid_map differs from block 3 of the user namespace pool (first line: 0 165536 65536)");
+	ck_assert_ptr_null(find(&r, "drift-idmap", SBX_CHECK_PASS));
+	sbx_check_report_free(&r);
+	l.uid_map = "0 100000 65536\n";
+	l.gid_map = "0 165536 65536\n";
+	live_eval_patched(&l, patch, &r);
+	f = find(&r, "drift-idmap", SBX_CHECK_FAIL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->message, "gid_map differs from block 3 of the user namespace pool (first line: 0 165536 65536)");
+	sbx_check_report_free(&r);
+
+	/* the pool files no longer describe the block: no verdict */
+	l.gid_map = "0 100000 65536\n";
+	l.has_pool_map = false;
+	live_eval_patched(&l, patch, &r);
+	ck_assert_ptr_nonnull(find(&r, "drift-idmap", SBX_CHECK_SKIP));
+	ck_assert_ptr_null(find(&r, "drift-idmap", SBX_CHECK_FAIL));
+	sbx_check_report_free(&r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("check");
@@ -738,6 +808,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_live_matching);
 	tcase_add_test(tc, test_live_drift);
 	tcase_add_test(tc, test_live_gid_map);
+	tcase_add_test(tc, test_live_userns_pool);
 	suite_add_tcase(s, tc);
 	return s;
 }
