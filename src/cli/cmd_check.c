@@ -33,7 +33,7 @@ static int check_live(const struct sbx_global_opts *g, const char *id, struct sb
 	size_t n = 0, len = 0;
 	int ret = -1;
 
-	if (sbx_life_open(g, id, false, &h, &st, err) < 0)
+	if (sbx_cli_open(g, id, false, &h, &st, err) < 0)
 		return -1;
 	memset(&live, 0, sizeof(live));
 	if (st.status != SBX_STATUS_CREATED && st.status != SBX_STATUS_RUNNING &&

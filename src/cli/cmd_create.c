@@ -38,16 +38,14 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	};
 	const char *bundle = ".", *pid_file = NULL;
 	struct sbx_launch_opts lo = { 0 };
-	_sbx_cleanup_free_ char *cache_dir = NULL, *state_root = sbx_cli_state_root(g);
+	_sbx_cleanup_free_ char *state_root = sbx_cli_state_root(g);
+	struct sbx_create cr;
 	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
-	struct sbx_state_handle h = { .rootfd = -1, .dirfd = -1, .lockfd = -1 };
-	struct sbx_state st = { 0 };
 	struct sbx_config *cfg = NULL;
 	struct sbx_err err = { 0 };
 	_sbx_cleanup_free_ char *fifo = NULL, *errfile = NULL;
-	struct sbx_life_rec rec = { .h = &h, .st = &st };
 	uint64_t v;
-	int c, code, r;
+	int c, code;
 
 	while ((c = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
 		switch (c) {
@@ -67,7 +65,6 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 	if (optind != argc - 1)
 		return sbx_cli_usage("create", "expected exactly one container ID");
 	lo.id = argv[optind];
-	rec.pid_file = pid_file;
 	if (sbx_state_validate_id(lo.id, &err) < 0 ||
 	    sbx_process_check_preserve_fds(lo.preserve_fds, &err) < 0)
 		return sbx_cli_fail(&err);
@@ -84,45 +81,32 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 		sbx_err_set(&err, 0, "create: process.terminal is true but no --console-socket was given to hand the terminal to");
 		goto fail_nostate;
 	}
-	if (sbx_life_record_begin(g, lo.id, cfg, &h, &st, &err) < 0)
+	if (sbx_container_create_begin(&cr, state_root, g->rootless, sbx_cli_is_rootless(g), lo.id,
+				       cfg, pid_file, &err) < 0)
 		goto fail_nostate;
-	/* Root without its own mappings: host ids from the pool. */
-	r = sbx_life_userns_auto(cfg, &h, &st, &err);
-	if (r < 0)
-		goto fail;
-	lo.userns_auto = r > 0;
-	if (mkfifoat(h.dirfd, SBX_EXEC_FIFO, 0600) < 0) {
-		sbx_err_set(&err, errno, "create exec fifo %s/%s", h.dir, SBX_EXEC_FIFO);
+	if (mkfifoat(cr.h.dirfd, SBX_EXEC_FIFO, 0600) < 0) {
+		sbx_err_set(&err, errno, "create exec fifo %s/%s", cr.h.dir, SBX_EXEC_FIFO);
 		goto fail;
 	}
-	fifo = sbx_xasprintf("%s/%s", h.dir, SBX_EXEC_FIFO);
-	errfile = sbx_xasprintf("%s/%s", h.dir, SBX_INIT_ERROR_FILE);
-
-	cache_dir = sbx_cli_cache_dir(g);
-	lo.cache_dir = cache_dir;
-	lo.state_root = state_root;
-	lo.exec_fifo = fifo;
-	lo.exec_error_file = errfile;
-	lo.foreground = false;
-	lo.rootless = g->rootless;
-	lo.state_json = sbx_life_hook_state;
-	lo.state_arg = &st;
-	/* The record is completed by the launcher's callbacks: the cgroup
-	 * before it exists, init (and the pid file) before the hand-over.
-	 * Until then init dies with us; nothing is left if we are killed. */
-	lo.record_cgroup = sbx_life_record_cgroup;
-	lo.record_started = sbx_life_record_started;
-	lo.record_arg = &rec;
-	if (sbx_container_spawn(cfg, &lo, &ctr, &err) < 0)
+	fifo = sbx_xasprintf("%s/%s", cr.h.dir, SBX_EXEC_FIFO);
+	errfile = sbx_xasprintf("%s/%s", cr.h.dir, SBX_INIT_ERROR_FILE);
+	cr.lo.exec_fifo = fifo;
+	cr.lo.exec_error_file = errfile;
+	cr.lo.foreground = false;
+	cr.lo.console_socket = lo.console_socket;
+	cr.lo.no_pivot = lo.no_pivot;
+	cr.lo.no_new_keyring = lo.no_new_keyring;
+	cr.lo.preserve_fds = lo.preserve_fds;
+	if (sbx_container_create_spawn(&cr, cfg, &ctr, &err) < 0)
 		goto fail;
 	sbx_container_release(&ctr);
-	sbx_life_record_close(&h, &st);
+	sbx_container_create_keep(&cr);
 	sbx_config_free(cfg);
 	return 0;
 
 fail:
 	code = sbx_cli_fail(&err);
-	sbx_life_record_remove(&h, &st);
+	sbx_container_create_remove(&cr);
 	sbx_container_release(&ctr);
 	sbx_config_free(cfg);
 	return code;

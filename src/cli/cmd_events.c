@@ -109,7 +109,7 @@ int sbx_cmd_events(const struct sbx_global_opts *g, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return sbx_cli_usage("events", "expected exactly one container ID");
-	if (sbx_life_open(g, argv[optind], false, &h, &st, &err) < 0)
+	if (sbx_cli_open(g, argv[optind], false, &h, &st, &err) < 0)
 		return sbx_cli_fail(&err);
 	/* The state does not change under us in a way that matters here; do
 	 * not block `delete`/`pause` for as long as events streams. */

@@ -57,7 +57,7 @@ static int do_exec(const struct sbx_global_opts *g, struct sbx_exec_opts *o, con
 
 	if (sbx_process_check_preserve_fds(o->preserve_fds, &err) < 0)
 		return sbx_cli_fail(&err);
-	if (sbx_life_open(g, id, false, &h, &st, &err) < 0)
+	if (sbx_cli_open(g, id, false, &h, &st, &err) < 0)
 		return sbx_cli_fail(&err);
 	if (sbx_exec_check_status(&st, o->ignore_paused, &err) < 0 ||
 	    sbx_life_load_config(&h, &st, &cfg, &err) < 0 || sbx_exec_build_process(cfg, o, &err) < 0) {

@@ -44,7 +44,7 @@ int sbx_cmd_kill(const struct sbx_global_opts *g, int argc, char **argv)
 		sig = 0;
 	else if (optind == argc - 2 && sbx_signals_parse(argv[optind + 1], &sig, &err) < 0)
 		return sbx_cli_fail(&err);
-	if (sbx_life_open(g, argv[optind], false, &h, &st, &err) < 0)
+	if (sbx_cli_open(g, argv[optind], false, &h, &st, &err) < 0)
 		return sbx_cli_fail(&err);
 	if (st.status != SBX_STATUS_CREATED && st.status != SBX_STATUS_RUNNING &&
 	    st.status != SBX_STATUS_PAUSED) {

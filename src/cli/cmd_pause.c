@@ -27,7 +27,7 @@ int sbx_life_freeze(const struct sbx_global_opts *g, const char *cmd, int argc, 
 		return sbx_cli_usage(cmd, "unknown option");
 	if (optind != argc - 1)
 		return sbx_cli_usage(cmd, "expected exactly one container ID");
-	if (sbx_life_open(g, argv[optind], true, &h, &st, &err) < 0)
+	if (sbx_cli_open(g, argv[optind], true, &h, &st, &err) < 0)
 		return sbx_cli_fail(&err);
 	if (!st.cgroup_path) {
 		sbx_err_set(&err, 0,

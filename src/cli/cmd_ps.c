@@ -45,7 +45,7 @@ int sbx_cmd_ps(const struct sbx_global_opts *g, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return sbx_cli_usage("ps", "expected a container ID");
-	if (sbx_life_open(g, argv[optind], false, &h, &st, &err) < 0)
+	if (sbx_cli_open(g, argv[optind], false, &h, &st, &err) < 0)
 		return sbx_cli_fail(&err);
 	if (sbx_life_pids(&st, &pids, &n, &err) < 0) {
 		sbx_state_free(&st);

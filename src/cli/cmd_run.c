@@ -83,16 +83,13 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	struct sbx_err err = { 0 };
 	struct sbx_config *cfg = NULL;
 	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
-	struct sbx_launch_opts lo = { 0 };
-	_sbx_cleanup_free_ char *cache_dir = NULL, *state_root = sbx_cli_state_root(g);
+	_sbx_cleanup_free_ char *state_root = sbx_cli_state_root(g);
 	sigset_t mask, old;
 	int r, st, code, sfd = -1;
 	/* The container is recorded in the state store, so that
 	 * state/list/kill/exec/delete work on it (removed again when a
 	 * foreground run ends; kept for --detach). */
-	struct sbx_state_handle rh = { .rootfd = -1, .dirfd = -1, .lockfd = -1 };
-	struct sbx_state rst = { 0 };
-	struct sbx_life_rec rec = { .h = &rh, .st = &rst, .pid_file = a->pid_file };
+	struct sbx_create cr;
 	int saved_out = -1, saved_err = -1;
 
 	/* Before anything is opened: a gap in 3..3+N-1 would be filled by one
@@ -102,53 +99,33 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	if (sbx_config_load(a->bundle, &cfg, &err) < 0)
 		return sbx_cli_fail(&err);
 	sbx_debug("parent: %s/config.json loaded", cfg->bundle);
-	if (sbx_life_record_begin(g, a->id, cfg, &rh, &rst, &err) < 0) {
+	if (sbx_container_create_begin(&cr, state_root, g->rootless, sbx_cli_is_rootless(g), a->id,
+				       cfg, a->pid_file, &err) < 0) {
 		sbx_config_free(cfg);
 		return sbx_cli_fail(&err);
 	}
-	/* Root without its own mappings: host ids from the pool. */
-	r = sbx_life_userns_auto(cfg, &rh, &rst, &err);
-	if (r < 0) {
-		sbx_life_record_remove(&rh, &rst);
-		sbx_config_free(cfg);
-		return sbx_cli_fail(&err);
-	}
-	lo.userns_auto = r > 0;
 	/* Detached, nobody would read the pty: refuse rather than silently
 	 * closing the container's terminal (runc refuses too). */
 	if (a->detach && !a->console_socket && cfg->process && cfg->process->terminal) {
 		sbx_err_set(&err, 0, "run --detach: process.terminal is true but no --console-socket was given to hand the terminal to");
-		sbx_life_record_remove(&rh, &rst);
+		sbx_container_create_remove(&cr);
 		sbx_config_free(cfg);
 		return sbx_cli_fail(&err);
 	}
 	/* `run --detach` without a terminal: nobody reads our stdout once we
 	 * exit, so the output goes to a json-file log (as docker's). */
 	if (a->detach && !a->console_socket && cfg->process && !cfg->process->terminal &&
-	    sbx_life_detach_log_start(&rh, &rst, a->log_max_size, a->log_max_file, &saved_out,
+	    sbx_life_detach_log_start(&cr.h, &cr.st, a->log_max_size, a->log_max_file, &saved_out,
 				      &saved_err, &err) < 0) {
-		sbx_life_record_remove(&rh, &rst);
+		sbx_container_create_remove(&cr);
 		sbx_config_free(cfg);
 		return sbx_cli_fail(&err);
 	}
-	lo.state_json = sbx_life_hook_state;
-	lo.state_arg = &rst;
-	/* The launcher completes the record (cgroup before it exists, init
-	 * and the pid file before init runs or is handed over). */
-	lo.record_cgroup = sbx_life_record_cgroup;
-	lo.record_started = sbx_life_record_started;
-	lo.record_arg = &rec;
-
-	cache_dir = sbx_cli_cache_dir(g);
-	lo.cache_dir = cache_dir;
-	lo.state_root = state_root;
-	lo.id = a->id;
-	lo.preserve_fds = a->preserve_fds;
-	lo.console_socket = a->console_socket;
-	lo.no_pivot = a->no_pivot;
-	lo.rootless = g->rootless;
-	lo.no_new_keyring = a->no_new_keyring;
-	lo.foreground = !a->detach;
+	cr.lo.preserve_fds = a->preserve_fds;
+	cr.lo.console_socket = a->console_socket;
+	cr.lo.no_pivot = a->no_pivot;
+	cr.lo.no_new_keyring = a->no_new_keyring;
+	cr.lo.foreground = !a->detach;
 
 	/* Block the forwarded signals before the container exists, so none
 	 * is lost between its start and our signalfd; init unblocks them in
@@ -156,27 +133,27 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 	sbx_cli_forward_mask(&mask);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 
-	r = sbx_container_spawn(cfg, &lo, &ctr, &err);
+	r = sbx_container_create_spawn(&cr, cfg, &ctr, &err);
 	sbx_life_detach_log_restore(saved_out, saved_err);
 	if (r < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		code = sbx_cli_fail(&err);
-		sbx_life_record_remove(&rh, &rst);
+		sbx_container_create_remove(&cr);
 		sbx_config_free(cfg);
 		return code;
 	}
 	/* Recorded: from now on other commands may act on the container
 	 * (a foreground run keeps the handle for as long as it runs). */
-	sbx_state_unlock(&rh);
+	sbx_state_unlock(&cr.h);
 	sbx_debug("container %s started: pid %d, cgroup %s", a->id, (int)ctr.pid,
 		  ctr.cgroup_path ? ctr.cgroup_path : "(none)");
 	if (cfg->hooks.poststart.n) {
-		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "running", false);
+		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&cr.st, "running", false);
 		sbx_hooks_run_warn(&cfg->hooks.poststart, "poststart", state);
 	}
 	if (a->detach) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		sbx_life_record_close(&rh, &rst); /* detached: the record stays */
+		sbx_container_create_keep(&cr); /* detached: the record stays */
 		code = 0;
 		goto out;
 	}
@@ -211,7 +188,7 @@ out_cleanup:
 		/* Stopped but not deleted: state shows "stopped", `delete`
 		 * removes the cgroup and the record and runs poststop. */
 		report_oom(ctr.cgroup_path);
-		sbx_life_record_close(&rh, &rst);
+		sbx_container_create_keep(&cr);
 		sbx_debug("container %s stopped; kept until delete (--keep)", a->id);
 		goto out;
 	}
@@ -225,7 +202,7 @@ out_cleanup:
 			sbx_warn("%s; the record of container \"%s\" is kept: remove it with"
 				 " `sbxrun delete --force %s`", sbx_err_str(&err, why, sizeof(why)),
 				 a->id, a->id);
-			sbx_life_record_close(&rh, &rst);
+			sbx_container_create_keep(&cr);
 			goto out;
 		}
 	}
@@ -233,10 +210,10 @@ out_cleanup:
 	if (sbx_net_teardown(state_root, a->id, &err) < 0)
 		sbx_warn_err(&err, NULL);
 	if (cfg->hooks.poststop.n) {
-		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&rst, "stopped", false);
+		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&cr.st, "stopped", false);
 		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", state);
 	}
-	sbx_life_record_remove(&rh, &rst); /* a foreground run leaves no record */
+	sbx_container_create_remove(&cr); /* a foreground run leaves no record */
 	sbx_debug("container %s: cgroup and state removed", a->id);
 out:
 	sbx_container_release(&ctr);

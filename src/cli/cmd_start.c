@@ -32,7 +32,7 @@ int sbx_cmd_start(const struct sbx_global_opts *g, int argc, char **argv)
 		return sbx_cli_usage("start", "unknown option");
 	if (optind != argc - 1)
 		return sbx_cli_usage("start", "expected exactly one container ID");
-	if (sbx_life_open(g, argv[optind], true, &h, &st, &err) < 0)
+	if (sbx_cli_open(g, argv[optind], true, &h, &st, &err) < 0)
 		return sbx_cli_fail(&err);
 	if (st.status != SBX_STATUS_CREATED) {
 		sbx_err_set(&err, 0, "cannot start container \"%s\": it is %s, not created", st.id,

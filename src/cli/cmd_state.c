@@ -19,7 +19,7 @@ int sbx_cmd_state(const struct sbx_global_opts *g, int argc, char **argv)
 		return sbx_cli_usage("state", "unknown option");
 	if (optind != argc - 1)
 		return sbx_cli_usage("state", "expected exactly one container ID");
-	if (sbx_life_open(g, argv[optind], false, &h, &st, &err) < 0)
+	if (sbx_cli_open(g, argv[optind], false, &h, &st, &err) < 0)
 		return sbx_cli_fail(&err);
 	js = sbx_state_oci_json(&st, NULL, true);
 	printf("%s\n", js);

@@ -207,7 +207,7 @@ int sbx_cmd_update(const struct sbx_global_opts *g, int argc, char **argv)
 			return ret;
 		}
 	}
-	if (sbx_life_open(g, argv[optind], true, &h, &st, &err) < 0)
+	if (sbx_cli_open(g, argv[optind], true, &h, &st, &err) < 0)
 		goto fail;
 	if (st.status != SBX_STATUS_CREATED && st.status != SBX_STATUS_RUNNING &&
 	    st.status != SBX_STATUS_PAUSED) {

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The library's lifecycle operations on the state store (state.h): the
+ * record `create` and `run` make, and what the other commands do to a
+ * recorded container (signal its init, list its processes, wait for it).
+ * The CLI parses flags, calls these and prints their errors.
+ */
+#ifndef SBX_LIFECYCLE_H
+#define SBX_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sbx/config.h"
+#include "sbx/container.h"
+#include "sbx/state.h"
+
+/* The copy of config.json kept in the state dir at create time: delete
+ * (poststop hooks) and exec (process defaults, confinement) use what the
+ * container was created with, even if the bundle changed or is gone. */
+#define SBX_STATE_CONFIG "config.json"
+
+/* Open <root>/<id> (locked) and load its state. */
+int sbx_life_open(const char *root, const char *id, bool exclusive, struct sbx_state_handle *h,
+		  struct sbx_state *st, struct sbx_err *err);
+/* Parse the saved config of the container. */
+int sbx_life_load_config(const struct sbx_state_handle *h, const struct sbx_state *st,
+			 struct sbx_config **cfg, struct sbx_err *err);
+/* Signal the container's init, safely against pid reuse (pidfd + start
+ * time check).  ESRCH-style "not running" error if it is gone. */
+int sbx_life_signal_init(const struct sbx_state *st, int sig, struct sbx_err *err);
+/* Every process of the container: its cgroup's cgroup.procs, else every
+ * process in init's pid namespace (only if it has its own).  malloc'ed. */
+int sbx_life_pids(const struct sbx_state *st, pid_t **pids, size_t *n, struct sbx_err *err);
+/* Wait (up to timeout_ms) until init has exited.  0 if it did. */
+int sbx_life_wait_exit(const struct sbx_state *st, int timeout_ms);
+/* Write a pid file atomically (temp + rename). */
+int sbx_life_write_pid_file(const char *path, pid_t pid, struct sbx_err *err);
+
+/*
+ * Recording a container in the state store, shared by `create` and `run`
+ * (the write protocol is in docs/internals.md, "The state store"):
+ *   begin:   claim the ID (atomic mkdir), keep a copy of config.json, save
+ *            the `creating` state (owner, bundle, annotations, created...);
+ *   cgroup:  (launcher callback) the anchor names the cgroup before the
+ *            launcher creates it;
+ *   started: (launcher callback, before init is handed over) the anchor
+ *            and state.json get init's pid, start time and cgroup, and the
+ *            --pid-file is written;
+ *   remove:  delete the record (failed create, foreground run that ended);
+ *   close:   keep the record (created / detached), release the handle.
+ * The callbacks take a struct sbx_life_rec as their arg.
+ */
+struct sbx_life_rec {
+	struct sbx_state_handle *h;
+	struct sbx_state *st;
+	const char *pid_file;           /* NULL: none */
+};
+int sbx_life_record_begin(const char *root, bool rootless, const char *id,
+			  const struct sbx_config *cfg, struct sbx_state_handle *h,
+			  struct sbx_state *st, struct sbx_err *err);
+int sbx_life_record_cgroup(void *rec, const char *path, struct sbx_err *err);
+int sbx_life_record_started(void *rec, const struct sbx_container *ctr, struct sbx_err *err);
+void sbx_life_record_remove(struct sbx_state_handle *h, struct sbx_state *st);
+void sbx_life_record_close(struct sbx_state_handle *h, struct sbx_state *st);
+/* Root on the host, a new user namespace without mappings (or annotation
+ * run.sbx.userns=auto; include/sbx/idpool.h): claim a block of the user
+ * namespace pool for the container being recorded (st->id_block, saved)
+ * and put its mappings into cfg.  Returns 1 if it did (the launcher then
+ * id-maps the rootfs and volumes: sbx_launch_opts.userns_auto), 0 if the
+ * config keeps its own mappings, -1 on error.  Release the block with
+ * sbx_life_userns_release() once the record is removed
+ * (sbx_life_record_remove does). */
+int sbx_life_userns_auto(struct sbx_config *cfg, struct sbx_state_handle *h, struct sbx_state *st,
+			 struct sbx_err *err);
+void sbx_life_userns_release(const struct sbx_state_handle *h, const struct sbx_state *st);
+/* Hook state callback for sbx_launch_opts.state_json; arg is the sbx_state. */
+char *sbx_life_hook_state(void *arg, pid_t pid, const char *status);
+
+/*
+ * One container being made, by `create` or by `run`: both go through the
+ * same sequence, and fill the launch options that they share here.
+ *   begin:  record the container (sbx_life_record_begin), claim host ids
+ *           from the user namespace pool where that applies
+ *           (sbx_life_userns_auto), and fill c->lo: ID, state root, cache,
+ *           --rootless, the hook state and the recording callbacks.  The
+ *           caller then adds its own fields to c->lo (exec fifo, console
+ *           socket, foreground...);
+ *   spawn:  sbx_container_spawn() with c->lo;
+ *   remove: the record goes (a failed launch, a foreground run that ended);
+ *   keep:   the record stays (created, detached, --keep).
+ * On a failed begin nothing is left and c needs no remove.
+ */
+struct sbx_create {
+	struct sbx_state_handle h;
+	struct sbx_state st;
+	struct sbx_life_rec rec;
+	struct sbx_launch_opts lo;
+	char *state_root, *cache_dir;
+};
+int sbx_container_create_begin(struct sbx_create *c, const char *state_root, int rootless_opt,
+			       bool rootless, const char *id, struct sbx_config *cfg,
+			       const char *pid_file, struct sbx_err *err);
+int sbx_container_create_spawn(struct sbx_create *c, const struct sbx_config *cfg,
+			       struct sbx_container *out, struct sbx_err *err);
+void sbx_container_create_remove(struct sbx_create *c);
+void sbx_container_create_keep(struct sbx_create *c);
+
+#endif
