@@ -155,16 +155,21 @@ static int read_claim(int regfd, const char *name, char **root, char **id)
 	return 0;
 }
 
-/* Is claim `block` (file `name`) still held?  Only a record that exists
- * and says so keeps it: see the header. */
+/* Is claim `block` (file `name`) still held?  A record that exists and
+ * says so keeps it, and so does one that exists but cannot be read (a
+ * corrupt state.json of a container that may still run with these ids:
+ * `delete --force` tears it down and removes the record, and only then
+ * is the claim stale).  See the header. */
 static bool claim_live(int regfd, const char *name, unsigned block)
 {
 	_sbx_cleanup_free_ char *root = NULL, *id = NULL;
 	unsigned rec;
+	int r;
 
 	if (read_claim(regfd, name, &root, &id) < 0)
 		return false;
-	return sbx_state_peek_id_block(root, id, &rec) == 0 && rec == block;
+	r = sbx_state_peek_id_block(root, id, &rec);
+	return r == 1 || (r == 0 && rec == block);
 }
 
 static int lock_registry(const char *registry, int *regfd, int *lockfd, struct sbx_err *err)

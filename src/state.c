@@ -462,19 +462,33 @@ int sbx_state_peek_id_block(const char *root, const char *id, unsigned *block)
 	struct sbx_err err;
 	json_t *o, *v;
 	size_t len;
-	int r = -1;
+	int r = 1;
 
+	/* Only "the record is gone" (ENOENT) or a readable record without
+	 * the block frees a claim.  A record that exists but cannot be read
+	 * (corrupt, truncated, unreadable) may belong to a container that
+	 * still runs with these host ids: handing them to another container
+	 * would let each reach the other's processes and files. */
 	if (sbx_state_validate_id(id, &err) < 0)
 		return -1;
 	rootfd = sbx_state_root_open(root, false, &err);
 	if (rootfd < 0)
-		return -1;
+		return errno == ENOENT ? -1 : 1;
 	dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dirfd < 0 || sbx_read_file_at(dirfd, SBX_STATE_FILE, &text, &len, &err) < 0)
-		return -1;
+	if (dirfd < 0)
+		return errno == ENOENT ? -1 : 1;
+	if (sbx_read_file_at(dirfd, SBX_STATE_FILE, &text, &len, &err) < 0)
+		return err.errnum == ENOENT ? -1 : 1;
 	o = json_loadb(text, len, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return 1;
+	}
 	v = json_object_get(o, "idBlock");
-	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= UINT32_MAX) {
+	if (!v) {
+		r = -1;
+	} else if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		   json_integer_value(v) <= UINT32_MAX) {
 		*block = (unsigned)json_integer_value(v);
 		r = 0;
 	}

@@ -23,7 +23,9 @@
  * exclusive lock on <registry>/lock, as podman's --userns=auto does under
  * its storage lock; the claimer records the block in the container's
  * state.json ("idBlock") before the lock is released.  A claim is live
- * while <root>/<id>/state.json exists and records that block; any other
+ * while <root>/<id>/state.json exists and records that block, or exists
+ * and cannot be read (a corrupt record's container may still run with
+ * the block's ids until `delete --force` removes it); any other
  * claim (a container deleted without `delete`, a crash between claim and
  * record) is stale and is reclaimed by the next allocation.  `delete`
  * (also --force of a crashed container) releases the claim.

@@ -124,7 +124,9 @@ int sbx_state_open(const char *root, const char *id, bool exclusive, struct sbx_
 int sbx_state_root_open(const char *root, bool create, struct sbx_err *err);
 /* The user namespace pool block recorded in <root>/<id>/state.json, read
  * without taking the container's lock (state.json is replaced atomically).
- * -1 if there is none (no record, or no block). */
+ * 0 and *block: recorded; -1: none (no record, or a readable record
+ * without a block); 1: cannot tell (the record exists but is corrupt or
+ * unreadable: its container may still run with the block's ids). */
 int sbx_state_peek_id_block(const char *root, const char *id, unsigned *block);
 /* Upgrade/downgrade the lock held by h (or take it again after unlock). */
 int sbx_state_relock(struct sbx_state_handle *h, bool exclusive, struct sbx_err *err);

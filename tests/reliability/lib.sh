@@ -13,7 +13,8 @@
 #     from sbxrun, the workload gets it from config.json), so a leftover
 #     process is found by its /proc/PID/environ;
 #   - cgroups are found by name (sbx-$PFX-*), state dirs under $SBX_ROOT,
-#     mounts and fds by the test's own paths.
+#     mounts and fds by the test's own paths, user namespace pool claims
+#     by the state root they name.
 #
 # Size: SBX_REL_SCALE=quick|ci|full (run.sh sets it; `make check` uses ci,
 # `make check-stress` full, the sanitizer pass of CI quick).
@@ -116,6 +117,16 @@ state_dirs() {
 	ls -A "$SBX_ROOT" 2>/dev/null | grep -v '^\.cache$'
 }
 
+# claims of the rootful user namespace pool (include/sbx/idpool.h) that
+# name this test's state root (the registry is root's; none: 0)
+POOL_REGISTRY=/run/sbxrun/.idpool
+pool_claims() {
+	local r
+	[ -r "$POOL_REGISTRY" ] || return 0
+	r=$(realpath -m "$SBX_ROOT")
+	find "$POOL_REGISTRY" -maxdepth 1 -type f -regex '.*/[0-9]+' -exec grep -l -x -F -- "$r" {} + 2>/dev/null
+}
+
 # fds anywhere on the host that point into this test's files
 held_fds() {
 	find /proc/[0-9]*/fd -maxdepth 1 \( -lname "$TEST_TMP/*" -o -lname "$SBX_ROOT/*" \) \
@@ -132,7 +143,8 @@ snapshot() {
 	echo "fds=$(ls /proc/$$/fd | wc -l) held_fds=$(held_fds | wc -l)" \
 		"mounts=$(our_mounts | wc -l) cgroups=$(cgroup_dirs | wc -l)" \
 		"state_dirs=$(state_dirs | wc -l) procs=$(marked_pids | wc -l)" \
-		"cgroup_procs=$(cgroup_pids | wc -l) zombies=$(marked_zombies | wc -l)"
+		"cgroup_procs=$(cgroup_pids | wc -l) zombies=$(marked_zombies | wc -l)" \
+		"pool_claims=$(pool_claims | wc -l)"
 }
 
 # leftovers ID: what of container ID is still there (empty: nothing).

@@ -208,3 +208,30 @@ test_enospc_each_write() {
 	[ "$enospc_failed" -ge 5 ] || _sbx_fail "the sweep hit ENOSPC only $enospc_failed times"
 	[ "$enospc_ok" -ge 2 ] || _sbx_fail "the sweep never left enough room to succeed"
 }
+
+# --- the rootful user namespace pool ---------------------------------------
+
+# A corrupt record keeps its host ids: a container whose state.json cannot
+# be read may still run with its pool block, so the next container must get
+# other ids (sharing them would let each reach the other's processes and
+# files).  delete --force then frees the block.
+test_corrupt_record_keeps_its_ids() {
+	local b=$TEST_TMP/b a=$PFX-ida c=$PFX-idb pa pc ma mc
+	[ "$SBX_TEST_MODE" = root ] || skip "the rootful user namespace pool"
+	rel_bundle "$b" sleep 1000 || return 1
+	[ "$(jq -r '.annotations["run.sbx.userns"] // empty' "$b/config.json")" = auto ] ||
+		skip "root's spec has no pool user namespace here"
+	rsbx create --bundle "$b" "$a" && rsbx start "$a" || return 1
+	pa=$(rsbx state "$a" | jq -r .pid)
+	ma=$(xargs <"/proc/$pa/uid_map")
+	corrupt "$SBX_ROOT/$a/state.json" garbage
+	rsbx create --bundle "$b" "$c" && rsbx start "$c" || return 1
+	pc=$(rsbx state "$c" | jq -r .pid)
+	mc=$(xargs <"/proc/$pc/uid_map")
+	report "pool ids: $a (corrupt record) '$ma', $c '$mc'"
+	[ "$ma" != "$mc" ] || { _sbx_fail "two live containers share host ids: $ma"; return 1; }
+	kill -0 "$pa" || { _sbx_fail "the container with the corrupt record died"; return 1; }
+	expect_rc 0 rsbx delete --force "$a" || return 1
+	expect_rc 0 rsbx delete --force "$c" || return 1
+	expect_nothing_left "$a" "corrupt record" && expect_nothing_left "$c" "second container"
+}

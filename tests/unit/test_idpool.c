@@ -193,6 +193,47 @@ START_TEST(test_claim_release_reclaim)
 }
 END_TEST
 
+/* A record that exists but cannot be read keeps its claim: its container
+ * may still run with the block's ids (delete --force tears it down and
+ * removes the record; only then is the block free). */
+START_TEST(test_unreadable_record_keeps_claim)
+{
+	static const char *const damage[] = { "", "{\"ociVersion\": \"1.", "\x7f" "ELF{{{",
+					      "[1, 2]", "{\"idBlock\": \"zero\"}" };
+	struct sbx_idpool pool;
+	struct sbx_err err = { 0 };
+	struct rec a, b, c;
+	unsigned blk;
+	char path[400];
+	size_t i;
+
+	write_file(subuid, "sbxrun:1000000:131072\n");
+	write_file(subgid, "sbxrun:1000000:131072\n");
+	ck_assert_int_eq(sbx_idpool_load(subuid, subgid, &pool, &err), 0);
+	ck_assert_int_eq(claim(&pool, "a", &a, false), 0);
+	snprintf(path, sizeof(path), "%s/a/state.json", root);
+	for (i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		write_file(path, damage[i]);
+		/* Block 0 stays a's: the next container gets block 1. */
+		ck_assert_int_eq(claim(&pool, "b", &b, false), 1);
+		drop(&b, true);
+		ck_assert_int_eq(sbx_state_peek_id_block(root, "a", &blk), 1);
+	}
+	/* Once the record is gone (delete --force), so is the claim. */
+	drop(&a, false);
+	ck_assert_int_eq(sbx_state_peek_id_block(root, "a", &blk), -1);
+	ck_assert_int_eq(claim(&pool, "c", &c, false), 0);
+	/* A readable record without a block frees it (a create that died
+	 * between its claim and its record). */
+	snprintf(path, sizeof(path), "%s/c/state.json", root);
+	write_file(path, "{\"id\": \"c\"}");
+	ck_assert_int_eq(sbx_state_peek_id_block(root, "c", &blk), -1);
+	ck_assert_int_eq(claim(&pool, "b", &b, false), 0);
+	drop(&b, true);
+	drop(&c, false);
+}
+END_TEST
+
 START_TEST(test_unsafe_registry)
 {
 	struct sbx_idpool pool;
@@ -218,6 +259,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_subid_read);
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_claim_release_reclaim);
+	tcase_add_test(tc, test_unreadable_record_keeps_claim);
 	tcase_add_test(tc, test_unsafe_registry);
 	suite_add_tcase(s, tc);
 	return s;
