@@ -299,7 +299,13 @@ static bool idle_unregister(const char *state_root)
 	struct sbx_err e;
 	bool idle = false;
 	int lockfd = -1;
+	struct stat st;
 
+	/* The state root itself is gone (removed by hand, or a logout
+	 * emptied $XDG_RUNTIME_DIR): no record can name this network any
+	 * more and the lock below could never be taken again. */
+	if (stat(state_root, &st) < 0 && errno == ENOENT)
+		return true;
 	if (sbx_ipam_lock(state_root, &lockfd, &e) < 0)
 		return false;
 	if (!rnet_in_use(state_root)) {

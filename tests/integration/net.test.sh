@@ -396,6 +396,33 @@ test_rootless_network_crash_cleanup() {
 	in_world _rootless_network_crash
 }
 
+# The state root goes away under a running per-user network (a test's
+# rm -rf, a logout that empties $XDG_RUNTIME_DIR): no record can name the
+# network any more, so its supervisor, holder and uplink must end too
+# (they used to poll for the network lock in the missing root forever).
+_rootless_network_root_removed() {
+	local b="$TEST_TMP/rd" pid n
+	command -v pasta >/dev/null || skip "pasta (package passt) not installed"
+	SBX_ROOT="$TEST_TMP/doomed-root"
+	net_bundle "$b" --net user --net-name doomed -- sleep 100 || return 1
+	nsbx run -d --bundle "$b" rd1 || return 1
+	expect_match "sbxrun-netns" "$(_our_helpers "sbxrun-netns")" "the supervisor runs" || return 1
+	pid=$(nsbx state rd1 | jq -r .pid)
+	kill -KILL "$pid"
+	rm -rf "$SBX_ROOT"
+	# The supervisor looks every 5 s.
+	for n in $(seq 150); do
+		[ -z "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|slirp4netns|sbxrun-net")" ] && break
+		sleep 0.1
+	done
+	expect_eq "" "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|slirp4netns|sbxrun-net")" \
+		"network processes of a deleted state root"
+}
+test_rootless_network_state_root_removed() {
+	[ "$SBX_TEST_MODE" = rootless ] || skip "rootless only"
+	in_world _rootless_network_root_removed
+}
+
 # The same as the real unprivileged user (not root of a test user
 # namespace): the per-user user namespace is mapped with newuidmap from
 # /etc/subuid.  Traffic stays between the two containers (busybox nc; no
