@@ -125,6 +125,24 @@ static void match_ifname(struct nftnl_rule *r, uint32_t key, uint32_t op, const 
 
 /* fib daddr type local: only traffic addressed to this host is DNATed,
  * never traffic that is merely routed through it. */
+/* ip saddr (offset 12) or daddr (16), masked, compared with `net`: a
+ * prefix match; mask and net in network byte order. */
+static void match_ip_prefix(struct nftnl_rule *r, uint32_t off, uint32_t mask, uint32_t op, uint32_t net)
+{
+	struct nftnl_expr *e;
+	uint32_t zero = 0;
+
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, 4);
+	e = nftnl_expr_alloc("bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+	add(r, e);
+	cmp(r, op, &net, 4);
+}
+
 static void match_local_dst(struct nftnl_rule *r)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("fib");
@@ -175,16 +193,7 @@ static struct nftnl_rule *dnat_rule(const char *chain, const char *comment, uint
 	if (from_host) {
 		/* 127.0.0.0/8 would reach the container with a loopback
 		 * source address, which it cannot answer: not for us. */
-		uint32_t mask = htonl(0xff000000), lo = htonl(0x7f000000), zero = 0;
-		payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
-		e = nftnl_expr_alloc("bitwise");
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
-		add(r, e);
-		cmp(r, NFT_CMP_NEQ, &lo, 4);
+		match_ip_prefix(r, 16, htonl(0xff000000), NFT_CMP_NEQ, htonl(0x7f000000));
 	}
 	meta(r, NFT_META_L4PROTO);
 	cmp(r, NFT_CMP_EQ, &proto, 1);
@@ -301,22 +310,13 @@ void sbx_nft_net_comment(const char *network, char *buf, size_t len)
 static void put_network_rules(struct batch *b, const struct sbx_nft_net *n)
 {
 	struct nftnl_rule *r;
-	uint32_t net = htonl(n->subnet), mask = htonl(n->prefix ? ~0u << (32 - n->prefix) : 0), zero = 0;
-	struct nftnl_expr *e;
+	uint32_t net = htonl(n->subnet), mask = htonl(n->prefix ? ~0u << (32 - n->prefix) : 0);
 	char cm[64];
 
 	sbx_nft_net_comment(n->name, cm, sizeof(cm));
 	/* egress: ip saddr <subnet> oifname != <bridge> masquerade */
 	r = new_rule("postrouting", cm);
-	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
-	e = nftnl_expr_alloc("bitwise");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
-	add(r, e);
-	cmp(r, NFT_CMP_EQ, &net, 4);
+	match_ip_prefix(r, 12, mask, NFT_CMP_EQ, net);
 	match_ifname(r, NFT_META_OIFNAME, NFT_CMP_NEQ, n->bridge, false);
 	add(r, nftnl_expr_alloc("masq"));
 	put_rule(b, r);

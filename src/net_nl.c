@@ -39,25 +39,34 @@ void sbx_nl_close(struct sbx_nl *nl)
 	nl->sock = NULL;
 }
 
-int sbx_nl_talk(struct sbx_nl *nl, struct nlmsghdr *nlh)
+/* Send one request and read its answers until the kernel is done: the
+ * ACK of an NLM_F_ACK request (mnl_cb_run turns an NLMSG_ERROR ack into -1
+ * with errno), the NLMSG_DONE of a dump, or the one reply of a plain GET. */
+static int exchange(struct sbx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 {
 	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
 	ssize_t n;
 	int r;
 
 	nlh->nlmsg_seq = ++nl->seq;
-	nlh->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -1;
 	for (;;) {
 		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (n < 0)
 			return -1;
-		/* mnl_cb_run turns an NLMSG_ERROR ack into -1 with errno. */
-		r = mnl_cb_run(buf, (size_t)n, nl->seq, nl->portid, NULL, NULL);
+		r = mnl_cb_run(buf, (size_t)n, nl->seq, nl->portid, cb, arg);
 		if (r <= MNL_CB_STOP)
 			return r < 0 ? -1 : 0;
+		if (!(nlh->nlmsg_flags & (NLM_F_DUMP | NLM_F_ACK)))
+			return 0;
 	}
+}
+
+int sbx_nl_talk(struct sbx_nl *nl, struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	return exchange(nl, nlh, NULL, NULL);
 }
 
 int sbx_nl_talk_batch(struct sbx_nl *nl, char *buf, size_t len, unsigned *failed)
@@ -265,27 +274,6 @@ int sbx_nl_link_index(const char *name)
 
 /* ---- dumps ---- */
 
-static int dump(struct sbx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
-{
-	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
-	ssize_t n;
-	int r;
-
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
-		if (n < 0)
-			return -1;
-		r = mnl_cb_run(buf, (size_t)n, nl->seq, nl->portid, cb, arg);
-		if (r <= MNL_CB_STOP)
-			return r < 0 ? -1 : 0;
-		/* A GET without NLM_F_DUMP answers with one message. */
-		if (!(nlh->nlmsg_flags & NLM_F_DUMP))
-			return 0;
-	}
-}
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -322,7 +310,7 @@ int sbx_nl_link_info(struct sbx_nl *nl, unsigned ifindex, struct sbx_nl_linkinfo
 	struct nlmsghdr *nlh = put_link_hdr(buf, RTM_GETLINK, 0, ifindex, NULL);
 
 	memset(li, 0, sizeof(*li));
-	return dump(nl, nlh, link_cb, li);
+	return exchange(nl, nlh, link_cb, li);
 }
 
 struct route_arg {
@@ -367,7 +355,7 @@ int sbx_nl_routes(struct sbx_nl *nl, int (*fn)(uint32_t dst, unsigned prefix, un
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
-	if (dump(nl, nlh, route_cb, &a) < 0)
+	if (exchange(nl, nlh, route_cb, &a) < 0)
 		return -1;
 	return a.r;
 }
@@ -422,7 +410,7 @@ static int addr_dump(struct sbx_nl *nl, struct addr_arg *a)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
-	return dump(nl, nlh, addr_cb, a);
+	return exchange(nl, nlh, addr_cb, a);
 }
 
 int sbx_nl_uplink(struct sbx_nl *nl, unsigned *ifindex, unsigned *mtu, uint32_t *addr)
