@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -72,6 +73,21 @@ int sbx_net_find_helper(enum sbx_net_helper want, enum sbx_net_helper *got, char
 		return sbx_err_set(err, 0, "network mode user:slirp4netns: slirp4netns is not installed (install the package slirp4netns)");
 	return sbx_err_set(err, 0,
 			   "network mode user: neither pasta nor slirp4netns is installed (install the package passt, or slirp4netns)");
+}
+
+int sbx_net_daemon_begin(const char *name)
+{
+	sigset_t mask;
+
+	setsid();
+	prctl(PR_SET_NAME, name);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &mask, SFD_CLOEXEC);
 }
 
 void sbx_net_keep_only(const int *keep, size_t n)

@@ -219,6 +219,10 @@ struct sbx_helper {
 int sbx_helper_start(const struct sbx_helper_spec *s, struct sbx_helper *h, char *why, size_t wlen);
 int sbx_helper_slirp_publish(const struct sbx_helper_spec *s, char *why, size_t wlen);
 void sbx_helper_stop(struct sbx_helper *h);
+/* The start of a network daemon (keeper, per-user namespace supervisor):
+ * a session of its own, `name` in ps, SIGPIPE ignored, TERM/INT/HUP
+ * blocked and returned as a signalfd (-1 if that fails). */
+int sbx_net_daemon_begin(const char *name);
 /* Close every fd from 3 up but keep[] (sorted ascending). */
 void sbx_net_keep_only(const int *keep, size_t n);
 void sbx_net_stdio_devnull(int err_fd);

@@ -326,18 +326,9 @@ static __attribute__((noreturn)) void supervisor_main(const char *state_root, co
 	int up[2], down[2], sfd, hfd, keep[4];
 	char why[512] = "", c, path[64];
 	_sbx_cleanup_close_ int netns = -1, userns = -1;
-	sigset_t mask;
 	pid_t h;
 
-	setsid();
-	prctl(PR_SET_NAME, "sbxrun-netns");
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	sfd = sbx_net_daemon_begin("sbxrun-netns");
 	keep[0] = report;
 	keep[1] = sfd;
 	keep[2] = keep[3] = -1;

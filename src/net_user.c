@@ -157,19 +157,10 @@ static __attribute__((noreturn)) void keeper_main(const struct sbx_net_plan *pla
 	char why[768] = "";
 	int host_ns, sfd, keep[32];
 	size_t nk = 0;
-	sigset_t mask;
 	_sbx_cleanup_free_ char *rec = NULL;
 
-	setsid();
-	prctl(PR_SET_NAME, "sbxrun-net");
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sfd = sbx_net_daemon_begin("sbxrun-net");
 	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	/* A user-defined rootless network's published ports: bound here, in
 	 * the host's network namespace, as the user. */
 	if (plan->rnet && nc->n_publish) {
