@@ -154,21 +154,13 @@ static int check_rootless_ports(const struct sbx_config *cfg, struct sbx_err *er
 	return 0;
 }
 
-int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *state_root,
-		    bool rootless, bool new_netns, bool new_userns, struct sbx_net_plan *plan,
-		    struct sbx_err *err)
+/* Does the network mode fit the config's namespaces?  host needs none of
+ * its own; bridge, user and moved devices need a new one. */
+static int check_netns_fit(const struct sbx_config *cfg, bool new_netns, struct sbx_err *err)
 {
 	const struct sbx_net_config *nc = &cfg->net;
-	const struct sbx_namespace *ns = sbx_config_ns(cfg, SBX_NS_NETWORK);
 
-	memset(plan, 0, sizeof(*plan));
-	plan->rnet_users_fd = -1;
-	plan->cfg = cfg;
-	plan->id = id;
-	plan->mode = nc->mode;
-	plan->new_netns = new_netns;
-	plan->rootless = rootless;
-	if (nc->mode == SBX_NET_HOST && ns)
+	if (nc->mode == SBX_NET_HOST && sbx_config_ns(cfg, SBX_NS_NETWORK))
 		return sbx_err_set(err, 0,
 				   "config.json: annotations.%s: \"host\" shares the host's network namespace, but linux.namespaces has a network namespace (remove it, as `sbxrun spec --net host` does)",
 				   SBX_NET_ANN_MODE);
@@ -179,12 +171,15 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 	if (cfg->linux.n_net_devices && !new_netns)
 		return sbx_err_set(err, 0,
 				   "config.json: linux.netDevices: needs a new network namespace (linux.namespaces: {\"type\": \"network\"} without a path)");
-	if (nc->mode != SBX_NET_BRIDGE && nc->mode != SBX_NET_USER && !cfg->linux.n_net_devices)
-		return 0;
-	if (!state_root || !id)
-		return sbx_err_set(err, EINVAL, "launcher: network mode %s needs the state root and container ID",
-				   sbx_net_mode_name(nc->mode));
-	plan->state_root = state_root;
+	return 0;
+}
+
+/* The network's name and its bridge's: a rootful bridge network, or a
+ * rootless user-defined one (net_rootless.c: a bridge in the per-user
+ * network namespace, whose own uplink is the helper). */
+static int compile_network_name(const struct sbx_net_config *nc, bool rootless, bool new_userns,
+				struct sbx_net_plan *plan, struct sbx_err *err)
+{
 	if (nc->mode == SBX_NET_BRIDGE) {
 		const char *name = nc->name ? nc->name : SBX_NET_DEFAULT_NAME;
 		snprintf(plan->network, sizeof(plan->network), "%s", name);
@@ -193,9 +188,6 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 		else
 			snprintf(plan->bridge, sizeof(plan->bridge), "sbx-%s", name);
 	} else if (nc->mode == SBX_NET_USER && nc->name) {
-		/* A rootless user-defined network (net_rootless.c): a bridge
-		 * in the per-user network namespace, whose own uplink is the
-		 * helper. */
 		if (!rootless)
 			return sbx_err_set(err, 0,
 					   "config.json: annotations.%s: a user-defined network with mode user is for rootless callers; as root use mode bridge (`sbxrun spec --net bridge --net-name %s`)",
@@ -208,18 +200,50 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 		snprintf(plan->network, sizeof(plan->network), "%s", nc->name);
 		snprintf(plan->bridge, sizeof(plan->bridge), "sbx-%s", nc->name);
 	}
-	if (nc->mode == SBX_NET_USER) {
-		if (sbx_net_find_helper(nc->helper, &plan->helper, plan->helper_path,
-					sizeof(plan->helper_path), err) < 0)
-			return -1;
-		/* Both helpers open a tap device; say why before starting one. */
-		if (access("/dev/net/tun", R_OK | W_OK) < 0)
-			return sbx_err_set(err, errno,
-					   "network mode user: %s needs /dev/net/tun (Debian's udev makes it mode 0666)",
-					   plan->helper == SBX_NET_HELPER_PASTA ? "pasta" : "slirp4netns");
-		if (rootless && check_rootless_ports(cfg, err) < 0)
-			return -1;
-	}
+	return 0;
+}
+
+/* User mode: which helper, and whether it can run at all. */
+static int compile_user_helper(const struct sbx_config *cfg, bool rootless, struct sbx_net_plan *plan,
+			       struct sbx_err *err)
+{
+	if (sbx_net_find_helper(cfg->net.helper, &plan->helper, plan->helper_path, sizeof(plan->helper_path),
+				err) < 0)
+		return -1;
+	/* Both helpers open a tap device; say why before starting one. */
+	if (access("/dev/net/tun", R_OK | W_OK) < 0)
+		return sbx_err_set(err, errno, "network mode user: %s needs /dev/net/tun (Debian's udev makes it mode 0666)",
+				   plan->helper == SBX_NET_HELPER_PASTA ? "pasta" : "slirp4netns");
+	if (rootless && check_rootless_ports(cfg, err) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *state_root,
+		    bool rootless, bool new_netns, bool new_userns, struct sbx_net_plan *plan,
+		    struct sbx_err *err)
+{
+	const struct sbx_net_config *nc = &cfg->net;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->rnet_users_fd = -1;
+	plan->cfg = cfg;
+	plan->id = id;
+	plan->mode = nc->mode;
+	plan->new_netns = new_netns;
+	plan->rootless = rootless;
+	if (check_netns_fit(cfg, new_netns, err) < 0)
+		return -1;
+	if (nc->mode != SBX_NET_BRIDGE && nc->mode != SBX_NET_USER && !cfg->linux.n_net_devices)
+		return 0;
+	if (!state_root || !id)
+		return sbx_err_set(err, EINVAL, "launcher: network mode %s needs the state root and container ID",
+				   sbx_net_mode_name(nc->mode));
+	plan->state_root = state_root;
+	if (compile_network_name(nc, rootless, new_userns, plan, err) < 0)
+		return -1;
+	if (nc->mode == SBX_NET_USER && compile_user_helper(cfg, rootless, plan, err) < 0)
+		return -1;
 	if (nc->mode == SBX_NET_BRIDGE || nc->mode == SBX_NET_USER) {
 		/* The container's state dir: removed with it by delete. */
 		plan->etc_dir = sbx_xasprintf("%s/%s", state_root, id);

@@ -338,11 +338,71 @@ static bool dellink_seen(const char *buf, ssize_t len, unsigned idx)
 	return false;
 }
 
-static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
+/* The child that sends the delete and waits for the kernel's ack: it
+ * reports 0 or the errno on `wfd`. */
+static __attribute__((noreturn)) void veth_delete_child(unsigned idx, int wfd)
 {
 	char buf[SBX_NL_BUF] = { 0 }; /* no stack bytes in padding */
+	struct sbx_nl nl = { 0 };
+	struct sbx_err e;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), res = 0;
+
+	prctl(PR_SET_NAME, "sbxrun-vethdel"); /* named for what it waits for */
+	signal(SIGPIPE, SIG_IGN); /* our caller may be gone when we report */
+	/* Hold nothing of the caller's but the pipe: no stdio (a reader of
+	 * our caller's output must not wait for us), no lock or state fd. */
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	if (wfd > 3)
+		syscall(SYS_close_range, 3, (unsigned)wfd - 1, 0);
+	syscall(SYS_close_range, (unsigned)wfd + 1, ~0U, 0);
+	if (sbx_nl_open(&nl, &e) < 0)
+		res = e.errnum ? e.errnum : EIO;
+	else if (sbx_nl_talk(&nl, sbx_nl_build_link_del(buf, idx)) < 0 && errno != ENODEV)
+		res = errno;
+	if (write(wfd, &res, sizeof(res)) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* Wait until the host end `idx` is unlisted (a link event on `mon`), or
+ * the child reports on `rfd` (a failure, or done first). */
+static int veth_wait_unlisted(pid_t child, int rfd, struct mnl_socket *mon, unsigned idx, const char *veth,
+			      struct sbx_err *err)
+{
+	char buf[SBX_NL_BUF];
+
+	for (;;) {
+		struct pollfd pf[2] = { { .fd = rfd, .events = POLLIN },
+					{ .fd = mnl_socket_get_fd(mon), .events = POLLIN } };
+		int res = 0, n = poll(pf, 2, 10000);
+		ssize_t got;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return sbx_err_set(err, n < 0 ? errno : ETIMEDOUT, "delete veth %s", veth);
+		if (pf[0].revents) {
+			if (read(rfd, &res, sizeof(res)) != sizeof(res))
+				res = EIO;
+			waitpid(child, NULL, 0);
+			return res ? sbx_err_set(err, res, "delete veth %s", veth) : 0;
+		}
+		got = mnl_socket_recvfrom(mon, buf, sizeof(buf));
+		/* ENOBUFS (missed events): look at the device list itself. */
+		if ((got > 0 && dellink_seen(buf, got, idx)) ||
+		    (got < 0 && errno == ENOBUFS && sbx_nl_link_index(veth) != (int)idx))
+			return 0; /* unlisted: the child finishes alone */
+	}
+}
+
+static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
+{
 	struct mnl_socket *mon;
-	int p[2], rc = 0;
+	int p[2], rc;
 	pid_t child;
 
 	/* Link events, subscribed before the delete is sent: the kernel
@@ -365,59 +425,10 @@ static int veth_delete(unsigned idx, const char *veth, struct sbx_err *err)
 		mnl_socket_close(mon);
 		return sbx_err_set(err, errno, "delete veth %s: fork", veth);
 	}
-	if (child == 0) {
-		struct sbx_nl nl = { 0 };
-		struct sbx_err e;
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC), res = 0;
-
-		prctl(PR_SET_NAME, "sbxrun-vethdel"); /* named for what it waits for */
-		signal(SIGPIPE, SIG_IGN); /* our caller may be gone when we report */
-		/* Hold nothing of the caller's but the pipe: no stdio (a
-		 * reader of our caller's output must not wait for us), no
-		 * lock or state fd. */
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		if (p[1] > 3)
-			syscall(SYS_close_range, 3, (unsigned)p[1] - 1, 0);
-		syscall(SYS_close_range, (unsigned)p[1] + 1, ~0U, 0);
-		if (sbx_nl_open(&nl, &e) < 0)
-			res = e.errnum ? e.errnum : EIO;
-		else if (sbx_nl_talk(&nl, sbx_nl_build_link_del(buf, idx)) < 0 && errno != ENODEV)
-			res = errno;
-		if (write(p[1], &res, sizeof(res)) < 0)
-			_exit(1);
-		_exit(0);
-	}
+	if (child == 0)
+		veth_delete_child(idx, p[1]);
 	close(p[1]);
-	for (;;) {
-		struct pollfd pf[2] = { { .fd = p[0], .events = POLLIN },
-					{ .fd = mnl_socket_get_fd(mon), .events = POLLIN } };
-		int res = 0, n = poll(pf, 2, 10000);
-		ssize_t got;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = sbx_err_set(err, n < 0 ? errno : ETIMEDOUT, "delete veth %s", veth);
-			break;
-		}
-		if (pf[0].revents) {
-			if (read(p[0], &res, sizeof(res)) != sizeof(res))
-				res = EIO;
-			waitpid(child, NULL, 0);
-			if (res)
-				rc = sbx_err_set(err, res, "delete veth %s", veth);
-			break;
-		}
-		got = mnl_socket_recvfrom(mon, buf, sizeof(buf));
-		/* ENOBUFS (missed events): look at the device list itself. */
-		if ((got > 0 && dellink_seen(buf, got, idx)) || (got < 0 && errno == ENOBUFS &&
-								  sbx_nl_link_index(veth) != (int)idx))
-			break; /* unlisted: the child finishes alone */
-	}
+	rc = veth_wait_unlisted(child, p[0], mon, idx, veth, err);
 	close(p[0]);
 	mnl_socket_close(mon);
 	return rc;

@@ -203,136 +203,119 @@ static void make_persistent_tap(const struct sbx_helper_spec *s)
 		sbx_debug("net: no persistent tap %s made; the helper makes its own", s->ifname);
 }
 
-int sbx_helper_start(const struct sbx_helper_spec *s, struct sbx_helper *h, char *why, size_t wlen)
+/* A helper's command line and the buffers its arguments live in. */
+struct helper_argv {
+	char *v[64];
+	int n;
+	char tcp[1024], udp[1024], runas[32], rfd[16], efd[16], target[32], mtu[16];
+};
+
+/* pasta gets the namespaces as inherited fds 3 (net) and 4 (user): it
+ * drops its capabilities before it opens them. */
+static void pasta_argv(const struct sbx_helper_spec *s, const char *fifo, struct helper_argv *a)
 {
-	bool pasta = s->kind == SBX_NET_HELPER_PASTA;
-	_sbx_cleanup_free_ char *logp = sbx_xasprintf("%s/net-helper.log", s->dir);
-	_sbx_cleanup_free_ char *fifo = sbx_xasprintf("%s/net-helper.ready", s->dir);
-	char *argv[64], tcp[1024] = "", udp[1024] = "", runas[32], rfd[16], efd[16], target[32], mtu[16];
-	_sbx_cleanup_close_ int logfd = -1, ready_r = -1;
-	int ready_w = -1, exit_p[2] = { -1, -1 }, rp[2] = { -1, -1 }, n = 0;
-	struct pollfd pfd[2];
-	pid_t parent = getpid();
-
-	h->pid = -1;
-	h->pidfd = h->exit_w = -1;
-	logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (logfd < 0) {
-		snprintf(why, wlen, "open %s: %s", logp, strerror(errno));
-		return -1;
+	pasta_ports(s, a->tcp, a->udp, sizeof(a->tcp));
+	snprintf(a->runas, sizeof(a->runas), "%u:%u", (unsigned)geteuid(), (unsigned)getegid());
+	a->v[a->n++] = (char *)s->path;
+	/* Only what was asked: no automatic port forwarding in either
+	 * direction (never "auto"), and the gateway address is not mapped to
+	 * the host's loopback (the container cannot reach services bound to
+	 * the host's 127.0.0.1). */
+	a->v[a->n++] = "--foreground";
+	a->v[a->n++] = "--quiet";
+	a->v[a->n++] = "--stderr";
+	a->v[a->n++] = "--config-net";
+	a->v[a->n++] = "--ns-ifname";
+	a->v[a->n++] = (char *)s->ifname;
+	a->v[a->n++] = "--no-map-gw";
+	/* The keeper stops pasta when the container ends; pasta's own watch
+	 * of the namespace's path (an inotify instance) is redundant, and
+	 * closing it at exit waits for an SRCU grace period (~9 ms of every
+	 * delete here). */
+	a->v[a->n++] = "--no-netns-quit";
+	a->v[a->n++] = "--runas";
+	a->v[a->n++] = a->runas;
+	a->v[a->n++] = "--pid";
+	a->v[a->n++] = (char *)fifo;
+	a->v[a->n++] = "-t";
+	a->v[a->n++] = *a->tcp ? a->tcp : "none";
+	a->v[a->n++] = "-u";
+	a->v[a->n++] = *a->udp ? a->udp : "none";
+	a->v[a->n++] = "-T";
+	a->v[a->n++] = "none";
+	a->v[a->n++] = "-U";
+	a->v[a->n++] = "none";
+	if (s->userns_fd >= 0) {
+		a->v[a->n++] = "--userns";
+		a->v[a->n++] = "/proc/self/fd/4";
 	}
-	argv[n++] = (char *)s->path;
-	if (s->persistent_tap)
-		make_persistent_tap(s);
-	if (pasta) {
-		pasta_ports(s, tcp, udp, sizeof(tcp));
-		unlink(fifo);
-		if (mkfifo(fifo, 0600) < 0 || (ready_r = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-			snprintf(why, wlen, "FIFO %s: %s", fifo, strerror(errno));
-			return -1;
-		}
-		snprintf(runas, sizeof(runas), "%u:%u", (unsigned)geteuid(), (unsigned)getegid());
-		/* Only what was asked: no automatic port forwarding in either
-		 * direction (never "auto"), and the gateway address is not
-		 * mapped to the host's loopback (the container cannot reach
-		 * services bound to the host's 127.0.0.1).  pasta drops its
-		 * capabilities before it opens the namespaces, so it gets them
-		 * as inherited fds 3 (net) and 4 (user). */
-		argv[n++] = "--foreground";
-		argv[n++] = "--quiet";
-		argv[n++] = "--stderr";
-		argv[n++] = "--config-net";
-		argv[n++] = "--ns-ifname";
-		argv[n++] = (char *)s->ifname;
-		argv[n++] = "--no-map-gw";
-		/* The keeper stops pasta when the container ends; pasta's
-		 * own watch of the namespace's path (an inotify instance)
-		 * is redundant, and closing it at exit waits for an SRCU
-		 * grace period (~9 ms of every delete here). */
-		argv[n++] = "--no-netns-quit";
-		argv[n++] = "--runas";
-		argv[n++] = runas;
-		argv[n++] = "--pid";
-		argv[n++] = fifo;
-		argv[n++] = "-t";
-		argv[n++] = *tcp ? tcp : "none";
-		argv[n++] = "-u";
-		argv[n++] = *udp ? udp : "none";
-		argv[n++] = "-T";
-		argv[n++] = "none";
-		argv[n++] = "-U";
-		argv[n++] = "none";
-		if (s->userns_fd >= 0) {
-			argv[n++] = "--userns";
-			argv[n++] = "/proc/self/fd/4";
-		}
-		argv[n++] = "--netns";
-		argv[n++] = "/proc/self/fd/3";
-	} else {
-		if (pipe2(rp, O_CLOEXEC) < 0 || pipe2(exit_p, O_CLOEXEC) < 0) {
-			snprintf(why, wlen, "pipe: %s", strerror(errno));
-			return -1;
-		}
-		ready_r = rp[0];
-		ready_w = rp[1];
-		h->exit_w = exit_p[1];
-		snprintf(rfd, sizeof(rfd), "--ready-fd=%d", 5);
-		snprintf(efd, sizeof(efd), "--exit-fd=%d", 6);
-		snprintf(mtu, sizeof(mtu), "--mtu=%u", 65520u);
-		argv[n++] = "--configure";
-		argv[n++] = mtu;
-		argv[n++] = "--disable-host-loopback";
-		argv[n++] = rfd;
-		argv[n++] = efd;
-		argv[n++] = "--api-socket=net-slirp.sock";
-		if (s->userns_fd >= 0)
-			argv[n++] = "--userns-path=/proc/self/fd/4";
-		argv[n++] = "--netns-type=path";
-		snprintf(target, sizeof(target), "/proc/self/fd/%d", 3);
-		argv[n++] = target;
-		argv[n++] = (char *)s->ifname;
-	}
-	argv[n] = NULL;
+	a->v[a->n++] = "--netns";
+	a->v[a->n++] = "/proc/self/fd/3";
+	a->v[a->n] = NULL;
+}
 
-	h->pid = fork();
-	if (h->pid < 0) {
-		snprintf(why, wlen, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (h->pid == 0) {
-		sigset_t none;
-		int fds[4] = { s->netns_fd, s->userns_fd, ready_w, exit_p[0] }, dup[4];
+/* slirp4netns: namespaces as fds 3 and 4, readiness on fd 5, and it
+ * exits when fd 6 (the other end held by us) closes. */
+static void slirp_argv(const struct sbx_helper_spec *s, struct helper_argv *a)
+{
+	snprintf(a->rfd, sizeof(a->rfd), "--ready-fd=%d", 5);
+	snprintf(a->efd, sizeof(a->efd), "--exit-fd=%d", 6);
+	snprintf(a->mtu, sizeof(a->mtu), "--mtu=%u", 65520u);
+	snprintf(a->target, sizeof(a->target), "/proc/self/fd/%d", 3);
+	a->v[a->n++] = (char *)s->path;
+	a->v[a->n++] = "--configure";
+	a->v[a->n++] = a->mtu;
+	a->v[a->n++] = "--disable-host-loopback";
+	a->v[a->n++] = a->rfd;
+	a->v[a->n++] = a->efd;
+	a->v[a->n++] = "--api-socket=net-slirp.sock";
+	if (s->userns_fd >= 0)
+		a->v[a->n++] = "--userns-path=/proc/self/fd/4";
+	a->v[a->n++] = "--netns-type=path";
+	a->v[a->n++] = a->target;
+	a->v[a->n++] = (char *)s->ifname;
+	a->v[a->n] = NULL;
+}
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Default dispositions (pasta refuses to start when SIGPIPE
-		 * is already ignored). */
-		for (int sig = 1; sig < NSIG; sig++)
-			signal(sig, SIG_DFL);
-		if (chdir(s->dir) < 0)
-			_exit(127);
-		sbx_net_stdio_devnull(logfd);
-		/* fds 3 net, 4 user, 5 ready, 6 exit: first out of the way. */
-		for (int i = 0; i < 4; i++)
-			dup[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, 10) : -1;
-		for (int i = 0; i < 4; i++)
-			if (dup[i] >= 0 ? dup2(dup[i], 3 + i) < 0 : (close(3 + i), false))
-				_exit(127);
-		syscall(SYS_close_range, 7, ~0U, 0);
-		execv(s->path, argv);
-		dprintf(2, "exec %s: %s\n", s->path, strerror(errno));
+/* The forked helper: dies with `parent`, default signal state, stderr to
+ * the log, exactly fds 3 net, 4 user, 5 ready, 6 exit, then exec. */
+static __attribute__((noreturn)) void helper_exec(const struct sbx_helper_spec *s, char **argv, int logfd,
+						  int ready_w, int exit_r, pid_t parent)
+{
+	sigset_t none;
+	int fds[4] = { s->netns_fd, s->userns_fd, ready_w, exit_r }, dup[4];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
 		_exit(127);
-	}
-	if (ready_w >= 0)
-		close(ready_w);
-	if (exit_p[0] >= 0)
-		close(exit_p[0]);
-	h->pidfd = sbx_net_pidfd_open(h->pid);
-	pfd[0] = (struct pollfd){ .fd = ready_r, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = h->pidfd, .events = POLLIN };
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Default dispositions (pasta refuses to start when SIGPIPE is
+	 * already ignored). */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (chdir(s->dir) < 0)
+		_exit(127);
+	sbx_net_stdio_devnull(logfd);
+	/* First out of the way of 3..6, then into place. */
+	for (int i = 0; i < 4; i++)
+		dup[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, 10) : -1;
+	for (int i = 0; i < 4; i++)
+		if (dup[i] >= 0 ? dup2(dup[i], 3 + i) < 0 : (close(3 + i), false))
+			_exit(127);
+	syscall(SYS_close_range, 7, ~0U, 0);
+	execv(s->path, argv);
+	dprintf(2, "exec %s: %s\n", s->path, strerror(errno));
+	_exit(127);
+}
+
+/* Until the helper says it is ready (`ready_r` readable), or exits
+ * (its pidfd), or HELPER_READY_MS pass. */
+static int helper_wait_ready(const struct sbx_helper_spec *s, struct sbx_helper *h, int ready_r, char *why,
+			     size_t wlen)
+{
+	struct pollfd pfd[2] = { { .fd = ready_r, .events = POLLIN }, { .fd = h->pidfd, .events = POLLIN } };
+
 	for (;;) {
 		int r = poll(pfd, 2, HELPER_READY_MS);
 		if (r < 0 && errno == EINTR)
@@ -342,7 +325,7 @@ int sbx_helper_start(const struct sbx_helper_spec *s, struct sbx_helper *h, char
 			return -1;
 		}
 		if (pfd[0].revents & POLLIN)
-			break;
+			return 0;
 		if (pfd[1].revents & POLLIN) {
 			char msg[512];
 			log_excerpt(s->dir, msg, sizeof(msg));
@@ -352,6 +335,59 @@ int sbx_helper_start(const struct sbx_helper_spec *s, struct sbx_helper *h, char
 			return -1;
 		}
 	}
+}
+
+int sbx_helper_start(const struct sbx_helper_spec *s, struct sbx_helper *h, char *why, size_t wlen)
+{
+	bool pasta = s->kind == SBX_NET_HELPER_PASTA;
+	_sbx_cleanup_free_ char *logp = sbx_xasprintf("%s/net-helper.log", s->dir);
+	_sbx_cleanup_free_ char *fifo = sbx_xasprintf("%s/net-helper.ready", s->dir);
+	_sbx_cleanup_close_ int logfd = -1, ready_r = -1;
+	int ready_w = -1, exit_p[2] = { -1, -1 }, rp[2];
+	struct helper_argv a = { .n = 0 };
+	pid_t parent = getpid();
+
+	h->pid = -1;
+	h->pidfd = h->exit_w = -1;
+	logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (logfd < 0) {
+		snprintf(why, wlen, "open %s: %s", logp, strerror(errno));
+		return -1;
+	}
+	if (s->persistent_tap)
+		make_persistent_tap(s);
+	if (pasta) {
+		/* Readiness: pasta writes its --pid file, here a FIFO. */
+		unlink(fifo);
+		if (mkfifo(fifo, 0600) < 0 || (ready_r = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+			snprintf(why, wlen, "FIFO %s: %s", fifo, strerror(errno));
+			return -1;
+		}
+		pasta_argv(s, fifo, &a);
+	} else {
+		if (pipe2(rp, O_CLOEXEC) < 0 || pipe2(exit_p, O_CLOEXEC) < 0) {
+			snprintf(why, wlen, "pipe: %s", strerror(errno));
+			return -1;
+		}
+		ready_r = rp[0];
+		ready_w = rp[1];
+		h->exit_w = exit_p[1];
+		slirp_argv(s, &a);
+	}
+	h->pid = fork();
+	if (h->pid < 0) {
+		snprintf(why, wlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (h->pid == 0)
+		helper_exec(s, a.v, logfd, ready_w, exit_p[0], parent);
+	if (ready_w >= 0)
+		close(ready_w);
+	if (exit_p[0] >= 0)
+		close(exit_p[0]);
+	h->pidfd = sbx_net_pidfd_open(h->pid);
+	if (helper_wait_ready(s, h, ready_r, why, wlen) < 0)
+		return -1;
 	if (!pasta && s->n_publish)
 		return sbx_helper_slirp_publish(s, why, wlen);
 	return 0;

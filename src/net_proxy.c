@@ -237,106 +237,126 @@ static void udp_from_container(struct flow *f, time_t now)
 	(void)sendto(f->lfd, buf, (size_t)n, 0, (struct sockaddr *)&f->peer, sizeof(f->peer));
 }
 
+/* What each polled fd is: a stop fd, a host port, a TCP relay's client
+ * (A) or container (B) side, a UDP client's flow to the container. */
+enum { K_STOP, K_PORT, K_A, K_B, K_FLOW };
+
+struct poll_set {
+	struct pollfd pf[4 + MAX_PORTS + 2 * MAX_CONNS + MAX_FLOWS];
+	struct { int kind; size_t i; } who[4 + MAX_PORTS + 2 * MAX_CONNS + MAX_FLOWS];
+	size_t n;
+};
+
+static void poll_add(struct poll_set *ps, int fd, short events, int kind, size_t i)
+{
+	ps->pf[ps->n] = (struct pollfd){ .fd = fd, .events = events };
+	ps->who[ps->n].kind = kind;
+	ps->who[ps->n++].i = i;
+}
+
+/* A UDP flow with no datagram for UDP_IDLE_S ends (UDP has no close). */
+static void expire_idle_flows(struct sbx_proxy *px, time_t now)
+{
+	for (size_t i = 0; i < MAX_FLOWS; i++) {
+		struct flow *f = &px->flows[i];
+		if (f->fd >= 0 && now - f->last > UDP_IDLE_S) {
+			close(f->fd);
+			f->fd = -1;
+		}
+	}
+}
+
+/* Every fd with what to wait for: a relay side reads while the other
+ * direction's buffer is empty and writes while its own has data; the
+ * container side of a connect in progress waits for writability. */
+static void poll_set_build(const struct sbx_proxy *px, const int *stop_fds, size_t n_stop, struct poll_set *ps)
+{
+	ps->n = 0;
+	for (size_t i = 0; i < n_stop; i++)
+		poll_add(ps, stop_fds[i], POLLIN, K_STOP, i);
+	for (size_t i = 0; i < px->n_ports; i++)
+		poll_add(ps, px->ports[i].lfd, POLLIN, K_PORT, i);
+	for (size_t i = 0; i < MAX_CONNS; i++) {
+		const struct conn *c = &px->conns[i];
+		if (c->a < 0)
+			continue;
+		poll_add(ps, c->a,
+			 (short)(c->connecting ? 0
+					       : ((c->ab.len || c->ab.eof ? 0 : POLLIN) | (c->ba.len ? POLLOUT : 0))),
+			 K_A, i);
+		poll_add(ps, c->b,
+			 (short)(c->connecting ? POLLOUT
+					       : ((c->ba.len || c->ba.eof ? 0 : POLLIN) | (c->ab.len ? POLLOUT : 0))),
+			 K_B, i);
+	}
+	for (size_t i = 0; i < MAX_FLOWS; i++)
+		if (px->flows[i].fd >= 0)
+			poll_add(ps, px->flows[i].fd, POLLIN, K_FLOW, i);
+}
+
+/* An event on one side of a TCP relay. */
+static void conn_event(struct conn *c, bool b_side, short re)
+{
+	if (c->a < 0)
+		return;
+	if (b_side && c->connecting) {
+		int e = 0;
+		socklen_t l = sizeof(e);
+		if (getsockopt(c->b, SOL_SOCKET, SO_ERROR, &e, &l) < 0 || e)
+			conn_close(c);
+		else
+			c->connecting = false;
+		return;
+	}
+	if ((re & (POLLERR | POLLNVAL)) || (c->connecting && (re & POLLHUP))) {
+		conn_close(c);
+		return;
+	}
+	if (c->connecting)
+		return; /* the client waits until the container answers */
+	if (!pump(c->a, c->b, &c->ab) || !pump(c->b, c->a, &c->ba)) {
+		conn_close(c);
+		return;
+	}
+	if (c->ab.eof && c->ba.eof && !c->ab.len && !c->ba.len)
+		conn_close(c);
+}
+
 void sbx_proxy_run(struct sbx_proxy *px, const int *stop_fds, size_t n_stop)
 {
-	enum { K_STOP, K_PORT, K_A, K_B, K_FLOW };
-	struct pollfd pf[4 + MAX_PORTS + 2 * MAX_CONNS + MAX_FLOWS];
-	struct { int kind; size_t i; } who[sizeof(pf) / sizeof(pf[0])];
+	struct poll_set ps;
 
 	for (;;) {
-		size_t n = 0;
 		time_t now = time(NULL);
 
-		for (size_t i = 0; i < n_stop; i++) {
-			pf[n] = (struct pollfd){ .fd = stop_fds[i], .events = POLLIN };
-			who[n++].kind = K_STOP;
-		}
-		for (size_t i = 0; i < px->n_ports; i++) {
-			pf[n] = (struct pollfd){ .fd = px->ports[i].lfd, .events = POLLIN };
-			who[n].kind = K_PORT;
-			who[n++].i = i;
-		}
-		for (size_t i = 0; i < MAX_CONNS; i++) {
-			struct conn *c = &px->conns[i];
-			if (c->a < 0)
-				continue;
-			pf[n] = (struct pollfd){ .fd = c->a,
-						 .events = (short)(c->connecting ? 0
-										 : ((c->ab.len || c->ab.eof ? 0 : POLLIN) |
-										    (c->ba.len ? POLLOUT : 0))) };
-			who[n].kind = K_A;
-			who[n++].i = i;
-			pf[n] = (struct pollfd){ .fd = c->b,
-						 .events = (short)(c->connecting ? POLLOUT
-										 : ((c->ba.len || c->ba.eof ? 0 : POLLIN) |
-										    (c->ab.len ? POLLOUT : 0))) };
-			who[n].kind = K_B;
-			who[n++].i = i;
-		}
-		for (size_t i = 0; i < MAX_FLOWS; i++) {
-			struct flow *f = &px->flows[i];
-			if (f->fd < 0)
-				continue;
-			if (now - f->last > UDP_IDLE_S) {
-				close(f->fd);
-				f->fd = -1;
-				continue;
-			}
-			pf[n] = (struct pollfd){ .fd = f->fd, .events = POLLIN };
-			who[n].kind = K_FLOW;
-			who[n++].i = i;
-		}
-		if (poll(pf, (nfds_t)n, 1000) < 0) {
+		expire_idle_flows(px, now);
+		poll_set_build(px, stop_fds, n_stop, &ps);
+		if (poll(ps.pf, (nfds_t)ps.n, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
 		}
 		now = time(NULL);
-		for (size_t k = 0; k < n; k++) {
-			short re = pf[k].revents;
-			struct conn *c;
+		for (size_t k = 0; k < ps.n; k++) {
+			size_t i = ps.who[k].i;
 
-			if (!re)
+			if (!ps.pf[k].revents)
 				continue;
-			switch (who[k].kind) {
+			switch (ps.who[k].kind) {
 			case K_STOP:
 				return;
 			case K_PORT:
-				if (px->ports[who[k].i].p->proto == IPPROTO_UDP)
-					udp_from_host(px, &px->ports[who[k].i], now);
+				if (px->ports[i].p->proto == IPPROTO_UDP)
+					udp_from_host(px, &px->ports[i], now);
 				else
-					tcp_accept(px, &px->ports[who[k].i]);
+					tcp_accept(px, &px->ports[i]);
 				break;
 			case K_FLOW:
-				udp_from_container(&px->flows[who[k].i], now);
+				udp_from_container(&px->flows[i], now);
 				break;
 			case K_A:
 			case K_B:
-				c = &px->conns[who[k].i];
-				if (c->a < 0)
-					break;
-				if (who[k].kind == K_B && c->connecting) {
-					int e = 0;
-					socklen_t l = sizeof(e);
-					if (getsockopt(c->b, SOL_SOCKET, SO_ERROR, &e, &l) < 0 || e) {
-						conn_close(c);
-						break;
-					}
-					c->connecting = false;
-					break;
-				}
-				if ((re & (POLLERR | POLLNVAL)) || (c->connecting && (re & POLLHUP))) {
-					conn_close(c);
-					break;
-				}
-				if (c->connecting)
-					break; /* the client waits until the container answers */
-				if (!pump(c->a, c->b, &c->ab) || !pump(c->b, c->a, &c->ba)) {
-					conn_close(c);
-					break;
-				}
-				if (c->ab.eof && c->ba.eof && !c->ab.len && !c->ba.len)
-					conn_close(c);
+				conn_event(&px->conns[i], ps.who[k].kind == K_B, ps.pf[k].revents);
 				break;
 			}
 		}

@@ -225,16 +225,89 @@ static __attribute__((noreturn)) void keeper_main(const struct sbx_net_plan *pla
 	_exit(0);
 }
 
+/* Start the keeper (double-forked) with the fds of `f`, wait for its
+ * report and return its pid; the keeper inherits `f` and we keep ours. */
+static pid_t keeper_spawn(const struct sbx_net_plan *plan, struct keeper_fds f, struct sbx_err *err)
+{
+	char msg[1024] = "";
+	int rp[2], st;
+	pid_t mid;
+	ssize_t n;
+
+	if (pipe2(rp, O_CLOEXEC) < 0)
+		return sbx_err_set(err, errno, "pipe");
+	mid = fork();
+	if (mid < 0) {
+		close(rp[0]);
+		close(rp[1]);
+		return sbx_err_set(err, errno, "fork the network keeper");
+	}
+	if (mid == 0) {
+		/* Double fork: the keeper is nobody's child, so no waitpid()
+		 * of sbxrun (run's reaper loop) can ever collect it. */
+		f.report = rp[1];
+		close(rp[0]);
+		if (fork() == 0)
+			keeper_main(plan, &f);
+		_exit(0);
+	}
+	close(rp[1]);
+	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+		;
+	n = sbx_read_all(rp[0], msg, sizeof(msg) - 1);
+	close(rp[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	if (!strncmp(msg, "OK ", 3))
+		return (pid_t)atoi(msg + 3);
+	if (!strncmp(msg, "ERR ", 4))
+		return sbx_err_set(err, 0, "%s", msg + 4);
+	return sbx_err_set(err, 0, "the network keeper failed to start");
+}
+
+/* The keeper's pid and start time in the record: teardown stops it by
+ * both, so a recycled pid is never signalled. */
+static int keeper_record(const struct sbx_net_plan *plan, pid_t kp, struct sbx_err *err)
+{
+	unsigned long long start = 0;
+	char state;
+	_sbx_cleanup_free_ char *line = NULL;
+
+	if (sbx_proc_stat(kp, &start, &state) < 0)
+		return sbx_err_set(err, 0, "the network keeper exited");
+	line = sbx_xasprintf("keeper=%d %llu\n", (int)kp, start);
+	if (rec_append(plan->state_root, plan->id, line, err) < 0) {
+		kill(kp, SIGKILL);
+		return -1;
+	}
+	return 0;
+}
+
+/* User mode's /etc files: slirp4netns has fixed addresses; pasta copies
+ * the host's uplink address into the container. */
+static int user_write_etc(const struct sbx_net_plan *plan, struct sbx_err *err)
+{
+	bool slirp = plan->helper == SBX_NET_HELPER_SLIRP4NETNS;
+	uint32_t addr = slirp ? (10u << 24 | 2u << 8 | 100u) : 0;
+
+	if (!addr) {
+		struct sbx_nl nl = { 0 };
+		unsigned idx, mtu;
+		if (sbx_nl_open(&nl, err) == 0) {
+			(void)sbx_nl_uplink(&nl, &idx, &mtu, &addr);
+			sbx_nl_close(&nl);
+		}
+	}
+	return sbx_net_write_etc(plan, addr, slirp ? "10.0.2.3" : NULL, err);
+}
+
 int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
 {
 	_sbx_cleanup_close_ int init_pidfd = -1, ctr_ns = -1, ctr_user = -1, rnet_ns = -1;
-	char path[64], msg[1024] = "";
-	int rp[2] = { -1, -1 };
-	pid_t mid;
-	ssize_t n;
-	int st;
+	bool helper = plan->mode == SBX_NET_USER && !plan->rnet;
+	char path[64];
+	pid_t kp;
 
-	if (plan->mode == SBX_NET_USER && !plan->rnet) {
+	if (helper) {
 		_sbx_cleanup_free_ char *line = sbx_xasprintf("mode=user\nhelper=%s\n", plan->helper_path);
 		if (sbx_net_rec_write(plan->state_root, plan->id, line, err) < 0)
 			return -1;
@@ -259,61 +332,11 @@ int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *er
 			return sbx_err_set(err, errno, "open %s", path);
 		ctr_user = ctr_userns_fd(init);
 	}
-	if (pipe2(rp, O_CLOEXEC) < 0)
-		return sbx_err_set(err, errno, "pipe");
-	mid = fork();
-	if (mid < 0) {
-		close(rp[0]);
-		close(rp[1]);
-		return sbx_err_set(err, errno, "fork the network keeper");
-	}
-	if (mid == 0) {
-		/* Double fork: the keeper is nobody's child, so no waitpid()
-		 * of sbxrun (run's reaper loop) can ever collect it. */
-		struct keeper_fds f = { init_pidfd, ctr_ns, ctr_user, rnet_ns, rp[1] };
-		close(rp[0]);
-		if (fork() == 0)
-			keeper_main(plan, &f);
-		_exit(0);
-	}
-	close(rp[1]);
-	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-		;
-	n = sbx_read_all(rp[0], msg, sizeof(msg) - 1);
-	close(rp[0]);
-	msg[n > 0 ? n : 0] = '\0';
-	if (strncmp(msg, "OK ", 3)) {
-		if (!strncmp(msg, "ERR ", 4))
-			return sbx_err_set(err, 0, "%s", msg + 4);
-		return sbx_err_set(err, 0, "the network keeper failed to start");
-	}
-	{
-		unsigned long long start = 0;
-		char state;
-		pid_t kp = (pid_t)atoi(msg + 3);
-		_sbx_cleanup_free_ char *line = NULL;
-		if (sbx_proc_stat(kp, &start, &state) < 0)
-			return sbx_err_set(err, 0, "the network keeper exited");
-		line = sbx_xasprintf("keeper=%d %llu\n", (int)kp, start);
-		if (rec_append(plan->state_root, plan->id, line, err) < 0) {
-			kill(kp, SIGKILL);
-			return -1;
-		}
-	}
-	if (plan->mode == SBX_NET_USER && !plan->rnet) {
-		uint32_t addr = plan->helper == SBX_NET_HELPER_SLIRP4NETNS ? (10u << 24 | 2u << 8 | 100u) : 0;
-		if (!addr) {
-			struct sbx_nl nl = { 0 };
-			unsigned idx, mtu;
-			if (sbx_nl_open(&nl, err) == 0) {
-				(void)sbx_nl_uplink(&nl, &idx, &mtu, &addr);
-				sbx_nl_close(&nl);
-			}
-		}
-		if (sbx_net_write_etc(plan, addr,
-				      plan->helper == SBX_NET_HELPER_SLIRP4NETNS ? "10.0.2.3" : NULL, err) < 0)
-			return -1;
-	}
+	kp = keeper_spawn(plan, (struct keeper_fds){ init_pidfd, ctr_ns, ctr_user, rnet_ns, -1 }, err);
+	if (kp < 0 || keeper_record(plan, kp, err) < 0)
+		return -1;
+	if (helper && user_write_etc(plan, err) < 0)
+		return -1;
 	return 0;
 }
 
