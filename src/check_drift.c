@@ -265,14 +265,14 @@ static void l_landlock(const struct sbx_config *cfg, const struct sbx_check_live
 static void l_namespaces(const struct sbx_config *cfg, const struct sbx_check_live *l,
 			 struct sbx_check_report *r)
 {
-	static const struct { enum sbx_ns_type t; const char *ctl, *file; enum sbx_check_level lv; } ns[] = {
-		{ SBX_NS_NETWORK, "host-network", "net", SBX_CHECK_HIGH },
-		{ SBX_NS_PID, "host-pid", "pid", SBX_CHECK_HIGH },
-		{ SBX_NS_IPC, "host-ipc", "ipc", SBX_CHECK_MEDIUM },
-		{ SBX_NS_UTS, "host-uts", "uts", SBX_CHECK_LOW },
-		{ SBX_NS_USER, "host-userns", "user", SBX_CHECK_HIGH },
-		{ SBX_NS_MOUNT, NULL, "mnt", SBX_CHECK_HIGH },
-		{ SBX_NS_CGROUP, NULL, "cgroup", SBX_CHECK_LOW },
+	static const struct { enum sbx_ns_type t; const char *ctl; enum sbx_check_level lv; } ns[] = {
+		{ SBX_NS_NETWORK, "host-network", SBX_CHECK_HIGH },
+		{ SBX_NS_PID, "host-pid", SBX_CHECK_HIGH },
+		{ SBX_NS_IPC, "host-ipc", SBX_CHECK_MEDIUM },
+		{ SBX_NS_UTS, "host-uts", SBX_CHECK_LOW },
+		{ SBX_NS_USER, "host-userns", SBX_CHECK_HIGH },
+		{ SBX_NS_MOUNT, NULL, SBX_CHECK_HIGH },
+		{ SBX_NS_CGROUP, NULL, SBX_CHECK_LOW },
 	};
 	size_t drift = 0;
 
@@ -284,7 +284,7 @@ static void l_namespaces(const struct sbx_config *cfg, const struct sbx_check_li
 		if (ns[i].ctl && st == SBX_NS_UNKNOWN) {
 			live_src(r, sbx_check_add(r, ns[i].ctl, SKIP, 0, KERN, NULL, NULL, NULL,
 						  "could not read the container's %s namespace", name),
-				 "/proc/%d/ns/%s", (int)l->pid, ns[i].file);
+				 "/proc/%d/ns/%s", (int)l->pid, sbx_ns_proc_name(ns[i].t));
 			continue;
 		}
 		/* No user namespace at all is the userns control's finding. */
@@ -296,30 +296,30 @@ static void l_namespaces(const struct sbx_config *cfg, const struct sbx_check_li
 				snprintf(fix, sizeof(fix), "add {\"type\": \"%s\"} to linux.namespaces (without a path)", name);
 				live_src(r, sbx_check_add(r, ns[i].ctl, FAIL, ns[i].lv, KERN, "linux.namespaces",
 							  attack, fix, "the %s namespace is the host's", name),
-					 "/proc/%d/ns/%s", (int)l->pid, ns[i].file);
+					 "/proc/%d/ns/%s", (int)l->pid, sbx_ns_proc_name(ns[i].t));
 			} else {
 				live_src(r, sbx_check_add(r, ns[i].ctl, PASS, 0, KERN, NULL, NULL, NULL,
 							  "own %s namespace", name),
-					 "/proc/%d/ns/%s", (int)l->pid, ns[i].file);
+					 "/proc/%d/ns/%s", (int)l->pid, sbx_ns_proc_name(ns[i].t));
 			}
 		} else if (ns[i].ctl) {
 			live_src(r, sbx_check_add(r, ns[i].ctl, PASS, 0, KERN, NULL, NULL, NULL,
 						  "no user namespace is joined (see the userns control)"),
-				 "/proc/%d/ns/%s", (int)l->pid, ns[i].file);
+				 "/proc/%d/ns/%s", (int)l->pid, sbx_ns_proc_name(ns[i].t));
 		}
 		if (st == SBX_NS_HOST && c && !c->path) {
 			live_src(r, sbx_check_add(r, "drift-namespaces", FAIL, SBX_CHECK_HIGH, DRIFT, "linux.namespaces",
 						  "The config promises isolation that the container does not have.",
 						  "recreate the container; report a runtime bug if it persists",
 						  "the config asks for a new %s namespace, but the container uses the host's", name),
-				 "/proc/%d/ns/%s", (int)l->pid, ns[i].file);
+				 "/proc/%d/ns/%s", (int)l->pid, sbx_ns_proc_name(ns[i].t));
 			drift++;
 		} else if (st == SBX_NS_OWN && !c && ns[i].t != SBX_NS_USER) {
 			live_src(r, sbx_check_add(r, "drift-namespaces", FAIL, SBX_CHECK_LOW, DRIFT, "linux.namespaces",
 						  "Nothing for an attacker; the container is more isolated than its config says.",
 						  "add the namespace to linux.namespaces so the config says what runs",
 						  "the config has no %s namespace, but the container has its own", name),
-				 "/proc/%d/ns/%s", (int)l->pid, ns[i].file);
+				 "/proc/%d/ns/%s", (int)l->pid, sbx_ns_proc_name(ns[i].t));
 			drift++;
 		}
 	}

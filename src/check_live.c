@@ -17,6 +17,7 @@
 #include "sbx/caps.h"
 #include "sbx/cgroup.h"
 #include "sbx/idpool.h"
+#include "sbx/ns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -239,17 +240,12 @@ static void collect_mounts(struct sbx_check_live *l, pid_t pid)
 
 static void collect_ns(struct sbx_check_live *l, pid_t pid)
 {
-	static const char *const names[SBX_NS_COUNT] = {
-		[SBX_NS_PID] = "pid", [SBX_NS_NETWORK] = "net", [SBX_NS_MOUNT] = "mnt",
-		[SBX_NS_IPC] = "ipc", [SBX_NS_UTS] = "uts", [SBX_NS_USER] = "user",
-		[SBX_NS_CGROUP] = "cgroup", [SBX_NS_TIME] = "time",
-	};
 	for (int t = 0; t < SBX_NS_COUNT; t++) {
-		char a[128], b[128];
+		char a[SBX_NS_PATH_MAX], b[SBX_NS_PATH_MAX];
 		struct stat sa, sb;
 
-		snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, names[t]);
-		snprintf(b, sizeof(b), "/proc/self/ns/%s", names[t]);
+		sbx_ns_path(a, pid, (enum sbx_ns_type)t);
+		sbx_ns_path(b, 0, (enum sbx_ns_type)t);
 		if (stat(b, &sb) < 0)
 			continue; /* the kernel has no such namespace type */
 		if (stat(a, &sa) < 0) {

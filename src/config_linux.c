@@ -11,31 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-static const struct {
-	const char *name;
-	int flag;
-} ns_types[SBX_NS_COUNT] = {
-	[SBX_NS_PID] = { "pid", CLONE_NEWPID },
-	[SBX_NS_NETWORK] = { "network", CLONE_NEWNET },
-	[SBX_NS_MOUNT] = { "mount", CLONE_NEWNS },
-	[SBX_NS_IPC] = { "ipc", CLONE_NEWIPC },
-	[SBX_NS_UTS] = { "uts", CLONE_NEWUTS },
-	[SBX_NS_USER] = { "user", CLONE_NEWUSER },
-	[SBX_NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP },
-	[SBX_NS_TIME] = { "time", CLONE_NEWTIME },
-};
-
-const char *sbx_ns_type_name(enum sbx_ns_type t)
-{
-	if ((unsigned)t >= SBX_NS_COUNT)
-		return "unknown";
-	return ns_types[t].name;
-}
-
 static int parse_namespaces(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
 {
 	char pi[SBX_JPATH_MAX], pt[SBX_JPATH_MAX];
@@ -53,16 +28,14 @@ static int parse_namespaces(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
 	json_array_foreach(arr, i, e) {
 		struct sbx_namespace *ns = &l->namespaces[i];
 		char *type;
-		int t, k;
+		int t;
 
 		sbx_cfg_jidx(pi, "linux.namespaces", i);
 		if (!json_is_object(e))
 			return sbx_cfg_fail(c, pi, "must be an object");
 		if (sbx_cfg_str(c, e, pi, "type", true, true, &type) < 0)
 			return -1;
-		for (t = -1, k = 0; k < SBX_NS_COUNT; k++)
-			if (!strcmp(type, ns_types[k].name))
-				t = k;
+		t = sbx_ns_from_name(type);
 		sbx_cfg_jkey(pt, pi, "type");
 		if (t < 0)
 			return sbx_cfg_fail(c, pt, "unknown namespace type \"%s\"", type);
@@ -73,7 +46,7 @@ static int parse_namespaces(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
 					    type, seen[t]);
 		seen[t] = (int)i;
 		ns->type = (enum sbx_ns_type)t;
-		ns->clone_flag = ns_types[t].flag;
+		ns->clone_flag = sbx_ns_flag((enum sbx_ns_type)t);
 		if (sbx_cfg_abspath(c, e, pi, "path", false, &ns->path) < 0)
 			return -1;
 	}

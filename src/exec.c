@@ -10,6 +10,7 @@
 #include "sbx/container.h"
 #include "sbx/handover.h"
 #include "sbx/log.h"
+#include "sbx/ns.h"
 #include "sbx/process.h"
 #include "sbx/sync.h"
 #include "sbx/terminal.h"
@@ -27,21 +28,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-static const struct {
-	const char *name;
-	int flag;
-	enum sbx_ns_type type;
-} ns_files[] = {
-	{ "user", CLONE_NEWUSER, SBX_NS_USER },   { "mnt", CLONE_NEWNS, SBX_NS_MOUNT },
-	{ "pid", CLONE_NEWPID, SBX_NS_PID },      { "ipc", CLONE_NEWIPC, SBX_NS_IPC },
-	{ "uts", CLONE_NEWUTS, SBX_NS_UTS },      { "net", CLONE_NEWNET, SBX_NS_NETWORK },
-	{ "cgroup", CLONE_NEWCGROUP, SBX_NS_CGROUP }, { "time", CLONE_NEWTIME, SBX_NS_TIME },
-};
 
 int sbx_exec_check_status(const struct sbx_state *st, bool ignore_paused, struct sbx_err *err)
 {
@@ -64,17 +50,17 @@ int sbx_exec_check_status(const struct sbx_state *st, bool ignore_paused, struct
 /* Init's namespace of this kind is not ours, by the config: one it created
  * differs; one it joined by path differs unless that path is ours; one it
  * did not list is ours. */
-static bool config_says_differs(const struct sbx_config *cfg, size_t i)
+static bool config_says_differs(const struct sbx_config *cfg, enum sbx_ns_type t)
 {
-	const struct sbx_namespace *ns = sbx_config_ns(cfg, ns_files[i].type);
-	char self[64];
+	const struct sbx_namespace *ns = sbx_config_ns(cfg, t);
+	char self[SBX_NS_PATH_MAX];
 	struct stat a, b;
 
 	if (!ns)
 		return false;
 	if (!ns->path)
 		return true;
-	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_files[i].name);
+	sbx_ns_path(self, 0, t);
 	if (stat(ns->path, &a) < 0 || stat(self, &b) < 0)
 		return true;
 	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
@@ -96,26 +82,27 @@ static int ns_flags_to_join(const struct sbx_config *cfg, pid_t pid, struct sbx_
 {
 	int flags = 0;
 
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(ns_files); i++) {
-		char a[64], b[64];
+	for (size_t i = 0; i < SBX_NS_COUNT; i++) {
+		enum sbx_ns_type t = sbx_ns_join_order[i];
+		char a[SBX_NS_PATH_MAX], b[SBX_NS_PATH_MAX];
 		struct stat sa, sb;
 
-		snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns_files[i].name);
-		snprintf(b, sizeof(b), "/proc/self/ns/%s", ns_files[i].name);
+		sbx_ns_path(a, pid, t);
+		sbx_ns_path(b, 0, t);
 		if (stat(b, &sb) < 0) {
-			if (errno == ENOENT && ns_files[i].flag == CLONE_NEWTIME)
+			if (errno == ENOENT && t == SBX_NS_TIME)
 				continue; /* kernel without time namespaces */
 			return sbx_err_set(err, errno, "stat %s", b);
 		}
 		if (stat(a, &sa) < 0) {
 			if (errno != EACCES && errno != EPERM)
 				return sbx_err_set(err, errno, "stat %s", a);
-			if (config_says_differs(cfg, i))
-				flags |= ns_files[i].flag;
+			if (config_says_differs(cfg, t))
+				flags |= sbx_ns_flag(t);
 			continue;
 		}
 		if (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
-			flags |= ns_files[i].flag;
+			flags |= sbx_ns_flag(t);
 	}
 	return flags;
 }
@@ -241,17 +228,15 @@ struct exec_ctx {
 /* Is the namespace behind fd (of CLONE_NEW* type) not ours? */
 static bool differs(int fd, int type)
 {
+	int t = sbx_ns_from_flag(type);
 	struct stat a, b;
-	char self[64];
+	char self[SBX_NS_PATH_MAX];
 
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(ns_files); i++) {
-		if (ns_files[i].flag != type)
-			continue;
-		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_files[i].name);
-		return fstat(fd, &a) < 0 || stat(self, &b) < 0 || a.st_ino != b.st_ino ||
-		       a.st_dev != b.st_dev;
-	}
-	return true;
+	if (t < 0)
+		return true;
+	sbx_ns_path(self, 0, (enum sbx_ns_type)t);
+	return fstat(fd, &a) < 0 || stat(self, &b) < 0 || a.st_ino != b.st_ino ||
+	       a.st_dev != b.st_dev;
 }
 
 /* Join the namespaces a created init handed over: the user namespace

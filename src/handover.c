@@ -4,6 +4,7 @@
  * (include/sbx/handover.h).
  */
 #include "sbx/handover.h"
+#include "sbx/ns.h"
 #include "sbx/util.h"
 
 #include <errno.h>
@@ -21,19 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-static const struct {
-	const char *name;
-	int type;
-} ns_names[] = {
-	{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },   { "pid", CLONE_NEWPID },
-	{ "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },  { "net", CLONE_NEWNET },
-	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
-};
 
 /* The request and the answer: the types, then the fds as SCM_RIGHTS. */
 struct wire {
@@ -74,11 +62,12 @@ int sbx_handover_listen(const char *fifo_path, struct sbx_err *err)
 int sbx_handover_open_ns(struct sbx_handover_ns *ns, struct sbx_err *err)
 {
 	ns->n = 0;
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(ns_names); i++) {
-		char path[48];
+	/* user first: exec joins in the order it receives them */
+	for (size_t i = 0; i < SBX_NS_COUNT; i++) {
+		char path[SBX_NS_PATH_MAX];
 		int fd;
 
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i].name);
+		sbx_ns_path(path, 0, sbx_ns_join_order[i]);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			continue; /* a kernel without this namespace type */
@@ -87,7 +76,7 @@ int sbx_handover_open_ns(struct sbx_handover_ns *ns, struct sbx_err *err)
 			return sbx_err_set(err, errno, "open %s", path);
 		}
 		ns->fd[ns->n] = fd;
-		ns->type[ns->n++] = ns_names[i].type;
+		ns->type[ns->n++] = sbx_ns_flag(sbx_ns_join_order[i]);
 	}
 	return 0;
 }

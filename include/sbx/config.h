@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "sbx/error.h"
+#include "sbx/ns.h"
 #include "sbx/util.h"
 
 /* GCC's gnu* modes predefine the macro `linux` (= 1), which would turn the
@@ -134,18 +135,6 @@ struct sbx_kv {
 };
 
 /* ---------- linux ---------- */
-
-enum sbx_ns_type {
-	SBX_NS_PID = 0,
-	SBX_NS_NETWORK,
-	SBX_NS_MOUNT,
-	SBX_NS_IPC,
-	SBX_NS_UTS,
-	SBX_NS_USER,
-	SBX_NS_CGROUP,
-	SBX_NS_TIME,
-	SBX_NS_COUNT
-};
 
 struct sbx_namespace {
 	enum sbx_ns_type type;
@@ -406,7 +395,6 @@ int sbx_config_parse_process(const char *text, size_t len, const char *source,
 /* Lookups used by several modules. */
 const struct sbx_namespace *sbx_config_ns(const struct sbx_config *cfg, enum sbx_ns_type t);
 const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key);
-const char *sbx_ns_type_name(enum sbx_ns_type t);   /* "pid", "network", ... */
 
 /*
  * Format an id map as the text the kernel expects in /proc/PID/uid_map and
