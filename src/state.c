@@ -350,25 +350,14 @@ static char *jstr(json_t *o, const char *key)
 	return sbx_xstrdup(json_string_value(v));
 }
 
-int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struct sbx_err *err)
+/* The text of state.json as a JSON object, or an error that says why the
+ * record is corrupt (or too new for us) and names the file. */
+static int state_json_parse(const struct sbx_state_handle *h, const char *text, size_t len,
+			    json_t **out, struct sbx_err *err)
 {
-	_sbx_cleanup_free_ char *text = NULL;
 	json_error_t jerr;
-	json_t *o, *ann, *v;
-	struct stat sb;
-	const char *k;
-	size_t len;
+	json_t *o, *v;
 
-	memset(st, 0, sizeof(*st));
-	if (sbx_read_file_at(h->dirfd, SBX_STATE_FILE, &text, &len, err) < 0) {
-		if (err->errnum == ENOENT) {
-			sbx_err_clear(err);
-			st->id = sbx_xstrdup(h->id);
-			st->status = SBX_STATUS_CREATING;
-			return 0;
-		}
-		return sbx_err_prefix(err, "container \"%s\"", h->id);
-	}
 	if (len == 0)
 		return sbx_err_set(err, 0, "%s/%s: corrupt state: the file is empty", h->dir,
 				   SBX_STATE_FILE);
@@ -392,13 +381,17 @@ int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struc
 				   " use the sbxrun that created the container", h->dir,
 				   SBX_STATE_FILE, ver, SBX_STATE_VERSION);
 	}
-	st->id = jstr(o, "id");
-	if (!st->id || strcmp(st->id, h->id) != 0) {
-		json_decref(o);
-		sbx_state_free(st);
-		return sbx_err_set(err, 0, "%s/%s: corrupt state: id does not match the directory",
-				   h->dir, SBX_STATE_FILE);
-	}
+	*out = o;
+	return 0;
+}
+
+/* The inverse of state_to_json, for the fields after "id" (checked by the
+ * caller).  Missing or mistyped fields read as absent. */
+static void state_from_json(json_t *o, struct sbx_state *st)
+{
+	json_t *ann, *v;
+	const char *k;
+
 	st->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
 	if (st->pid < 0)
 		st->pid = 0; /* never signal a process group through a bad record */
@@ -430,6 +423,35 @@ int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struc
 		}
 		st->n_annotations = i;
 	}
+}
+
+int sbx_state_load(const struct sbx_state_handle *h, struct sbx_state *st, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *text = NULL;
+	struct stat sb;
+	json_t *o;
+	size_t len;
+
+	memset(st, 0, sizeof(*st));
+	if (sbx_read_file_at(h->dirfd, SBX_STATE_FILE, &text, &len, err) < 0) {
+		if (err->errnum == ENOENT) {
+			sbx_err_clear(err);
+			st->id = sbx_xstrdup(h->id);
+			st->status = SBX_STATUS_CREATING;
+			return 0;
+		}
+		return sbx_err_prefix(err, "container \"%s\"", h->id);
+	}
+	if (state_json_parse(h, text, len, &o, err) < 0)
+		return -1;
+	st->id = jstr(o, "id");
+	if (!st->id || strcmp(st->id, h->id) != 0) {
+		json_decref(o);
+		sbx_state_free(st);
+		return sbx_err_set(err, 0, "%s/%s: corrupt state: id does not match the directory",
+				   h->dir, SBX_STATE_FILE);
+	}
+	state_from_json(o, st);
 	json_decref(o);
 	st->status = sbx_state_compute_status(
 		st, fstatat(h->dirfd, SBX_EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0);
