@@ -395,28 +395,15 @@ static int join_ns(const struct sbx_namespace *ns, struct sbx_err *err)
 	return 0;
 }
 
-static int stage1(struct launch_ctx *c, struct sbx_err *err)
+/* Join the namespaces the config names by path while we still hold our
+ * original credentials: once in another user namespace we would have no
+ * capability over namespaces owned by ours.  Those that fail with EPERM are
+ * retried after joining the configured user namespace (as its root). */
+static int join_ns_paths(const struct sbx_linux *l, struct sbx_err *err)
 {
-	const struct sbx_linux *l = &c->cfg->linux;
 	const struct sbx_namespace *userns = NULL;
 	bool deferred[SBX_NS_COUNT] = { false };
-	struct sbx_sync_msg m;
-	long pid;
-	int rest;
 
-	/* Process steps 1-4 (process.h) before anything else, in particular
-	 * before a namespace path from the config is opened: every runtime
-	 * fd closed but the sync socket (logs go through it), AppArmor label,
-	 * oom score, non-dumpable.  init inherits all of it. */
-	sbx_log_set_sink(sbx_sync_log_sink, (void *)(intptr_t)c->sock);
-	if (sbx_process_enter(&c->proc, &c->sock, 1, err) < 0)
-		return -1;
-	c->fifo_fd = c->lsock = c->err_fd = -1; /* the parent's: closed above, sent to init later */
-
-	/* Join namespaces by path while we still hold our original
-	 * credentials: once in another user namespace we would have no
-	 * capability over namespaces owned by ours.  Those that fail with
-	 * EPERM are retried after joining the configured user namespace. */
 	for (size_t i = 0; i < l->n_namespaces; i++) {
 		const struct sbx_namespace *ns = &l->namespaces[i];
 		if (!ns->path)
@@ -446,6 +433,40 @@ static int stage1(struct launch_ctx *c, struct sbx_err *err)
 				return sbx_err_set(err, EPERM, "join %s namespace",
 						   sbx_ns_type_name((enum sbx_ns_type)t));
 	}
+	return 0;
+}
+
+/* In a new user namespace whose maps the parent has written: become its
+ * root when the maps give one (uid 0 mapped), so that the namespaces
+ * created next are owned by, and configurable as, that root. */
+static int become_mapped_root(const struct launch_ctx *c, struct sbx_err *err)
+{
+	bool root_mapped = false;
+
+	for (size_t i = 0; i < c->idmap.n_uid; i++)
+		if (c->idmap.uid[i].container_id == 0)
+			root_mapped = true;
+	if (root_mapped && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return sbx_err_set(err, errno, "become root in the new user namespace");
+	return 0;
+}
+
+static int stage1(struct launch_ctx *c, struct sbx_err *err)
+{
+	struct sbx_sync_msg m;
+	long pid;
+	int rest;
+
+	/* Process steps 1-4 (process.h) before anything else, in particular
+	 * before a namespace path from the config is opened: every runtime
+	 * fd closed but the sync socket (logs go through it), AppArmor label,
+	 * oom score, non-dumpable.  init inherits all of it. */
+	sbx_log_set_sink(sbx_sync_log_sink, (void *)(intptr_t)c->sock);
+	if (sbx_process_enter(&c->proc, &c->sock, 1, err) < 0)
+		return -1;
+	c->fifo_fd = c->lsock = c->err_fd = -1; /* the parent's: closed above, sent to init later */
+	if (join_ns_paths(&c->cfg->linux, err) < 0)
+		return -1;
 
 	/* The parent prepares the rootfs as a detached (id-mapped) tree that
 	 * init attaches on its cwd: enter the rootfs now, as the runtime (the
@@ -470,14 +491,8 @@ static int stage1(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	if (c->new_userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return sbx_err_set(err, errno, "prctl PR_SET_DUMPABLE 0");
-	if (c->new_userns) {
-		bool root_mapped = false;
-		for (size_t i = 0; i < c->idmap.n_uid; i++)
-			if (c->idmap.uid[i].container_id == 0)
-				root_mapped = true;
-		if (root_mapped && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-			return sbx_err_set(err, errno, "become root in the new user namespace");
-	}
+	if (c->new_userns && become_mapped_root(c, err) < 0)
+		return -1;
 	rest = c->new_flags & ~CLONE_NEWUSER;
 	if (rest && unshare(rest) < 0)
 		return sbx_err_set(err, errno, "create namespaces (flags 0x%x)", (unsigned)rest);
