@@ -74,6 +74,55 @@ static bool full_map(const struct idm *m, size_t n)
 
 /* ---------- controls ---------- */
 
+/* Drift: every process (exec'd ones included) has exactly the configured
+ * capability sets; more is high (the config's promise is broken), less low. */
+static void caps_drift(const struct sbx_config *cfg, const struct sbx_check_live *l,
+		       struct sbx_check_report *r)
+{
+	const struct sbx_caps *c = &cfg->process->caps;
+	struct { const char *name, *key; uint64_t want; size_t off; } sets[] = {
+		{ "bounding", "CapBnd", sbx_check_cap_mask(c->bounding, c->n_bounding), offsetof(struct sbx_check_proc, cap_bnd) },
+		{ "effective", "CapEff", sbx_check_cap_mask(c->effective, c->n_effective), offsetof(struct sbx_check_proc, cap_eff) },
+		{ "permitted", "CapPrm", sbx_check_cap_mask(c->permitted, c->n_permitted), offsetof(struct sbx_check_proc, cap_prm) },
+		{ "ambient", "CapAmb", sbx_check_cap_mask(c->ambient, c->n_ambient), offsetof(struct sbx_check_proc, cap_amb) },
+	};
+	size_t drift = 0;
+
+	for (size_t i = 0; i < l->n_procs; i++) {
+		const struct sbx_check_proc *q = &l->procs[i];
+		if (!q->have_status)
+			continue;
+		for (size_t s = 0; s < SBX_ARRAY_SIZE(sets); s++) {
+			uint64_t have = *(const uint64_t *)((const char *)q + sets[s].off);
+			uint64_t more = have & ~sets[s].want, less = sets[s].want & ~have;
+			char path[64];
+
+			snprintf(path, sizeof(path), "process.capabilities.%s", sets[s].name);
+			if (more) {
+				live_src(r, sbx_check_add(r, "drift-capabilities", FAIL, SBX_CHECK_HIGH, DRIFT, path,
+							  "The process holds capabilities its config does not grant: the config no longer tells what it can do.",
+							  "find what raised them (an `exec --cap`, a setuid file without no_new_privs) and recreate the container",
+							  "pid %d (%s) has %s in its %s set, which the config does not ask for",
+							  (int)q->pid, q->comm, sbx_check_caps_str(r, more), sets[s].name),
+					 "/proc/%d/status: %s", (int)q->pid, sets[s].key);
+				drift++;
+			}
+			if (less) {
+				live_src(r, sbx_check_add(r, "drift-capabilities", FAIL, SBX_CHECK_LOW, DRIFT, path,
+							  "Nothing for an attacker; but the config claims a capability the container does not have, so it misleads whoever audits it.",
+							  "remove the capability from the config, or run sbxrun where it can be granted (the caller's bounding set, a user namespace)",
+							  "the config asks for %s in the %s set, but the kernel did not grant it to pid %d (%s)",
+							  sbx_check_caps_str(r, less), sets[s].name, (int)q->pid, q->comm),
+					 "/proc/%d/status: %s", (int)q->pid, sets[s].key);
+				drift++;
+			}
+		}
+	}
+	if (!drift)
+		sbx_check_add(r, "drift-capabilities", PASS, 0, DRIFT, NULL, NULL, NULL,
+			      "every process has exactly the configured capability sets");
+}
+
 static void l_caps(const struct sbx_config *cfg, const struct sbx_check_live *l,
 		   struct sbx_check_report *r)
 {
@@ -113,53 +162,8 @@ static void l_caps(const struct sbx_config *cfg, const struct sbx_check_live *l,
 		live_src(r, sbx_check_add(r, "privileged", PASS, 0, KERN, NULL, NULL, NULL,
 					  "not every capability"), "/proc/%d/status: CapBnd", (int)p->pid);
 
-	/* drift, for every process (exec'd ones included) */
-	if (!cfg->process)
-		return;
-	{
-		const struct sbx_caps *c = &cfg->process->caps;
-		struct { const char *name, *key; uint64_t want; size_t off; } sets[] = {
-			{ "bounding", "CapBnd", sbx_check_cap_mask(c->bounding, c->n_bounding), offsetof(struct sbx_check_proc, cap_bnd) },
-			{ "effective", "CapEff", sbx_check_cap_mask(c->effective, c->n_effective), offsetof(struct sbx_check_proc, cap_eff) },
-			{ "permitted", "CapPrm", sbx_check_cap_mask(c->permitted, c->n_permitted), offsetof(struct sbx_check_proc, cap_prm) },
-			{ "ambient", "CapAmb", sbx_check_cap_mask(c->ambient, c->n_ambient), offsetof(struct sbx_check_proc, cap_amb) },
-		};
-		size_t drift = 0;
-
-		for (size_t i = 0; i < l->n_procs; i++) {
-			const struct sbx_check_proc *q = &l->procs[i];
-			if (!q->have_status)
-				continue;
-			for (size_t s = 0; s < SBX_ARRAY_SIZE(sets); s++) {
-				uint64_t have = *(const uint64_t *)((const char *)q + sets[s].off);
-				uint64_t more = have & ~sets[s].want, less = sets[s].want & ~have;
-				char path[64];
-
-				snprintf(path, sizeof(path), "process.capabilities.%s", sets[s].name);
-				if (more) {
-					live_src(r, sbx_check_add(r, "drift-capabilities", FAIL, SBX_CHECK_HIGH, DRIFT, path,
-								  "The process holds capabilities its config does not grant: the config no longer tells what it can do.",
-								  "find what raised them (an `exec --cap`, a setuid file without no_new_privs) and recreate the container",
-								  "pid %d (%s) has %s in its %s set, which the config does not ask for",
-								  (int)q->pid, q->comm, sbx_check_caps_str(r, more), sets[s].name),
-						 "/proc/%d/status: %s", (int)q->pid, sets[s].key);
-					drift++;
-				}
-				if (less) {
-					live_src(r, sbx_check_add(r, "drift-capabilities", FAIL, SBX_CHECK_LOW, DRIFT, path,
-								  "Nothing for an attacker; but the config claims a capability the container does not have, so it misleads whoever audits it.",
-								  "remove the capability from the config, or run sbxrun where it can be granted (the caller's bounding set, a user namespace)",
-								  "the config asks for %s in the %s set, but the kernel did not grant it to pid %d (%s)",
-								  sbx_check_caps_str(r, less), sets[s].name, (int)q->pid, q->comm),
-						 "/proc/%d/status: %s", (int)q->pid, sets[s].key);
-					drift++;
-				}
-			}
-		}
-		if (!drift)
-			sbx_check_add(r, "drift-capabilities", PASS, 0, DRIFT, NULL, NULL, NULL,
-				      "every process has exactly the configured capability sets");
-	}
+	if (cfg->process)
+		caps_drift(cfg, l, r);
 }
 
 static void l_nnp_seccomp(const struct sbx_config *cfg, const struct sbx_check_live *l,
@@ -365,28 +369,20 @@ static size_t want_map(const struct sbx_idmap *cm, size_t ncm, long owner, struc
 	return nw;
 }
 
-static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l, uid_t owner_uid,
-		    gid_t owner_gid, struct sbx_check_report *r)
+/* Does any extent map host id 0? */
+static bool maps_host_root(const struct idm *m, size_t n)
 {
-	struct idm m[340], g[340], want[64];
-	size_t n = l->uid_map ? parse_map(l->uid_map, m, SBX_ARRAY_SIZE(m)) : 0, nw;
-	size_t ng = l->gid_map ? parse_map(l->gid_map, g, SBX_ARRAY_SIZE(g)) : 0;
-	const struct sbx_check_proc *p = &l->procs[0];
-	const struct sbx_namespace *uns = sbx_config_ns(cfg, SBX_NS_USER);
-	long cuid = p->uid >= 0 ? to_container(m, n, p->uid) : -1;
-	bool host_root_mapped = false, host_root_group = false, same, gsame;
-
-	if (!l->uid_map) {
-		sbx_check_add(r, "userns", SKIP, 0, KERN, NULL, NULL, NULL, "could not read uid_map");
-		sbx_check_add(r, "root-user", SKIP, 0, KERN, NULL, NULL, NULL, "could not read uid_map");
-		return;
-	}
 	for (size_t i = 0; i < n; i++)
 		if (m[i].h == 0 && m[i].n > 0)
-			host_root_mapped = true;
-	for (size_t i = 0; i < ng; i++)
-		if (g[i].h == 0 && g[i].n > 0)
-			host_root_group = true;
+			return true;
+	return false;
+}
+
+/* The kernel's verdict on the user namespace: none (full map), host root
+ * or group root mapped in, or a proper unprivileged map. */
+static void userns_verdict(const struct sbx_check_live *l, const struct idm *m, size_t n,
+			   const struct idm *g, size_t ng, long cuid, struct sbx_check_report *r)
+{
 	if (full_map(m, n))
 		live_src(r, sbx_check_add(r, "userns", FAIL, cuid == 0 ? SBX_CHECK_MEDIUM : SBX_CHECK_LOW, KERN,
 					  "linux.namespaces",
@@ -394,13 +390,13 @@ static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l
 					  "add {\"type\": \"user\"} to linux.namespaces with an unprivileged id map (`sbxrun spec --rootless`)",
 					  "no user namespace: container ids are host ids"),
 			 "/proc/%d/uid_map", (int)l->pid);
-	else if (host_root_mapped)
+	else if (maps_host_root(m, n))
 		live_src(r, sbx_check_add(r, "userns", FAIL, SBX_CHECK_HIGH, KERN, "linux.uidMappings",
 					  "A container uid is host root: files it creates and processes it escapes with belong to root.",
 					  "map the container to a subordinate range that does not include host uid 0",
 					  "host uid 0 is mapped into the container"),
 			 "/proc/%d/uid_map", (int)l->pid);
-	else if (host_root_group)
+	else if (maps_host_root(g, ng))
 		/* Group root owns host files that uid root does not need to:
 		 * e.g. group-writable ones under /etc, /var, disks (group disk
 		 * aside, many distributions give group root read access). */
@@ -415,42 +411,47 @@ static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l
 					  l->pool_expected ? " (a block of the sbxrun user's subordinate ids)" : "",
 					  l->root_idmapped ? "; the rootfs is id-mapped" : ""),
 			 "/proc/%d/uid_map", (int)l->pid);
+}
 
-	if (cuid == 0)
-		live_src(r, sbx_check_add(r, "root-user", FAIL, full_map(m, n) ? SBX_CHECK_MEDIUM : SBX_CHECK_LOW,
-					  KERN, "process.user.uid",
-					  full_map(m, n) ? "Root in the container is root on the host: one escape and the attacker owns the machine."
-							 : "Root in the container owns the whole image and every capability granted; any escape starts from there.",
-					  "set process.user.uid and gid to an unprivileged id that the image has",
-					  "init runs as uid 0 in the container (host uid %ld)", p->uid),
-			 "/proc/%d/status: Uid", (int)l->pid);
-	else
-		live_src(r, sbx_check_add(r, "root-user", PASS, 0, KERN, NULL, NULL, NULL,
-					  "init runs as uid %ld in the container", cuid),
-			 "/proc/%d/status: Uid", (int)l->pid);
+/* run.sbx.userns=auto: the config has no map; the launcher mapped the
+ * block of the pool that the record holds. */
+static void pool_idmap_drift(const struct sbx_check_live *l, const struct idm *m, size_t n,
+			     const struct idm *g, size_t ng, struct sbx_check_report *r)
+{
+	struct idm want;
+	char what[64];
+	bool same, gsame;
 
-	/* drift: the expected maps of a new user namespace */
+	if (!l->has_pool_map) {
+		sbx_check_add(r, "drift-idmap", SKIP, 0, DRIFT, NULL, NULL, NULL,
+			      "block %u of the user namespace pool could not be resolved", l->pool_block);
+		return;
+	}
+	snprintf(what, sizeof(what), "block %u of the user namespace pool", l->pool_block);
+	want = (struct idm){ 0, l->pool_uid, l->pool_size };
+	same = map_drift(r, l, "uid_map", what, "linux.uidMappings", m, n, &want, 1);
+	want = (struct idm){ 0, l->pool_gid, l->pool_size };
+	gsame = !l->gid_map || map_drift(r, l, "gid_map", what, "linux.gidMappings", g, ng, &want, 1);
+	if (same && gsame)
+		sbx_check_add(r, "drift-idmap", PASS, 0, DRIFT, NULL, NULL, NULL,
+			      "uid_map and gid_map are block %u of the user namespace pool (run.sbx.userns=auto): 0 %u %u, 0 %u %u",
+			      l->pool_block, l->pool_uid, l->pool_size, l->pool_gid, l->pool_size);
+}
+
+/* Drift: the maps a new user namespace of the config's should have. */
+static void idmap_drift(const struct sbx_config *cfg, const struct sbx_check_live *l,
+			uid_t owner_uid, gid_t owner_gid, const struct idm *m, size_t n,
+			const struct idm *g, size_t ng, struct sbx_check_report *r)
+{
+	const struct sbx_namespace *uns = sbx_config_ns(cfg, SBX_NS_USER);
+	struct idm want[64];
+	size_t nw;
+	bool same, gsame;
+
 	if (!uns || uns->path)
 		return;
 	if (!cfg->linux.n_uid_mappings && l->pool_expected) {
-		/* run.sbx.userns=auto: the config has no map; the launcher
-		 * mapped the block of the pool that the record holds. */
-		char what[64];
-
-		if (!l->has_pool_map) {
-			sbx_check_add(r, "drift-idmap", SKIP, 0, DRIFT, NULL, NULL, NULL,
-				      "block %u of the user namespace pool could not be resolved", l->pool_block);
-			return;
-		}
-		snprintf(what, sizeof(what), "block %u of the user namespace pool", l->pool_block);
-		want[0] = (struct idm){ 0, l->pool_uid, l->pool_size };
-		same = map_drift(r, l, "uid_map", what, "linux.uidMappings", m, n, want, 1);
-		want[0] = (struct idm){ 0, l->pool_gid, l->pool_size };
-		gsame = !l->gid_map || map_drift(r, l, "gid_map", what, "linux.gidMappings", g, ng, want, 1);
-		if (same && gsame)
-			sbx_check_add(r, "drift-idmap", PASS, 0, DRIFT, NULL, NULL, NULL,
-				      "uid_map and gid_map are block %u of the user namespace pool (run.sbx.userns=auto): 0 %u %u, 0 %u %u",
-				      l->pool_block, l->pool_uid, l->pool_size, l->pool_gid, l->pool_size);
+		pool_idmap_drift(l, m, n, g, ng, r);
 		return;
 	}
 	nw = want_map(cfg->linux.uid_mappings, cfg->linux.n_uid_mappings, (long)owner_uid, want,
@@ -465,6 +466,36 @@ static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l
 	if (same && gsame)
 		sbx_check_add(r, "drift-idmap", PASS, 0, DRIFT, NULL, NULL, NULL, "%s the config",
 			      l->gid_map && nw ? "uid_map and gid_map match" : "uid_map matches");
+}
+
+static void l_users(const struct sbx_config *cfg, const struct sbx_check_live *l, uid_t owner_uid,
+		    gid_t owner_gid, struct sbx_check_report *r)
+{
+	struct idm m[340], g[340];
+	size_t n = l->uid_map ? parse_map(l->uid_map, m, SBX_ARRAY_SIZE(m)) : 0;
+	size_t ng = l->gid_map ? parse_map(l->gid_map, g, SBX_ARRAY_SIZE(g)) : 0;
+	const struct sbx_check_proc *p = &l->procs[0];
+	long cuid = p->uid >= 0 ? to_container(m, n, p->uid) : -1;
+
+	if (!l->uid_map) {
+		sbx_check_add(r, "userns", SKIP, 0, KERN, NULL, NULL, NULL, "could not read uid_map");
+		sbx_check_add(r, "root-user", SKIP, 0, KERN, NULL, NULL, NULL, "could not read uid_map");
+		return;
+	}
+	userns_verdict(l, m, n, g, ng, cuid, r);
+	if (cuid == 0)
+		live_src(r, sbx_check_add(r, "root-user", FAIL, full_map(m, n) ? SBX_CHECK_MEDIUM : SBX_CHECK_LOW,
+					  KERN, "process.user.uid",
+					  full_map(m, n) ? "Root in the container is root on the host: one escape and the attacker owns the machine."
+							 : "Root in the container owns the whole image and every capability granted; any escape starts from there.",
+					  "set process.user.uid and gid to an unprivileged id that the image has",
+					  "init runs as uid 0 in the container (host uid %ld)", p->uid),
+			 "/proc/%d/status: Uid", (int)l->pid);
+	else
+		live_src(r, sbx_check_add(r, "root-user", PASS, 0, KERN, NULL, NULL, NULL,
+					  "init runs as uid %ld in the container", cuid),
+			 "/proc/%d/status: Uid", (int)l->pid);
+	idmap_drift(cfg, l, owner_uid, owner_gid, m, n, g, ng, r);
 }
 
 static void l_mounts(const struct sbx_config *cfg, const struct sbx_check_live *l,

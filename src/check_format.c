@@ -266,6 +266,70 @@ static char *file_uri_dir(const char *dir)
 	return u;
 }
 
+/* One SARIF rule per control: the ids results refer to by index. */
+static json_t *sarif_rule(const struct sbx_check_control *c)
+{
+	char help[1024];
+	json_t *rule = must(json_object()), *props = must(json_object()), *tags = must(json_array());
+
+	json_object_set_new(rule, "id", jstr(c->id));
+	json_object_set_new(rule, "shortDescription", json_pack("{s:s}", "text", c->title));
+	json_object_set_new(rule, "fullDescription", json_pack("{s:s}", "text", c->blocks));
+	snprintf(help, sizeof(help), "Blocks: %s. See %s.", c->blocks, c->doc);
+	json_object_set_new(rule, "help", json_pack("{s:s}", "text", help));
+	json_array_append_new(tags, jstr("security"));
+	if (c->cis) {
+		char t[32];
+		snprintf(t, sizeof(t), "CIS-%s", c->cis);
+		json_array_append_new(tags, jstr(t));
+	}
+	json_object_set_new(props, "tags", tags);
+	json_object_set_new(props, "cis", jstr(c->cis));
+	json_object_set_new(props, "layer", jstr(c->layer));
+	json_object_set_new(rule, "properties", props);
+	return rule;
+}
+
+/* One SARIF result for a failed finding; `rule_index` is its control's
+ * position in the rules array.  A finding with a config.json line points
+ * into the bundle (originalUriBaseIds BUNDLE). */
+static json_t *sarif_result(const struct sbx_check_report *r, const struct sbx_check_finding *f,
+			    size_t rule_index)
+{
+	json_t *res, *props;
+	char text[2048];
+
+	if (f->live)
+		snprintf(text, sizeof(text), "%s (%s). Attack: %s Fix: %s", f->message, f->live,
+			 f->attack ? f->attack : "", f->fix ? f->fix : "");
+	else
+		snprintf(text, sizeof(text), "%s. Attack: %s Fix: %s", f->message,
+			 f->attack ? f->attack : "", f->fix ? f->fix : "");
+	res = must(json_object());
+	json_object_set_new(res, "ruleId", jstr(f->control->id));
+	json_object_set_new(res, "ruleIndex", json_integer((json_int_t)rule_index));
+	json_object_set_new(res, "kind", jstr("fail"));
+	json_object_set_new(res, "level", jstr(sarif_level(f->level)));
+	json_object_set_new(res, "message", json_pack("{s:s}", "text", text));
+	if (f->line && r->bundle) {
+		json_t *loc = json_pack("{s:{s:{s:s,s:s},s:{s:i,s:i,s:i,s:i}}}", "physicalLocation",
+					"artifactLocation", "uri", "config.json", "uriBaseId", "BUNDLE",
+					"region", "startLine", (int)f->line, "startColumn", (int)f->column,
+					"endLine", (int)f->end_line, "endColumn", (int)f->end_column);
+		json_object_set_new(res, "locations", json_pack("[o]", must(loc)));
+	}
+	props = must(json_object());
+	json_object_set_new(props, "cis", jstr(f->control->cis));
+	json_object_set_new(props, "severity", jstr(sbx_check_level_name(f->level)));
+	json_object_set_new(props, "source", jstr(sbx_check_source_name(f->source)));
+	json_object_set_new(props, "jsonPath", jstr(f->path));
+	json_object_set_new(props, "liveSource", jstr(f->live));
+	json_object_set_new(props, "attack", jstr(f->attack));
+	json_object_set_new(props, "fix", jstr(f->fix));
+	json_object_set_new(res, "properties", props);
+	return res;
+}
+
 char *sbx_check_format_sarif(const struct sbx_check_report *r, const struct sbx_check_format_opts *o)
 {
 	json_t *root = must(json_object()), *run = must(json_object()), *driver = must(json_object());
@@ -278,27 +342,8 @@ char *sbx_check_format_sarif(const struct sbx_check_report *r, const struct sbx_
 	json_object_set_new(driver, "name", jstr("sbxrun check"));
 	json_object_set_new(driver, "version", jstr(SBX_VERSION));
 	json_object_set_new(driver, "semanticVersion", jstr(SBX_VERSION));
-	for (size_t i = 0; i < nctl; i++) {
-		char help[1024];
-		json_t *rule = must(json_object()), *props = must(json_object()), *tags = must(json_array());
-
-		json_object_set_new(rule, "id", jstr(ctl[i].id));
-		json_object_set_new(rule, "shortDescription", json_pack("{s:s}", "text", ctl[i].title));
-		json_object_set_new(rule, "fullDescription", json_pack("{s:s}", "text", ctl[i].blocks));
-		snprintf(help, sizeof(help), "Blocks: %s. See %s.", ctl[i].blocks, ctl[i].doc);
-		json_object_set_new(rule, "help", json_pack("{s:s}", "text", help));
-		json_array_append_new(tags, jstr("security"));
-		if (ctl[i].cis) {
-			char t[32];
-			snprintf(t, sizeof(t), "CIS-%s", ctl[i].cis);
-			json_array_append_new(tags, jstr(t));
-		}
-		json_object_set_new(props, "tags", tags);
-		json_object_set_new(props, "cis", jstr(ctl[i].cis));
-		json_object_set_new(props, "layer", jstr(ctl[i].layer));
-		json_object_set_new(rule, "properties", props);
-		json_array_append_new(rules, rule);
-	}
+	for (size_t i = 0; i < nctl; i++)
+		json_array_append_new(rules, sarif_rule(&ctl[i]));
 	json_object_set_new(driver, "rules", rules);
 	json_object_set_new(run, "tool", json_pack("{s:o}", "driver", driver));
 	if (r->bundle) {
@@ -307,43 +352,10 @@ char *sbx_check_format_sarif(const struct sbx_check_report *r, const struct sbx_
 				    json_pack("{s:{s:s}}", "BUNDLE", "uri", u));
 		free(u);
 	}
-	for (size_t i = 0; i < r->n; i++) {
-		const struct sbx_check_finding *f = &r->v[i];
-		json_t *res, *props;
-		char text[2048];
-
-		if (f->status != SBX_CHECK_FAIL)
-			continue;
-		if (f->live)
-			snprintf(text, sizeof(text), "%s (%s). Attack: %s Fix: %s", f->message, f->live,
-				 f->attack ? f->attack : "", f->fix ? f->fix : "");
-		else
-			snprintf(text, sizeof(text), "%s. Attack: %s Fix: %s", f->message,
-				 f->attack ? f->attack : "", f->fix ? f->fix : "");
-		res = must(json_object());
-		json_object_set_new(res, "ruleId", jstr(f->control->id));
-		json_object_set_new(res, "ruleIndex", json_integer((json_int_t)(f->control - ctl)));
-		json_object_set_new(res, "kind", jstr("fail"));
-		json_object_set_new(res, "level", jstr(sarif_level(f->level)));
-		json_object_set_new(res, "message", json_pack("{s:s}", "text", text));
-		if (f->line && r->bundle) {
-			json_t *loc = json_pack("{s:{s:{s:s,s:s},s:{s:i,s:i,s:i,s:i}}}", "physicalLocation",
-						"artifactLocation", "uri", "config.json", "uriBaseId", "BUNDLE",
-						"region", "startLine", (int)f->line, "startColumn", (int)f->column,
-						"endLine", (int)f->end_line, "endColumn", (int)f->end_column);
-			json_object_set_new(res, "locations", json_pack("[o]", must(loc)));
-		}
-		props = must(json_object());
-		json_object_set_new(props, "cis", jstr(f->control->cis));
-		json_object_set_new(props, "severity", jstr(sbx_check_level_name(f->level)));
-		json_object_set_new(props, "source", jstr(sbx_check_source_name(f->source)));
-		json_object_set_new(props, "jsonPath", jstr(f->path));
-		json_object_set_new(props, "liveSource", jstr(f->live));
-		json_object_set_new(props, "attack", jstr(f->attack));
-		json_object_set_new(props, "fix", jstr(f->fix));
-		json_object_set_new(res, "properties", props);
-		json_array_append_new(results, res);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].status == SBX_CHECK_FAIL)
+			json_array_append_new(results, sarif_result(r, &r->v[i],
+								    (size_t)(r->v[i].control - ctl)));
 	json_object_set_new(run, "results", results);
 	json_object_set_new(run, "columnKind", jstr("unicodeCodePoints"));
 	json_object_set_new(root, "runs", json_pack("[o]", run));

@@ -256,19 +256,15 @@ static void collect_ns(struct sbx_check_live *l, pid_t pid)
 	}
 }
 
-int sbx_check_live_collect(const struct sbx_check_live_opts *o, struct sbx_check_live *l,
-			   struct sbx_err *err)
+/* The processes to inspect, init first, then the others in the order
+ * given (at most MAX_PROCS), each with its /proc/PID/status parsed. */
+static void collect_procs(const struct sbx_check_live_opts *o, struct sbx_check_live *l)
 {
 	size_t n = o->n_pids && o->pids ? o->n_pids : 1;
-	char *t;
 
-	memset(l, 0, sizeof(*l));
-	l->pid = o->pid;
-	l->landlock_abi = -1;
 	if (n > MAX_PROCS)
 		n = MAX_PROCS;
 	l->procs = sbx_xcalloc(n, sizeof(*l->procs));
-	/* init first, then the others in the order given */
 	l->procs[l->n_procs++].pid = o->pid;
 	for (size_t i = 0; o->pids && i < o->n_pids && l->n_procs < n; i++)
 		if (o->pids[i] != o->pid)
@@ -278,70 +274,95 @@ int sbx_check_live_collect(const struct sbx_check_live_opts *o, struct sbx_check
 		if (st)
 			(void)sbx_check_parse_status(st, &l->procs[i]);
 	}
-	if (!l->procs[0].have_status)
-		return sbx_err_set(err, ESRCH, "read /proc/%d/status (the container's init)", (int)o->pid);
+}
 
-	t = read_proc(l, o->pid, "attr/apparmor/current", false);
+/* init's AppArmor label and its id maps, as the kernel shows them. */
+static void collect_label_maps(struct sbx_check_live *l, pid_t pid)
+{
+	char *t;
+
+	t = read_proc(l, pid, "attr/apparmor/current", false);
 	if (!t)
-		t = read_proc(l, o->pid, "attr/current", false);
+		t = read_proc(l, pid, "attr/current", false);
 	if (t) {
 		t[strcspn(t, "\n")] = '\0';
 		if (*t)
 			l->apparmor = sbx_arena_strdup(&l->arena, t);
 		free(t);
 	}
-	if ((t = read_proc(l, o->pid, "uid_map", true))) {
+	if ((t = read_proc(l, pid, "uid_map", true))) {
 		l->uid_map = sbx_arena_strdup(&l->arena, t);
 		free(t);
 	}
-	if ((t = read_proc(l, o->pid, "gid_map", true))) {
+	if ((t = read_proc(l, pid, "gid_map", true))) {
 		l->gid_map = sbx_arena_strdup(&l->arena, t);
 		free(t);
 	}
-	if (o->has_id_block) {
-		/* The ids the launcher mapped: the same pool files, the same
-		 * block (include/sbx/idpool.h). */
-		struct sbx_idpool pool;
-		struct sbx_idpool_lease lease;
-		struct sbx_err e;
+}
 
-		l->pool_expected = true;
-		l->pool_block = o->id_block;
-		if (sbx_idpool_load(SBX_SUBUID_FILE, SBX_SUBGID_FILE, &pool, &e) == 0 &&
-		    sbx_idpool_lease_of(&pool, o->id_block, &lease, &e) == 0) {
-			l->has_pool_map = true;
-			l->pool_uid = lease.uid;
-			l->pool_gid = lease.gid;
-			l->pool_size = lease.size;
-		} else {
-			char buf[SBX_ERR_MSG_MAX + 128];
-			l->unreadable = sbx_xrealloc(l->unreadable, (l->n_unreadable + 1) * sizeof(char *));
-			l->unreadable[l->n_unreadable++] =
-				sbx_arena_strdup(&l->arena, sbx_err_str(&e, buf, sizeof(buf)));
-		}
+/* The ids the launcher mapped for a record with a pool block: the same
+ * pool files, the same block (include/sbx/idpool.h). */
+static void collect_pool(const struct sbx_check_live_opts *o, struct sbx_check_live *l)
+{
+	struct sbx_idpool pool;
+	struct sbx_idpool_lease lease;
+	struct sbx_err e;
+
+	l->pool_expected = true;
+	l->pool_block = o->id_block;
+	if (sbx_idpool_load(SBX_SUBUID_FILE, SBX_SUBGID_FILE, &pool, &e) == 0 &&
+	    sbx_idpool_lease_of(&pool, o->id_block, &lease, &e) == 0) {
+		l->has_pool_map = true;
+		l->pool_uid = lease.uid;
+		l->pool_gid = lease.gid;
+		l->pool_size = lease.size;
+	} else {
+		char buf[SBX_ERR_MSG_MAX + 128];
+		l->unreadable = sbx_xrealloc(l->unreadable, (l->n_unreadable + 1) * sizeof(char *));
+		l->unreadable[l->n_unreadable++] =
+			sbx_arena_strdup(&l->arena, sbx_err_str(&e, buf, sizeof(buf)));
 	}
+}
+
+/* The limits the kernel enforces on the container's cgroup. */
+static void collect_cgroup(const struct sbx_check_live_opts *o, struct sbx_check_live *l)
+{
+	struct sbx_cgroup_stats cs;
+	struct sbx_err e;
+
+	l->cgroup_path = sbx_arena_strdup(&l->arena, o->cgroup_path);
+	if (sbx_cgroup_stats(o->cgroup_path, &cs, &e) == 0) {
+		l->have_cgroup = true;
+		l->has_memory_max = cs.has_memory;
+		l->memory_max = cs.memory_max;
+		l->has_pids_max = cs.has_pids;
+		l->pids_max = cs.pids_max;
+		l->has_cpu_max = cs.has_cpu_max;
+		l->cpu_quota = cs.cpu_max_quota;
+		l->cpu_period = cs.cpu_max_period;
+		l->has_cpu_weight = cs.has_cpu_weight;
+		l->cpu_weight = cs.cpu_weight;
+	} else {
+		unreadable(l, o->cgroup_path, e.errnum ? e.errnum : EIO);
+	}
+}
+
+int sbx_check_live_collect(const struct sbx_check_live_opts *o, struct sbx_check_live *l,
+			   struct sbx_err *err)
+{
+	memset(l, 0, sizeof(*l));
+	l->pid = o->pid;
+	l->landlock_abi = -1;
+	collect_procs(o, l);
+	if (!l->procs[0].have_status)
+		return sbx_err_set(err, ESRCH, "read /proc/%d/status (the container's init)", (int)o->pid);
+	collect_label_maps(l, o->pid);
+	if (o->has_id_block)
+		collect_pool(o, l);
 	collect_mounts(l, o->pid);
 	collect_ns(l, o->pid);
-	if (o->cgroup_path && *o->cgroup_path) {
-		struct sbx_cgroup_stats cs;
-		struct sbx_err e;
-
-		l->cgroup_path = sbx_arena_strdup(&l->arena, o->cgroup_path);
-		if (sbx_cgroup_stats(o->cgroup_path, &cs, &e) == 0) {
-			l->have_cgroup = true;
-			l->has_memory_max = cs.has_memory;
-			l->memory_max = cs.memory_max;
-			l->has_pids_max = cs.has_pids;
-			l->pids_max = cs.pids_max;
-			l->has_cpu_max = cs.has_cpu_max;
-			l->cpu_quota = cs.cpu_max_quota;
-			l->cpu_period = cs.cpu_max_period;
-			l->has_cpu_weight = cs.has_cpu_weight;
-			l->cpu_weight = cs.cpu_weight;
-		} else {
-			unreadable(l, o->cgroup_path, e.errnum ? e.errnum : EIO);
-		}
-	}
+	if (o->cgroup_path && *o->cgroup_path)
+		collect_cgroup(o, l);
 	l->landlock_abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
 				       LANDLOCK_CREATE_RULESET_VERSION);
 	if (l->landlock_abi < 0)
