@@ -117,30 +117,136 @@ int sbx_mountopt_propagation(const char *s, unsigned long *out)
 	return -1;
 }
 
+static const struct opt *find_opt(const char *name)
+{
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(opts); i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+/* X-* are userspace annotations (fstab "x-systemd.*" style): never
+ * meaningful to the kernel, ignored like crun does. */
+static bool is_annotation(const char *o)
+{
+	return o[0] == 'X' && o[1] == '-';
+}
+
+/* Fold the known option `o` into `out` (later options override earlier
+ * ones).  -1 + err for an option sbxrun refuses. */
+static int apply_opt(const struct opt *o, size_t idx, size_t i, struct sbx_mountopts *out,
+		     struct sbx_err *err)
+{
+	switch (o->kind) {
+	case OPT_NOOP:
+		break;
+	case OPT_TMPCOPYUP:
+		out->tmpcopyup = true;
+		break;
+	case OPT_FLAG:
+		if (o->atime && (o->val & ATIME_MODES)) {
+			out->flags &= ~(unsigned long)ATIME_MODES;
+			out->clear &= ~(unsigned long)ATIME_MODES;
+		}
+		out->flags |= o->val;
+		out->clear &= ~o->val;
+		break;
+	case OPT_CLEAR:
+		out->flags &= ~o->val;
+		out->clear |= o->val;
+		break;
+	case OPT_PROP:
+		/* Last one wins; mount(2) takes a single type per call. */
+		out->propagation = o->val;
+		break;
+	case OPT_RATTR_SET:
+		if (o->atime) {
+			out->attr_clr |= MOUNT_ATTR__ATIME;
+			out->attr_set &= ~(uint64_t)MOUNT_ATTR__ATIME;
+		} else {
+			out->attr_clr &= ~(uint64_t)o->val;
+		}
+		out->attr_set |= o->val;
+		break;
+	case OPT_RATTR_CLR:
+		out->attr_set &= ~(uint64_t)o->val;
+		out->attr_clr |= o->val;
+		break;
+	case OPT_BIND:
+		out->bind = true;
+		out->flags |= MS_BIND | o->val;
+		break;
+	case OPT_IDMAP:
+		out->idmap = true;
+		out->idmap_recursive = o->val != 0;
+		break;
+	case OPT_REJECT:
+		return sbx_err_set(err, 0, "config.json: mounts[%zu].options[%zu]: \"%s\": %s",
+				   idx, i, o->name, o->why);
+	}
+	if (o->atime)
+		out->atime_given = true;
+	return 0;
+}
+
+/*
+ * A bind mount has no filesystem to read the data: the kernel ignores it.
+ * "key=value" is passed anyway (runc and crun do; conformance bundles put
+ * "mode=755" on binds), but a bare word we do not know can only be a
+ * misspelt flag there ("nosiud"), and ignoring it would silently weaken the
+ * mount: refuse it (runc and crun ignore it).  Options from `first` on.
+ */
+static int check_bind_data(char *const *options, size_t n, size_t first, size_t idx,
+			   struct sbx_err *err)
+{
+	for (size_t i = first; i < n; i++) {
+		const char *o = options[i];
+
+		if (strchr(o, '=') || is_annotation(o) || find_opt(o))
+			continue;
+		return sbx_err_set(err, 0,
+				   "config.json: mounts[%zu].options[%zu]: unknown mount option \"%s\" (a bind mount takes no filesystem options; a misspelt flag would be ignored)",
+				   idx, i, o);
+	}
+	return 0;
+}
+
+/* The options from `first` on that are not flags, comma-separated
+ * (`len`: enough room for all of them), from `arena`. */
+static char *join_data(char *const *options, size_t n, size_t first, size_t len,
+		       struct sbx_arena *arena)
+{
+	char *data = sbx_arena_alloc(arena, len + 1);
+
+	data[0] = '\0';
+	for (size_t i = first; i < n; i++) {
+		const char *o = options[i];
+
+		if (is_annotation(o) || find_opt(o))
+			continue;
+		if (data[0])
+			strcat(data, ",");
+		strcat(data, o);
+	}
+	return data;
+}
+
 int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
 		       struct sbx_arena *arena, struct sbx_mountopts *out, struct sbx_err *err)
 {
-	size_t i, j, datalen = 0, first_data = (size_t)-1;
-	char *data;
+	size_t i, datalen = 0, first_data = (size_t)-1;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n; i++) {
 		const char *o = options[i];
-		const struct opt *found = NULL;
+		const struct opt *found;
 
 		if (!o || !*o)
 			return sbx_err_set(err, 0, "config.json: mounts[%zu].options[%zu]: empty mount option",
 					   idx, i);
-		/* X-* are userspace annotations (fstab "x-systemd.*" style):
-		 * never meaningful to the kernel, ignored like crun does. */
-		if (o[0] == 'X' && o[1] == '-')
+		if (is_annotation(o))
 			continue;
-		for (j = 0; j < SBX_ARRAY_SIZE(opts); j++) {
-			if (strcmp(opts[j].name, o) == 0) {
-				found = &opts[j];
-				break;
-			}
-		}
+		found = find_opt(o);
 		if (!found) {
 			/* runtime-spec: unknown options are filesystem-specific
 			 * and go to mount(2) as data; the filesystem refuses
@@ -152,98 +258,14 @@ int sbx_mountopt_parse(char *const *options, size_t n, bool is_bind, size_t idx,
 			datalen += strlen(o) + 1;
 			continue;
 		}
-		switch (found->kind) {
-		case OPT_NOOP:
-			break;
-		case OPT_TMPCOPYUP:
-			out->tmpcopyup = true;
-			break;
-		case OPT_FLAG:
-			if (found->atime && (found->val & ATIME_MODES)) {
-				out->flags &= ~(unsigned long)ATIME_MODES;
-				out->clear &= ~(unsigned long)ATIME_MODES;
-			}
-			out->flags |= found->val;
-			out->clear &= ~found->val;
-			break;
-		case OPT_CLEAR:
-			out->flags &= ~found->val;
-			out->clear |= found->val;
-			break;
-		case OPT_PROP:
-			/* Last one wins; mount(2) takes a single type per call. */
-			out->propagation = found->val;
-			break;
-		case OPT_RATTR_SET:
-			if (found->atime) {
-				out->attr_clr |= MOUNT_ATTR__ATIME;
-				out->attr_set &= ~(uint64_t)MOUNT_ATTR__ATIME;
-			} else {
-				out->attr_clr &= ~(uint64_t)found->val;
-			}
-			out->attr_set |= found->val;
-			break;
-		case OPT_RATTR_CLR:
-			out->attr_set &= ~(uint64_t)found->val;
-			out->attr_clr |= found->val;
-			break;
-		case OPT_BIND:
-			out->bind = true;
-			out->flags |= MS_BIND | found->val;
-			break;
-		case OPT_IDMAP:
-			out->idmap = true;
-			out->idmap_recursive = found->val != 0;
-			break;
-		case OPT_REJECT:
-			return sbx_err_set(err, 0, "config.json: mounts[%zu].options[%zu]: \"%s\": %s",
-					   idx, i, o, found->why);
-		}
-		if (found->atime)
-			out->atime_given = true;
+		if (apply_opt(found, idx, i, out, err) < 0)
+			return -1;
 	}
-	if (first_data != (size_t)-1) {
-		/* A bind mount has no filesystem to read the data: the kernel
-		 * ignores it.  "key=value" is passed anyway (runc and crun do;
-		 * conformance bundles put "mode=755" on binds), but a bare
-		 * word we do not know can only be a misspelt flag there
-		 * ("nosiud"), and ignoring it would silently weaken the mount:
-		 * refuse it (runc and crun ignore it). */
-		if (is_bind || out->bind) {
-			for (i = first_data; i < n; i++) {
-				const char *o = options[i];
-				bool known = false;
-
-				if (strchr(o, '=') || (o[0] == 'X' && o[1] == '-'))
-					continue;
-				for (j = 0; j < SBX_ARRAY_SIZE(opts); j++)
-					if (strcmp(opts[j].name, o) == 0)
-						known = true;
-				if (!known)
-					return sbx_err_set(err, 0,
-							   "config.json: mounts[%zu].options[%zu]: unknown mount option \"%s\" (a bind mount takes no filesystem options; a misspelt flag would be ignored)",
-							   idx, i, o);
-			}
-		}
-		data = sbx_arena_alloc(arena, datalen + 1);
-		data[0] = '\0';
-		for (i = first_data; i < n; i++) {
-			const char *o = options[i];
-			bool known = false;
-
-			if (o[0] == 'X' && o[1] == '-')
-				continue;
-			for (j = 0; j < SBX_ARRAY_SIZE(opts); j++)
-				if (strcmp(opts[j].name, o) == 0)
-					known = true;
-			if (known)
-				continue;
-			if (data[0])
-				strcat(data, ",");
-			strcat(data, o);
-		}
-		out->data = data;
-	}
+	if (first_data == (size_t)-1)
+		return 0;
+	if ((is_bind || out->bind) && check_bind_data(options, n, first_data, idx, err) < 0)
+		return -1;
+	out->data = join_data(options, n, first_data, datalen, arena);
 	return 0;
 }
 

@@ -117,7 +117,10 @@ static int openat2_in_root(int rootfd, const char *path, int flags)
  */
 struct walk {
 	int stack[PATH_MAX / 2];
-	size_t depth; /* stack[0] is a dup of the root */
+	size_t depth;           /* stack[0] is a dup of the root */
+	char rem[PATH_MAX * 2]; /* the path still to resolve, link targets spliced in */
+	const char *p;          /* the next component in rem */
+	int links;              /* symlinks followed so far */
 };
 
 static void walk_pop_all(struct walk *w)
@@ -133,125 +136,141 @@ static void walk_free(struct walk *w)
 		close(w->stack[--w->depth]);
 }
 
+/* The next component of *pp into `name`, *pp moved just past it; *last:
+ * only slashes follow.  1, 0 when only slashes are left, -1 + ENAMETOOLONG. */
+static int next_component(const char **pp, char name[NAME_MAX + 1], bool *last)
+{
+	const char *p = *pp, *start, *q;
+	size_t len;
+
+	while (*p == '/')
+		p++;
+	*pp = p;
+	if (!*p)
+		return 0;
+	start = p;
+	while (*p && *p != '/')
+		p++;
+	*pp = p;
+	len = (size_t)(p - start);
+	if (len > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(name, start, len);
+	name[len] = '\0';
+	for (q = p; *q == '/'; q++)
+		;
+	*last = *q == '\0';
+	return 1;
+}
+
+/* `name` in `cur` is a symlink to follow: the remaining path becomes
+ * <target>/<rest>, from the root if the target is absolute.  -1 + errno. */
+static int walk_splice_link(struct walk *w, int cur, const char *name)
+{
+	char target[PATH_MAX];
+	ssize_t n;
+	char *tmp;
+
+	if (++w->links > SBX_MAX_SYMLINKS) {
+		errno = ELOOP;
+		return -1;
+	}
+	n = readlinkat(cur, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return -1;
+	target[n] = '\0';
+	if (strlen(w->p) + (size_t)n + 2 >= sizeof(w->rem)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	tmp = sbx_xasprintf("%s/%s", target, w->p);
+	snprintf(w->rem, sizeof(w->rem), "%s", tmp);
+	free(tmp);
+	w->p = w->rem;
+	if (target[0] == '/')
+		walk_pop_all(w);
+	return 0;
+}
+
+/* Step into the directory `name` of `cur` (never through a symlink). */
+static int walk_push_dir(struct walk *w, int cur, const char *name)
+{
+	int fd;
+
+	if (w->depth >= SBX_ARRAY_SIZE(w->stack)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	w->stack[w->depth++] = fd;
+	return 0;
+}
+
+/* Resolve one component: 1 with *out the opened object, 0 to go on with
+ * the next one, -1 + errno. */
+static int walk_step(struct walk *w, int flags, int *out)
+{
+	char name[NAME_MAX + 1];
+	struct stat st;
+	int cur = w->stack[w->depth - 1];
+	bool last = false;
+	int r = next_component(&w->p, name, &last);
+
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		/* Path ended on a directory we already hold. */
+		*out = openat(cur, ".", (flags | O_CLOEXEC) & ~(O_CREAT | O_EXCL | O_NOFOLLOW));
+		return *out < 0 ? -1 : 1;
+	}
+	if (strcmp(name, ".") == 0)
+		return 0;
+	if (strcmp(name, "..") == 0) {
+		if (w->depth > 1)
+			close(w->stack[--w->depth]);
+		return 0;
+	}
+	if (fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT && last && (flags & O_CREAT)) {
+			*out = openat(cur, name, flags | O_CLOEXEC | O_NOFOLLOW, 0644);
+			return *out < 0 ? -1 : 1;
+		}
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW)))
+		return walk_splice_link(w, cur, name);
+	if (last) {
+		*out = openat(cur, name, flags | O_CLOEXEC | O_NOFOLLOW, (flags & O_CREAT) ? 0644 : 0);
+		return *out < 0 ? -1 : 1;
+	}
+	return walk_push_dir(w, cur, name);
+}
+
 int sbx_path_walk_in_root(int rootfd, const char *path, int flags, struct sbx_err *err)
 {
-	_sbx_cleanup_free_ char *rem = NULL;
 	_sbx_cleanup_free_ struct walk *w = NULL;
-	size_t remcap = PATH_MAX * 2;
-	int links = 0, ret = -1, saved;
-	const char *p;
+	int ret = -1, r, saved;
 
 	if (!path)
 		path = "";
 	if (strlen(path) >= PATH_MAX)
 		return sbx_err_set(err, ENAMETOOLONG, "open %s in root", path);
-	rem = sbx_xmalloc(remcap);
-	snprintf(rem, remcap, "%s", path);
 	w = sbx_xcalloc(1, sizeof(*w));
+	snprintf(w->rem, sizeof(w->rem), "%s", path);
+	w->p = w->rem;
 	w->stack[0] = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (w->stack[0] < 0)
 		return sbx_err_set(err, errno, "open root directory");
 	w->depth = 1;
-
-	p = rem;
-	for (;;) {
-		char name[NAME_MAX + 1];
-		const char *start;
-		size_t len;
-		struct stat st;
-		int cur = w->stack[w->depth - 1];
-		bool last;
-
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			/* Path ended on a directory we already hold. */
-			int fl = flags | O_CLOEXEC;
-			ret = openat(cur, ".", fl & ~(O_CREAT | O_EXCL | O_NOFOLLOW));
-			if (ret < 0)
-				sbx_err_set(err, errno, "open %s in root", path);
-			break;
-		}
-		start = p;
-		while (*p && *p != '/')
-			p++;
-		len = (size_t)(p - start);
-		if (len > NAME_MAX) {
-			sbx_err_set(err, ENAMETOOLONG, "open %s in root", path);
-			break;
-		}
-		memcpy(name, start, len);
-		name[len] = '\0';
-		{
-			const char *q = p;
-			while (*q == '/')
-				q++;
-			last = *q == '\0';
-		}
-		if (strcmp(name, ".") == 0)
-			continue;
-		if (strcmp(name, "..") == 0) {
-			if (w->depth > 1)
-				close(w->stack[--w->depth]);
-			continue;
-		}
-		if (fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno == ENOENT && last && (flags & O_CREAT)) {
-				ret = openat(cur, name, flags | O_CLOEXEC | O_NOFOLLOW, 0644);
-				if (ret < 0)
-					sbx_err_set(err, errno, "open %s in root", path);
-				break;
-			}
-			sbx_err_set(err, errno, "open %s in root", path);
-			break;
-		}
-		if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
-			char target[PATH_MAX];
-			ssize_t n;
-			char *tmp;
-
-			if (++links > SBX_MAX_SYMLINKS) {
-				sbx_err_set(err, ELOOP, "open %s in root", path);
-				break;
-			}
-			n = readlinkat(cur, name, target, sizeof(target) - 1);
-			if (n < 0) {
-				sbx_err_set(err, errno, "open %s in root", path);
-				break;
-			}
-			target[n] = '\0';
-			if (strlen(p) + (size_t)n + 2 >= remcap) {
-				sbx_err_set(err, ENAMETOOLONG, "open %s in root", path);
-				break;
-			}
-			/* New remaining path: <target>/<rest>. */
-			tmp = sbx_xasprintf("%s/%s", target, p);
-			snprintf(rem, remcap, "%s", tmp);
-			free(tmp);
-			p = rem;
-			if (target[0] == '/')
-				walk_pop_all(w);
-			continue;
-		}
-		if (last) {
-			ret = openat(cur, name, flags | O_CLOEXEC | O_NOFOLLOW,
-				     (flags & O_CREAT) ? 0644 : 0);
-			if (ret < 0)
-				sbx_err_set(err, errno, "open %s in root", path);
-			break;
-		}
-		if (w->depth >= SBX_ARRAY_SIZE(w->stack)) {
-			sbx_err_set(err, ENAMETOOLONG, "open %s in root", path);
-			break;
-		}
-		{
-			int fd = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0) {
-				sbx_err_set(err, errno, "open %s in root", path);
-				break;
-			}
-			w->stack[w->depth++] = fd;
-		}
+	while ((r = walk_step(w, flags, &ret)) == 0)
+		;
+	if (r < 0) {
+		ret = -1;
+		sbx_err_set(err, errno, "open %s in root", path);
 	}
 	saved = errno;
 	walk_free(w);
@@ -273,6 +292,118 @@ int sbx_path_open_in_root(int rootfd, const char *path, int flags, struct sbx_er
 	return sbx_err_set(err, errno, "open %s in root", path);
 }
 
+/* openat2 in the root, or the walk where the kernel has no openat2. */
+static int resolve_in_root(int rootfd, const char *path)
+{
+	int fd = openat2_in_root(rootfd, path, O_PATH);
+
+	if (fd < 0 && errno == ENOSYS)
+		fd = sbx_path_walk_in_root(rootfd, path, O_PATH, NULL);
+	return fd;
+}
+
+/* One pass of mkpath (mkpath_once) over a clean absolute path. */
+struct mkpath {
+	int rootfd;
+	const char *path;
+	bool is_dir;
+	char prefix[PATH_MAX]; /* the components reached so far: "/a/b" */
+	size_t plen;
+	char *newpath;         /* where a dangling symlink sends us (-2) */
+	size_t newpath_len;
+};
+
+/* Create the missing `name` in `parent`: a directory, or (the last
+ * component of a file's path) an empty file, never following a symlink. */
+static int create_component(int parent, const char *name, bool file)
+{
+	int r;
+
+	if (!file)
+		return mkdirat(parent, name, 0755);
+	r = openat(parent, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC | O_NOCTTY,
+		   0644);
+	if (r >= 0)
+		close(r);
+	return r;
+}
+
+/* Creating `name` (the last component of m->prefix) in `parent` met
+ * EEXIST: either a race (someone created it: fine, 0) or a dangling
+ * symlink.  For the latter -2 with m->newpath the path with the link's
+ * target spliced in before `rest`, so the object is created where the link
+ * points to *inside* the root. */
+static int splice_dangling(struct mkpath *m, int parent, const char *name, const char *rest,
+			   struct sbx_err *err)
+{
+	size_t dirlen = m->plen - strlen(name); /* the parent dir, ending in '/' */
+	char target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	n = readlinkat(parent, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return sbx_err_set(err, errno, "readlink %s", m->prefix);
+	target[n] = '\0';
+	if (target[0] == '/')
+		r = snprintf(m->newpath, m->newpath_len, "%s%s", target, rest);
+	else
+		r = snprintf(m->newpath, m->newpath_len, "%.*s%s%s", (int)dirlen, m->prefix, target,
+			     rest);
+	if (r < 0 || (size_t)r >= m->newpath_len)
+		return sbx_err_set(err, ENAMETOOLONG, "create %s", m->path);
+	sbx_path_clean(m->newpath);
+	return -2; /* caller restarts with newpath */
+}
+
+/* The O_PATH fd of m->prefix, whose last component `name` (`last` in the
+ * path, `rest` what follows it) is created in `parent` if missing.  -1 +
+ * err, or -2 (splice_dangling). */
+static int mkpath_resolve(struct mkpath *m, int parent, const char *name, bool last,
+			  const char *rest, struct sbx_err *err)
+{
+	int fd, r;
+
+	/* Resolve the whole prefix from the root each time: a symlink
+	 * in this component is then followed with in-root semantics. */
+	fd = resolve_in_root(m->rootfd, m->prefix);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT)
+		return sbx_err_set(err, errno, "resolve %s", m->prefix);
+	/* Missing: create it relative to the resolved parent,
+	 * never following a symlink in the last step. */
+	r = create_component(parent, name, last && !m->is_dir);
+	if (r < 0 && errno != EEXIST)
+		return sbx_err_set(err, errno, "create %s", m->prefix);
+	if (r < 0 && (r = splice_dangling(m, parent, name, rest, err)) < 0)
+		return r;
+	fd = resolve_in_root(m->rootfd, m->prefix);
+	if (fd < 0)
+		return sbx_err_set(err, errno, "resolve %s", m->prefix);
+	return fd;
+}
+
+/* What m->prefix resolved to: a directory on the way, what was asked for
+ * at the end. */
+static int check_component(const struct mkpath *m, int fd, bool last, struct sbx_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return sbx_err_set(err, errno, "stat %s", m->prefix);
+	if (!last && !S_ISDIR(st.st_mode))
+		return sbx_err_set(err, ENOTDIR, "create %s: %s", m->path, m->prefix);
+	if (last && m->is_dir && !S_ISDIR(st.st_mode))
+		return sbx_err_set(err, ENOTDIR, "create directory %s", m->path);
+	if (last && !m->is_dir && S_ISDIR(st.st_mode))
+		return sbx_err_set(err, EISDIR, "create file %s", m->path);
+	return 0;
+}
+
 /* One pass of mkpath over the clean absolute `path`.  Returns the O_PATH fd
  * of the final object, -1 + err, or -2 when a dangling symlink was found:
  * `newpath` then holds the path with the link's target spliced in and the
@@ -281,111 +412,32 @@ static int mkpath_once(int rootfd, const char *path, bool is_dir, char *newpath,
 		       size_t newpath_len, struct sbx_err *err)
 {
 	_sbx_cleanup_close_ int parent = -1;
-	char prefix[PATH_MAX];
+	struct mkpath m = { .rootfd = rootfd, .path = path, .is_dir = is_dir,
+			    .newpath = newpath, .newpath_len = newpath_len };
 	const char *p = path;
-	size_t plen = 0;
 
 	parent = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (parent < 0)
 		return sbx_err_set(err, errno, "open root directory");
-	prefix[0] = '\0';
+	m.prefix[0] = '\0';
 	newpath[0] = '\0';
 
 	for (;;) {
 		_sbx_cleanup_close_ int fd = -1;
 		char name[NAME_MAX + 1];
-		const char *start;
-		size_t len;
-		bool last;
-		int r;
+		bool last = false;
+		int r = next_component(&p, name, &last);
 
-		while (*p == '/')
-			p++;
-		if (!*p)
+		if (r == 0)
 			return sbx_steal_fd(&parent);
-		start = p;
-		while (*p && *p != '/')
-			p++;
-		len = (size_t)(p - start);
-		if (len > NAME_MAX || plen + len + 2 >= sizeof(prefix))
+		if (r < 0 || m.plen + strlen(name) + 2 >= sizeof(m.prefix))
 			return sbx_err_set(err, ENAMETOOLONG, "create %s", path);
-		memcpy(name, start, len);
-		name[len] = '\0';
-		prefix[plen++] = '/';
-		memcpy(prefix + plen, name, len + 1);
-		plen += len;
-		last = *p == '\0';
-
-		/* Resolve the whole prefix from the root each time: a symlink
-		 * in this component is then followed with in-root semantics. */
-		fd = openat2_in_root(rootfd, prefix, O_PATH);
-		if (fd < 0 && errno == ENOSYS)
-			fd = sbx_path_walk_in_root(rootfd, prefix, O_PATH, NULL);
-		if (fd < 0 && errno != ENOENT)
-			return sbx_err_set(err, errno, "resolve %s", prefix);
-		if (fd < 0) {
-			/* Missing: create it relative to the resolved parent,
-			 * never following a symlink in the last step. */
-			if (last && !is_dir) {
-				r = openat(parent, name,
-					   O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC | O_NOCTTY,
-					   0644);
-				if (r >= 0)
-					close(r);
-			} else {
-				r = mkdirat(parent, name, 0755);
-			}
-			if (r < 0 && errno != EEXIST)
-				return sbx_err_set(err, errno, "create %s", prefix);
-			if (r < 0) {
-				/* EEXIST: either a race (someone created it:
-				 * fine) or a dangling symlink.  For the latter
-				 * restart with the link's target spliced in, so
-				 * the object is created where the link points
-				 * to *inside* the root. */
-				char target[PATH_MAX];
-				struct stat st;
-				ssize_t n;
-
-				if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    S_ISLNK(st.st_mode)) {
-					n = readlinkat(parent, name, target, sizeof(target) - 1);
-					if (n < 0)
-						return sbx_err_set(err, errno, "readlink %s", prefix);
-					target[n] = '\0';
-					prefix[plen - len] = '\0'; /* parent dir, ends in '/' */
-					if (target[0] == '/')
-						r = snprintf(newpath, newpath_len, "%s%s", target, p);
-					else
-						r = snprintf(newpath, newpath_len, "%s%s%s", prefix,
-							     target, p);
-					if (r < 0 || (size_t)r >= newpath_len)
-						return sbx_err_set(err, ENAMETOOLONG, "create %s", path);
-					sbx_path_clean(newpath);
-					return -2; /* caller restarts with newpath */
-				}
-			}
-			fd = openat2_in_root(rootfd, prefix, O_PATH);
-			if (fd < 0 && errno == ENOSYS)
-				fd = sbx_path_walk_in_root(rootfd, prefix, O_PATH, NULL);
-			if (fd < 0)
-				return sbx_err_set(err, errno, "resolve %s", prefix);
-		}
-		if (!last) {
-			struct stat st;
-			if (fstat(fd, &st) < 0)
-				return sbx_err_set(err, errno, "stat %s", prefix);
-			if (!S_ISDIR(st.st_mode))
-				return sbx_err_set(err, ENOTDIR, "create %s: %s", path, prefix);
-		} else {
-			struct stat st;
-			if (fstat(fd, &st) < 0)
-				return sbx_err_set(err, errno, "stat %s", prefix);
-			if (is_dir && !S_ISDIR(st.st_mode))
-				return sbx_err_set(err, ENOTDIR, "create directory %s", path);
-			if (!is_dir && S_ISDIR(st.st_mode))
-				return sbx_err_set(err, EISDIR, "create file %s", path);
-		}
+		m.plen += (size_t)snprintf(m.prefix + m.plen, sizeof(m.prefix) - m.plen, "/%s", name);
+		fd = mkpath_resolve(&m, parent, name, last, p, err);
+		if (fd < 0)
+			return fd;
+		if (check_component(&m, fd, last, err) < 0)
+			return -1;
 		close(parent);
 		parent = sbx_steal_fd(&fd);
 	}
