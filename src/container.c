@@ -251,6 +251,8 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 {
 	const struct sbx_config *cfg = c->cfg;
 	const struct sbx_launch_opts *o = c->opts;
+	/* The rootfs steps' fds (procfs, rootfs), apply to finalize. */
+	_sbx_cleanup_rootfs_child_ struct sbx_rootfs_child rfs = SBX_ROOTFS_CHILD_INIT;
 	struct sbx_sync_msg m;
 
 	/* 0. No orphan: until it is handed over (4.), init dies with the
@@ -296,7 +298,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	 *    createContainer here, in the container's, with the rootfs as
 	 *    cwd (as runc).  A missing cwd is created before the root turns
 	 *    read-only. */
-	if (sbx_rootfs_apply_child(c->rootfs, err) < 0)
+	if (sbx_rootfs_apply_child(c->rootfs, &rfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
 	sbx_debug("init: mounts done");
 	if (c->runtime_hooks &&
@@ -306,7 +308,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 		return -1;
 	if (sbx_hooks_run(&cfg->hooks.create_container, "createContainer", c->state_json, err) < 0)
 		return -1;
-	if (sbx_rootfs_pivot_child(c->rootfs, err) < 0)
+	if (sbx_rootfs_pivot_child(c->rootfs, &rfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
 	sbx_debug("init: pivot_root into %s", cfg->rootfs);
 	/* Chrooted in a mount namespace that is not ours: `exec` needs our
@@ -324,7 +326,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	 * makes /proc/sys read-only. */
 	if (sbx_sysctl_apply_child(&c->sysctl, err) < 0)
 		return -1;
-	if (sbx_rootfs_finalize_child(c->rootfs, err) < 0)
+	if (sbx_rootfs_finalize_child(c->rootfs, &rfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
 	sbx_debug("init: sysctls, read-only and masked paths, read-only root done");
 

@@ -95,7 +95,7 @@ static const struct opt opts[] = {
 	{ "rrelatime", OPT_RATTR_SET, MOUNT_ATTR_RELATIME, true, NULL },
 	{ "ratime", OPT_RATTR_SET, MOUNT_ATTR_RELATIME, true, NULL },
 	{ "tmpcopyup", OPT_TMPCOPYUP, 0, false, NULL },
-	/* runtime-spec 1.2 id-mapped mounts (bind mounts only; rootfs.c
+	/* runtime-spec 1.2 id-mapped mounts (bind mounts only; rootfs_compile.c
 	 * checks that): with mounts[].uid/gidMappings, or else with the
 	 * container's own user namespace mappings, as crun does. */
 	{ "idmap", OPT_IDMAP, 0, false, NULL },

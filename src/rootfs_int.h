@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Internal to src/rootfs*.c: the plan, shared by the mount code (rootfs.c)
- * and the bind-source handling (rootfs_bind.c). */
+/* Internal to src/rootfs*.c: the plan (built by rootfs_compile.c), and the
+ * child-side pieces the apply step (rootfs.c) is made of: the fd-based
+ * mount helpers (rootfs_mount.c), the devices (rootfs_dev.c), the bind
+ * sources (rootfs_bind.c). */
 #ifndef SBX_ROOTFS_INT_H
 #define SBX_ROOTFS_INT_H
 
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "sbx/rootfs.h"
 
@@ -62,5 +66,47 @@ int sbx_rootfs_in_mntns(pid_t pid, int (*fn)(void *arg, struct sbx_err *err), vo
  * proc and sysfs mount outside `rootfs`, reading the mount table through
  * `proc_fd` (an fd of a procfs).  See rootfs_nopivot.c. */
 int sbx_rootfs_hide_host_procfs(int proc_fd, const char *rootfs, struct sbx_err *err);
+
+/* ---- child: fd-based mount helpers (rootfs_mount.c) ----
+ *
+ * mount(2) is given the magic link of an fd we resolved, never a path
+ * string: "self/fd/N", relative to the cwd, which the apply and finalize
+ * steps make a procfs (struct sbx_rootfs_child.proc_fd) before calling any
+ * of these.  Every destination is resolved in the rootfs `rootfd` with
+ * sbx_path_*_in_root.  -1 + err naming the mount. */
+static inline const char *sbx_rootfs_fdpath(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "self/fd/%d", fd);
+	return buf;
+}
+
+/* MS_BIND|MS_REMOUNT the mount whose root is `fd` with `flags`, keeping the
+ * source's ro/nosuid/nodev/noexec unless `clear` names them. */
+int sbx_rootfs_remount_bind(int fd, unsigned long flags, unsigned long clear, bool atime_given,
+			    const char *dest, struct sbx_err *err);
+/* Bind the O_PATH fd `src` (`source` names it) onto op's destination with
+ * `flags` and recursive `attr_set`, then op's remount and propagation. */
+int sbx_rootfs_bind_fd(int rootfd, const struct sbx_rootfs_op *op, int src, const char *source,
+		       unsigned long flags, uint64_t attr_set, struct sbx_err *err);
+/* The same from a host path of sbxrun's own choosing (/sys, /dev/mqueue). */
+int sbx_rootfs_bind_path(int rootfd, const struct sbx_rootfs_op *op, const char *source,
+			 unsigned long flags, uint64_t attr_set, struct sbx_err *err);
+/* The host tree `host` bound read-only, every submount too (sysfs and
+ * cgroup where the kernel refuses a fresh one). */
+int sbx_rootfs_bind_host_ro(int rootfd, const struct sbx_rootfs_op *op, const char *host,
+			    struct sbx_err *err);
+/* Attach the mount the parent prepared (`mfd`, rootfs_idmap.c) onto op's
+ * destination. */
+int sbx_rootfs_attach_prepared(int rootfd, const struct sbx_rootfs_op *op, int mfd,
+			       struct sbx_err *err);
+/* Mount a filesystem of `type` for op (tmpcopyup included); *mount_errno:
+ * the errno of mount(2) itself, for the callers' fallbacks (0 otherwise). */
+int sbx_rootfs_mount_fs(int rootfd, const struct sbx_rootfs_op *op, const char *type,
+			int *mount_errno, struct sbx_err *err);
+
+/* ---- child: devices (rootfs_dev.c) ---- */
+
+/* The plan's device nodes and, when /dev is a mount, the /dev symlinks. */
+int sbx_rootfs_populate_dev(const struct sbx_rootfs_plan *plan, int rootfd, struct sbx_err *err);
 
 #endif

@@ -6,8 +6,8 @@
  *
  * Options that are not flags are filesystem-specific (runtime-spec) and go,
  * comma-separated, into the data string of mount(2): the filesystem refuses
- * what it does not know, and rootfs.c reports that error naming the mount.
- * A bind mount has no filesystem to check them, so there only "key=value"
+ * what it does not know, and rootfs_mount.c reports that error naming the
+ * mount.  A bind mount has no filesystem to check them, so there only "key=value"
  * options are passed (the kernel ignores them, as with runc and crun); a bare
  * unknown word is refused, because it can only be a misspelt flag and
  * ignoring a misspelt "nosuid" would silently weaken the mount:
@@ -31,8 +31,8 @@ struct sbx_mountopts {
 	uint64_t attr_set, attr_clr; /* MOUNT_ATTR_* for mount_setattr(AT_RECURSIVE) */
 	bool bind;                 /* "bind" or "rbind" given */
 	bool atime_given;          /* an atime option was given explicitly */
-	bool tmpcopyup;            /* "tmpcopyup" (tmpfs only; checked by rootfs.c) */
-	bool idmap;                /* "idmap" or "ridmap" (bind only; checked by rootfs.c) */
+	bool tmpcopyup;            /* "tmpcopyup" (tmpfs only; checked by rootfs_compile.c) */
+	bool idmap;                /* "idmap" or "ridmap" (bind only; checked by rootfs_compile.c) */
 	bool idmap_recursive;      /* "ridmap": every submount of an rbind id-mapped */
 	char *data;                /* fs data ("mode=755,size=65536k"), NULL if none */
 };

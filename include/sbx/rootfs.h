@@ -2,12 +2,15 @@
 /*
  * Root filesystem: mounts, /dev, masked and read-only paths, pivot_root.
  *
- * compile (parent, before clone; pure, unit-testable): config -> an ordered
- * list of mount operations with parsed flags/propagation/data.  Unknown mount
- * options are an error (fail closed).
+ * compile (parent, before clone; pure, unit-testable; src/rootfs_compile.c):
+ * config -> an ordered list of mount operations with parsed
+ * flags/propagation/data.  Unknown mount options are an error (fail closed).
  *
  * apply (child, inside the container's mount namespace, still with full
- * capabilities in the container's user namespace, before the uid switch):
+ * capabilities in the container's user namespace, before the uid switch;
+ * src/rootfs.c, with the fd-based mount helpers of rootfs_mount.c and the
+ * devices of rootfs_dev.c; the fds it carries between the steps are in a
+ * struct sbx_rootfs_child the caller holds):
  *   sbx_rootfs_apply_child:  make the old root private (or rootfsPropagation),
  *       bind the rootfs onto itself, do the config mounts, /dev (devices:
  *       mknod when possible, bind from the host when in a user namespace),
@@ -84,7 +87,7 @@ enum sbx_rootfs_idmap {
 	SBX_ROOTFS_IDMAP_EXPLICIT,   /* mounts[].uidMappings/gidMappings, required */
 };
 
-struct sbx_rootfs_plan; /* opaque, defined in rootfs.c */
+struct sbx_rootfs_plan; /* opaque, defined in src/rootfs_int.h */
 
 /* One step of the plan, exposed read-only for inspection (tests, debug). */
 enum sbx_rootfs_op_kind {
@@ -159,9 +162,30 @@ int sbx_rootfs_plan_take_fd(struct sbx_rootfs_plan *plan, size_t slot, int fd,
 			    struct sbx_err *err);
 
 
-int sbx_rootfs_apply_child(struct sbx_rootfs_plan *plan, struct sbx_err *err);
-int sbx_rootfs_pivot_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err);
-int sbx_rootfs_finalize_child(const struct sbx_rootfs_plan *plan, struct sbx_err *err);
+/*
+ * What the child carries from one rootfs step to the next (apply -> pivot
+ * -> finalize), kept by the caller, not by the module: the plan stays
+ * read-only from pivot on, and every fd the runtime holds is visible where
+ * it lives.  Start from SBX_ROOTFS_CHILD_INIT.  Each step closes what the
+ * later ones no longer need (root_fd after pivot, proc_fd at the end of
+ * finalize) and everything on its own failure; sbx_rootfs_child_close()
+ * releases what is left when the caller gives up between steps.  Both fds
+ * are O_CLOEXEC.
+ */
+struct sbx_rootfs_child {
+	int proc_fd;  /* the host's procfs, opened before pivot_root: the cwd of every mount call */
+	int root_fd;  /* the rootfs mount the mounts went into, from apply to pivot */
+};
+#define SBX_ROOTFS_CHILD_INIT { .proc_fd = -1, .root_fd = -1 }
+
+int sbx_rootfs_apply_child(struct sbx_rootfs_plan *plan, struct sbx_rootfs_child *cx,
+			   struct sbx_err *err);
+int sbx_rootfs_pivot_child(const struct sbx_rootfs_plan *plan, struct sbx_rootfs_child *cx,
+			   struct sbx_err *err);
+int sbx_rootfs_finalize_child(const struct sbx_rootfs_plan *plan, struct sbx_rootfs_child *cx,
+			      struct sbx_err *err);
+void sbx_rootfs_child_close(struct sbx_rootfs_child *cx);
+#define _sbx_cleanup_rootfs_child_ __attribute__((cleanup(sbx_rootfs_child_close)))
 
 /* ---- bind-mount sources opened by the runtime (src/rootfs_bind.c) ---- */
 

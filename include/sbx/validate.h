@@ -6,7 +6,7 @@
  * config and the bundle (stat), and fail with kind SBX_ERR_CONFIG: a
  * config refused here never created anything.  The modules' own checks
  * stay in their compile steps (sysctl keys in sysctl.c, mounts in
- * rootfs.c...).
+ * rootfs_compile.c...).
  */
 #ifndef SBX_VALIDATE_H
 #define SBX_VALIDATE_H

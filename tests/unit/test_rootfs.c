@@ -472,6 +472,7 @@ static bool is_ro(const char *p)
 
 static int check_full(struct sbx_rootfs_plan *plan)
 {
+	struct sbx_rootfs_child cx = SBX_ROOTFS_CHILD_INIT;
 	struct sbx_err err = { 0 };
 	char buf[256];
 	struct statfs sf;
@@ -480,12 +481,15 @@ static int check_full(struct sbx_rootfs_plan *plan)
 	ssize_t n;
 	pid_t pid;
 
-	if (sbx_rootfs_apply_child(plan, &err) < 0)
+	if (sbx_rootfs_apply_child(plan, &cx, &err) < 0)
 		return report(1, "apply: %s: %s", err.msg, strerror(err.errnum));
-	if (sbx_rootfs_pivot_child(plan, &err) < 0)
+	if (sbx_rootfs_pivot_child(plan, &cx, &err) < 0)
 		return report(1, "pivot: %s: %s", err.msg, strerror(err.errnum));
-	if (sbx_rootfs_finalize_child(plan, &err) < 0)
+	if (sbx_rootfs_finalize_child(plan, &cx, &err) < 0)
 		return report(2, "finalize: %s: %s", err.msg, strerror(err.errnum));
+	/* No runtime fd is left for the container: the context is empty. */
+	if (cx.proc_fd != -1 || cx.root_fd != -1)
+		return report(2, "finalize left fds %d %d in the context", cx.proc_fd, cx.root_fd);
 	if (!getcwd(buf, sizeof(buf)) || strcmp(buf, "/"))
 		return report(3, "cwd is not /");
 	/* The old root is gone: only the rootfs is visible. */
@@ -619,11 +623,14 @@ END_TEST
 
 static int check_missing_source(struct sbx_rootfs_plan *plan)
 {
+	struct sbx_rootfs_child cx = SBX_ROOTFS_CHILD_INIT;
 	struct sbx_err err = { 0 };
 	char want[PATH_MAX + 64];
 
-	if (sbx_rootfs_apply_child(plan, &err) == 0)
+	if (sbx_rootfs_apply_child(plan, &cx, &err) == 0)
 		return report(1, "apply succeeded");
+	if (cx.proc_fd != -1 || cx.root_fd != -1)
+		return report(1, "a failed apply left fds %d %d in the context", cx.proc_fd, cx.root_fd);
 	snprintf(want, sizeof(want), "mounts[0]: bind %s/missing on /x: open source", bundle);
 	if (strcmp(err.msg, want) || err.errnum != ENOENT)
 		return report(2, "got '%s' (%d)", err.msg, err.errnum);
@@ -650,14 +657,15 @@ END_TEST
 
 static int check_no_pivot(struct sbx_rootfs_plan *plan)
 {
+	struct sbx_rootfs_child cx = SBX_ROOTFS_CHILD_INIT;
 	struct sbx_err err = { 0 };
 	struct statfs sf;
 
-	if (sbx_rootfs_apply_child(plan, &err) < 0)
+	if (sbx_rootfs_apply_child(plan, &cx, &err) < 0)
 		return report(1, "apply: %s: %s", err.msg, strerror(err.errnum));
-	if (sbx_rootfs_pivot_child(plan, &err) < 0)
+	if (sbx_rootfs_pivot_child(plan, &cx, &err) < 0)
 		return report(1, "pivot: %s: %s", err.msg, strerror(err.errnum));
-	if (sbx_rootfs_finalize_child(plan, &err) < 0)
+	if (sbx_rootfs_finalize_child(plan, &cx, &err) < 0)
 		return report(2, "finalize: %s: %s", err.msg, strerror(err.errnum));
 	if (access("/etc/hostname", F_OK) < 0 || access("/hostdata", F_OK) == 0)
 		return report(3, "not chrooted into the rootfs");
@@ -711,20 +719,21 @@ static int mount_shared(const char *path)
  */
 static int check_shared_mntns(struct sbx_rootfs_plan *plan)
 {
+	struct sbx_rootfs_child cx = SBX_ROOTFS_CHILD_INIT;
 	struct sbx_err err = { 0 };
 	struct statfs sf;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
 		return report(1, "make / rshared: %s", strerror(errno));
-	if (sbx_rootfs_apply_child(plan, &err) < 0)
+	if (sbx_rootfs_apply_child(plan, &cx, &err) < 0)
 		return report(2, "apply: %s: %s", err.msg, strerror(err.errnum));
 	if (mount_shared("/") != 1)
 		return report(3, "the runtime's / lost its propagation");
 	if (mount_shared(rootfs) != 0)
 		return report(4, "the rootfs bind is not a private mount (%d)", mount_shared(rootfs));
-	if (sbx_rootfs_pivot_child(plan, &err) < 0)
+	if (sbx_rootfs_pivot_child(plan, &cx, &err) < 0)
 		return report(5, "pivot: %s: %s", err.msg, strerror(err.errnum));
-	if (sbx_rootfs_finalize_child(plan, &err) < 0)
+	if (sbx_rootfs_finalize_child(plan, &cx, &err) < 0)
 		return report(6, "finalize: %s: %s", err.msg, strerror(err.errnum));
 	if (access("/etc/hostname", F_OK) < 0 || access("/hostdata", F_OK) == 0)
 		return report(7, "not chrooted into the rootfs");
