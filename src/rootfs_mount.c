@@ -67,7 +67,7 @@ static int setattr_rec_fallback(int fd, uint64_t set, uint64_t clr)
 	add |= (set & MOUNT_ATTR_NODEV) ? MS_NODEV : 0;
 	add |= (set & MOUNT_ATTR_NOEXEC) ? MS_NOEXEC : 0;
 	/* Like every mount here, through the host /proc that is our cwd
-	 * (fdpath): this works whatever is mounted at /proc. */
+	 * (sbx_rootfs_fdpath): this works whatever is mounted at /proc. */
 	n = readlink(sbx_rootfs_fdpath(self, sizeof(self), fd), top, sizeof(top) - 1);
 	if (n < 0)
 		return -1;
