@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Private to the config parser (src/config.c, src/config_linux.c): the parse
+ * Private to the config parser (src/config*.c): the parse
  * context and the typed JSON getters.  Nothing outside the parser may use
  * jansson for config.json, so this header is not under include/.
  */
@@ -74,6 +74,10 @@ int sbx_cfg_idmap(struct cfg_ctx *c, json_t *obj, const char *parent, const char
 
 /* linux.resources only, from an object holding "resources" (update). */
 int sbx_cfg_parse_resources(struct cfg_ctx *c, json_t *lx, struct sbx_resources *r);
+
+/* The "process" object of `root` into cfg->process (absent: stays NULL;
+ * src/config_process.c). */
+int sbx_cfg_parse_process(struct cfg_ctx *c, json_t *root, struct sbx_config *cfg);
 
 /* The "linux" object (src/config_linux.c). */
 int sbx_cfg_parse_linux(struct cfg_ctx *c, json_t *lx, struct sbx_linux *out);
