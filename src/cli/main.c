@@ -52,7 +52,9 @@ static bool is_bundle_dir(const char *arg)
 	return access(path, F_OK) == 0;
 }
 
-int main(int argc, char **argv)
+/* The global options, before the command.  Returns -1 to go on, else the
+ * exit code (--help, --version, a usage error). */
+static int parse_global_opts(int argc, char **argv, struct sbx_global_opts *g)
 {
 	enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS,
 	       OPT_CRIU };
@@ -68,37 +70,65 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sbx_global_opts g = { .rootless = -1, .log_format = SBX_LOG_TEXT };
-	struct sbx_err err = { 0 };
-	const char *cmd;
-	int c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_ROOT: g.root = optarg; break;
-		case OPT_LOG: g.log = optarg; break;
+		case OPT_ROOT: g->root = optarg; break;
+		case OPT_LOG: g->log = optarg; break;
 		case OPT_LOG_FORMAT:
-			if (sbx_log_parse_format(optarg, &g.log_format) < 0)
+			if (sbx_log_parse_format(optarg, &g->log_format) < 0)
 				return sbx_cli_usage("", "--log-format: unknown format \"%s\" (text or json)", optarg);
 			break;
-		case OPT_DEBUG: g.debug = true; break;
-		case OPT_SYSTEMD: g.systemd_cgroup = true; break;
+		case OPT_DEBUG: g->debug = true; break;
+		case OPT_SYSTEMD: g->systemd_cgroup = true; break;
 		case OPT_ROOTLESS:
 			if (!strcmp(optarg, "true"))
-				g.rootless = 1;
+				g->rootless = 1;
 			else if (!strcmp(optarg, "false"))
-				g.rootless = 0;
+				g->rootless = 0;
 			else if (!strcmp(optarg, "auto"))
-				g.rootless = -1;
+				g->rootless = -1;
 			else
 				return sbx_cli_usage("", "--rootless: expected true, false or auto, got \"%s\"", optarg);
 			break;
 		case OPT_CRIU: break; /* accepted and ignored, as engines may pass it */
-		case 'v': return sbx_cmd_version(&g, 1, argv);
+		case 'v': return sbx_cmd_version(g, 1, argv);
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return SBX_EXIT_FAILURE;
 		}
 	}
+	return -1;
+}
+
+/* Run one command on (name, args...): `sbxrun CMD --help` prints its usage. */
+static int run_command(const struct sbx_command *sc, const struct sbx_global_opts *g,
+		       int sub_argc, char **sub_argv)
+{
+	/* `sbxrun CMD --help`: only among the leading options, so
+	 * `sbxrun exec ID ls -h` still runs `ls -h`. */
+	for (int i = 1; i < sub_argc && sub_argv[i][0] == '-' && strcmp(sub_argv[i], "--"); i++)
+		if (!strcmp(sub_argv[i], "--help") || !strcmp(sub_argv[i], "-h")) {
+			printf("Usage: sbxrun [global options] %s%s%s\n%s.\n"
+			       "See `man sbxrun` or docs/cli.md for every option.\n",
+			       sc->name, *sc->usage ? " " : "", sc->usage, sc->summary);
+			return 0;
+		}
+	/* Each command runs its own getopt over (name, args...). */
+	optind = 0;
+	return sc->fn(g, sub_argc, sub_argv);
+}
+
+int main(int argc, char **argv)
+{
+	struct sbx_global_opts g = { .rootless = -1, .log_format = SBX_LOG_TEXT };
+	struct sbx_err err = { 0 };
+	const char *cmd;
+	int r;
+
+	r = parse_global_opts(argc, argv, &g);
+	if (r >= 0)
+		return r;
 	if (sbx_log_init(g.log, g.log_format, g.debug ? SBX_LOG_DEBUG : SBX_LOG_WARN, &err) < 0)
 		return sbx_cli_fail(&err);
 	if (optind >= argc) {
@@ -108,22 +138,7 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	for (const struct sbx_command *sc = sbx_commands; sc->name; sc++) {
 		if (!strcmp(sc->name, cmd)) {
-			int sub_argc = argc - optind;
-			char **sub_argv = argv + optind;
-
-			/* `sbxrun CMD --help`: only among the leading options, so
-			 * `sbxrun exec ID ls -h` still runs `ls -h`. */
-			for (int i = 1; i < sub_argc && sub_argv[i][0] == '-' && strcmp(sub_argv[i], "--"); i++)
-				if (!strcmp(sub_argv[i], "--help") || !strcmp(sub_argv[i], "-h")) {
-					printf("Usage: sbxrun [global options] %s%s%s\n%s.\n"
-					       "See `man sbxrun` or docs/cli.md for every option.\n",
-					       sc->name, *sc->usage ? " " : "", sc->usage, sc->summary);
-					return 0;
-				}
-
-			/* Each command runs its own getopt over (name, args...). */
-			optind = 0;
-			r = sc->fn(&g, sub_argc, sub_argv);
+			r = run_command(sc, &g, argc - optind, argv + optind);
 			sbx_log_close();
 			return r;
 		}
