@@ -6,10 +6,13 @@
  * commands go through.
  */
 #include "sbx/lifecycle.h"
+#include "sbx/cgroup.h"
 #include "sbx/container.h"
+#include "sbx/hooks.h"
 #include "sbx/idmap.h"
 #include "sbx/idpool.h"
 #include "sbx/log.h"
+#include "sbx/net.h"
 #include "sbx/util.h"
 
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- recording create/run in the state store ---- */
@@ -292,7 +296,9 @@ static void create_free(struct sbx_create *c)
 {
 	free(c->state_root);
 	free(c->cache_dir);
-	c->state_root = c->cache_dir = NULL;
+	free(c->exec_fifo);
+	free(c->exec_error_file);
+	c->state_root = c->cache_dir = c->exec_fifo = c->exec_error_file = NULL;
 }
 
 void sbx_container_create_remove(struct sbx_create *c)
@@ -305,4 +311,48 @@ void sbx_container_create_keep(struct sbx_create *c)
 {
 	sbx_life_record_close(&c->h, &c->st);
 	create_free(c);
+}
+
+int sbx_container_create_exec_fifo(struct sbx_create *c, struct sbx_err *err)
+{
+	/* In the record's own directory (0700, the caller's): only the
+	 * caller can open the fifo and so start the container. */
+	if (mkfifoat(c->h.dirfd, SBX_EXEC_FIFO, 0600) < 0)
+		return sbx_err_set(err, errno, "create exec fifo %s/%s", c->h.dir, SBX_EXEC_FIFO);
+	c->exec_fifo = sbx_xasprintf("%s/%s", c->h.dir, SBX_EXEC_FIFO);
+	c->exec_error_file = sbx_xasprintf("%s/%s", c->h.dir, SBX_INIT_ERROR_FILE);
+	c->lo.exec_fifo = c->exec_fifo;
+	c->lo.exec_error_file = c->exec_error_file;
+	return 0;
+}
+
+void sbx_container_create_started(struct sbx_create *c, const struct sbx_config *cfg)
+{
+	/* Recorded: from now on other commands may act on the container
+	 * (a foreground run keeps the handle for as long as it runs). */
+	sbx_state_unlock(&c->h);
+	if (cfg->hooks.poststart.n) {
+		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&c->st, "running", false);
+		sbx_hooks_run_warn(&cfg->hooks.poststart, "poststart", state);
+	}
+}
+
+int sbx_container_create_finish(struct sbx_create *c, const struct sbx_config *cfg,
+				const char *cgroup_path, struct sbx_err *err)
+{
+	struct sbx_err e2 = { 0 };
+
+	if (cgroup_path && sbx_cgroup_destroy(cgroup_path, true, err) < 0) {
+		sbx_container_create_keep(c);
+		return -1;
+	}
+	/* Leases, rules and helpers outlive init: released with the record. */
+	if (sbx_net_teardown(c->state_root, c->lo.id, &e2) < 0)
+		sbx_warn_err(&e2, NULL);
+	if (cfg->hooks.poststop.n) {
+		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&c->st, "stopped", false);
+		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", state);
+	}
+	sbx_container_create_remove(c); /* a foreground run leaves no record */
+	return 0;
 }

@@ -98,6 +98,7 @@ struct sbx_create {
 	struct sbx_life_rec rec;
 	struct sbx_launch_opts lo;
 	char *state_root, *cache_dir;
+	char *exec_fifo, *exec_error_file;      /* create only */
 };
 int sbx_container_create_begin(struct sbx_create *c, const char *state_root, int rootless_opt,
 			       bool rootless, const char *id, struct sbx_config *cfg,
@@ -106,5 +107,23 @@ int sbx_container_create_spawn(struct sbx_create *c, const struct sbx_config *cf
 			       struct sbx_container *out, struct sbx_err *err);
 void sbx_container_create_remove(struct sbx_create *c);
 void sbx_container_create_keep(struct sbx_create *c);
+/* `create` (after begin): make the exec fifo <state dir>/exec.fifo (0600)
+ * that init parks on until `start` writes into it, and point c->lo at it
+ * and at the file where init reports a failed execve. */
+int sbx_container_create_exec_fifo(struct sbx_create *c, struct sbx_err *err);
+/* `run` (after a successful spawn): release the record's lock so that
+ * other commands may act on the container, and run the poststart hooks
+ * (a failing one is a warning, as the runtime-spec says). */
+void sbx_container_create_started(struct sbx_create *c, const struct sbx_config *cfg);
+/*
+ * A foreground `run` whose init has exited (and been waited for): remove
+ * its cgroup (killing what is left in it), release its network, run the
+ * poststop hooks and remove the record (sbx_container_create_remove).
+ * If the cgroup cannot be removed, something of the container survives in
+ * it: the record that names it is kept (never a cgroup that nobody knows
+ * about, for `delete --force`) and -1 returned with err saying why.
+ */
+int sbx_container_create_finish(struct sbx_create *c, const struct sbx_config *cfg,
+				const char *cgroup_path, struct sbx_err *err);
 
 #endif

@@ -24,7 +24,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
+struct create_args {
+	const char *bundle, *id, *pid_file, *console_socket;
+	bool no_pivot, no_new_keyring;
+	unsigned preserve_fds;
+};
+
+/* Returns -1 when the flags are good, else the usage error's exit code. */
+static int create_parse_args(int argc, char **argv, struct create_args *a)
 {
 	enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE };
 	static const struct option opts[] = {
@@ -36,67 +43,75 @@ int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
 		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *bundle = ".", *pid_file = NULL;
-	struct sbx_launch_opts lo = { 0 };
-	_sbx_cleanup_free_ char *state_root = sbx_cli_state_root(g);
-	struct sbx_create cr;
-	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
-	struct sbx_config *cfg = NULL;
-	struct sbx_err err = { 0 };
-	_sbx_cleanup_free_ char *fifo = NULL, *errfile = NULL;
 	uint64_t v;
-	int c, code;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'b': bundle = optarg; break;
-		case OPT_PID_FILE: pid_file = optarg; break;
-		case OPT_CONSOLE: lo.console_socket = optarg; break;
-		case OPT_NO_PIVOT: lo.no_pivot = true; break;
-		case OPT_NO_KEYRING: lo.no_new_keyring = true; break;
+		case 'b': a->bundle = optarg; break;
+		case OPT_PID_FILE: a->pid_file = optarg; break;
+		case OPT_CONSOLE: a->console_socket = optarg; break;
+		case OPT_NO_PIVOT: a->no_pivot = true; break;
+		case OPT_NO_KEYRING: a->no_new_keyring = true; break;
 		case OPT_PRESERVE:
 			if (sbx_parse_u64(optarg, &v) < 0 || v > SBX_PRESERVE_FDS_MAX)
 				return sbx_cli_usage("create", "--preserve-fds: invalid number \"%s\"", optarg);
-			lo.preserve_fds = (unsigned)v;
+			a->preserve_fds = (unsigned)v;
 			break;
 		default: return sbx_cli_usage("create", "unknown option");
 		}
 	}
 	if (optind != argc - 1)
 		return sbx_cli_usage("create", "expected exactly one container ID");
-	lo.id = argv[optind];
-	if (sbx_state_validate_id(lo.id, &err) < 0 ||
-	    sbx_process_check_preserve_fds(lo.preserve_fds, &err) < 0)
-		return sbx_cli_fail(&err);
+	a->id = argv[optind];
+	return -1;
+}
 
-	if (sbx_config_load(bundle, &cfg, &err) < 0)
-		return sbx_cli_fail(&err);
-	if (!cfg->process) {
-		sbx_err_set(&err, 0, "config.json: process: required to create a container");
-		goto fail_nostate;
-	}
+/* What `create` cannot do with this config, before anything is recorded. */
+static int create_check_config(const struct sbx_config *cfg, const struct create_args *a,
+			       struct sbx_err *err)
+{
+	if (!cfg->process)
+		return sbx_err_set(err, 0, "config.json: process: required to create a container");
 	/* `create` returns before anyone could read the pty: it can only go
 	 * to a console socket (runc refuses the same). */
-	if (cfg->process->terminal && !lo.console_socket) {
-		sbx_err_set(&err, 0, "create: process.terminal is true but no --console-socket was given to hand the terminal to");
-		goto fail_nostate;
+	if (cfg->process->terminal && !a->console_socket)
+		return sbx_err_set(err, 0, "create: process.terminal is true but no --console-socket was given to hand the terminal to");
+	return 0;
+}
+
+int sbx_cmd_create(const struct sbx_global_opts *g, int argc, char **argv)
+{
+	struct create_args a = { .bundle = "." };
+	_sbx_cleanup_free_ char *state_root = sbx_cli_state_root(g);
+	struct sbx_create cr;
+	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
+	struct sbx_config *cfg = NULL;
+	struct sbx_err err = { 0 };
+	int code;
+
+	code = create_parse_args(argc, argv, &a);
+	if (code >= 0)
+		return code;
+	if (sbx_state_validate_id(a.id, &err) < 0 ||
+	    sbx_process_check_preserve_fds(a.preserve_fds, &err) < 0)
+		return sbx_cli_fail(&err);
+
+	if (sbx_config_load(a.bundle, &cfg, &err) < 0)
+		return sbx_cli_fail(&err);
+	if (create_check_config(cfg, &a, &err) < 0 ||
+	    sbx_container_create_begin(&cr, state_root, g->rootless, sbx_cli_is_rootless(g), a.id,
+				       cfg, a.pid_file, &err) < 0) {
+		sbx_config_free(cfg);
+		return sbx_cli_fail(&err);
 	}
-	if (sbx_container_create_begin(&cr, state_root, g->rootless, sbx_cli_is_rootless(g), lo.id,
-				       cfg, pid_file, &err) < 0)
-		goto fail_nostate;
-	if (mkfifoat(cr.h.dirfd, SBX_EXEC_FIFO, 0600) < 0) {
-		sbx_err_set(&err, errno, "create exec fifo %s/%s", cr.h.dir, SBX_EXEC_FIFO);
+	if (sbx_container_create_exec_fifo(&cr, &err) < 0)
 		goto fail;
-	}
-	fifo = sbx_xasprintf("%s/%s", cr.h.dir, SBX_EXEC_FIFO);
-	errfile = sbx_xasprintf("%s/%s", cr.h.dir, SBX_INIT_ERROR_FILE);
-	cr.lo.exec_fifo = fifo;
-	cr.lo.exec_error_file = errfile;
 	cr.lo.foreground = false;
-	cr.lo.console_socket = lo.console_socket;
-	cr.lo.no_pivot = lo.no_pivot;
-	cr.lo.no_new_keyring = lo.no_new_keyring;
-	cr.lo.preserve_fds = lo.preserve_fds;
+	cr.lo.console_socket = a.console_socket;
+	cr.lo.no_pivot = a.no_pivot;
+	cr.lo.no_new_keyring = a.no_new_keyring;
+	cr.lo.preserve_fds = a.preserve_fds;
 	if (sbx_container_create_spawn(&cr, cfg, &ctr, &err) < 0)
 		goto fail;
 	sbx_container_release(&ctr);
@@ -110,8 +125,4 @@ fail:
 	sbx_container_release(&ctr);
 	sbx_config_free(cfg);
 	return code;
-
-fail_nostate:
-	sbx_config_free(cfg);
-	return sbx_cli_fail(&err);
 }

@@ -15,8 +15,6 @@
 #include "sbx/cgroup.h"
 #include "sbx/config.h"
 #include "sbx/container.h"
-#include "sbx/hooks.h"
-#include "sbx/net.h"
 #include "sbx/process.h"
 #include "sbx/terminal.h"
 #include "sbx/util.h"
@@ -78,55 +76,128 @@ static void report_oom(const char *cgroup_path)
 	}
 }
 
+/* Load the config and record the container (the state store then knows
+ * it, so that state/list/kill/exec/delete work on it); `run --detach`
+ * without a terminal also starts its json-file log.  On error nothing is
+ * left. */
+static int run_prepare(const struct sbx_global_opts *g, const struct run_args *a,
+		       const char *state_root, struct sbx_config **cfgp, struct sbx_create *cr,
+		       int *saved_out, int *saved_err, struct sbx_err *err)
+{
+	struct sbx_config *cfg = NULL;
+
+	/* Before anything is opened: a gap in 3..3+N-1 would be filled by one
+	 * of our own fds and handed to the container. */
+	if (sbx_process_check_preserve_fds(a->preserve_fds, err) < 0)
+		return -1;
+	if (sbx_config_load(a->bundle, &cfg, err) < 0)
+		return -1;
+	sbx_debug("parent: %s/config.json loaded", cfg->bundle);
+	if (sbx_container_create_begin(cr, state_root, g->rootless, sbx_cli_is_rootless(g), a->id,
+				       cfg, a->pid_file, err) < 0)
+		goto fail_cfg;
+	/* Detached, nobody would read the pty: refuse rather than silently
+	 * closing the container's terminal (runc refuses too). */
+	if (a->detach && !a->console_socket && cfg->process && cfg->process->terminal) {
+		sbx_err_set(err, 0, "run --detach: process.terminal is true but no --console-socket was given to hand the terminal to");
+		goto fail_rec;
+	}
+	/* `run --detach` without a terminal: nobody reads our stdout once we
+	 * exit, so the output goes to a json-file log (as docker's). */
+	if (a->detach && !a->console_socket && cfg->process && !cfg->process->terminal &&
+	    sbx_life_detach_log_start(&cr->h, &cr->st, a->log_max_size, a->log_max_file, saved_out,
+				      saved_err, err) < 0)
+		goto fail_rec;
+	cr->lo.preserve_fds = a->preserve_fds;
+	cr->lo.console_socket = a->console_socket;
+	cr->lo.no_pivot = a->no_pivot;
+	cr->lo.no_new_keyring = a->no_new_keyring;
+	cr->lo.foreground = !a->detach;
+	*cfgp = cfg;
+	return 0;
+
+fail_rec:
+	sbx_container_create_remove(cr);
+fail_cfg:
+	sbx_config_free(cfg);
+	return -1;
+}
+
+/* The foreground container has exited: with --keep its record and cgroup
+ * stay, else everything of it goes (sbx_container_create_finish). */
+static void run_end(const struct run_args *a, struct sbx_create *cr, const struct sbx_config *cfg,
+		    const char *cgroup_path)
+{
+	struct sbx_err err = { 0 };
+	char why[SBX_ERR_MSG_MAX + 160];
+
+	report_oom(cgroup_path);
+	if (a->keep) {
+		/* Stopped but not deleted: state shows "stopped", `delete`
+		 * removes the cgroup and the record and runs poststop. */
+		sbx_container_create_keep(cr);
+		sbx_debug("container %s stopped; kept until delete (--keep)", a->id);
+		return;
+	}
+	if (sbx_container_create_finish(cr, cfg, cgroup_path, &err) < 0) {
+		/* Something of the container survives in its cgroup: the
+		 * record that names it was kept, for `delete --force`. */
+		sbx_warn("%s; the record of container \"%s\" is kept: remove it with"
+			 " `sbxrun delete --force %s`", sbx_err_str(&err, why, sizeof(why)),
+			 a->id, a->id);
+		return;
+	}
+	sbx_debug("container %s: cgroup and state removed", a->id);
+}
+
+/* Stay the container's parent: proxy its terminal, forward signals to its
+ * init until it exits, then clean up.  Returns sbxrun's exit code. */
+static int run_foreground(const struct run_args *a, struct sbx_create *cr,
+			  const struct sbx_config *cfg, const struct sbx_container *ctr,
+			  const sigset_t *mask, const sigset_t *old)
+{
+	struct sbx_err err = { 0 };
+	int st, code, sfd;
+
+	if (ctr->pty_master >= 0) {
+		/* Interactive: proxy the terminal until the container hangs up. */
+		if (sbx_terminal_proxy(ctr->pty_master, &err) < 0)
+			sbx_warn_err(&err, "terminal");
+	}
+	sfd = signalfd(-1, mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		sbx_err_set(&err, errno, "signalfd");
+		kill(ctr->pid, SIGKILL);
+		code = sbx_cli_fail(&err);
+		while (waitpid(ctr->pid, &st, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		st = sbx_cli_wait_forwarding(ctr->pid, sfd);
+		close(sfd);
+		code = sbx_container_exit_code(st);
+		sbx_debug("container %s exited: status %d", a->id, code);
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
+			/* Otherwise indistinguishable from a crash: name the cause. */
+			sbx_cli_report("container killed by SIGSYS (signal 31): a seccomp rule with SCMP_ACT_KILL matched a system call");
+		}
+	}
+	sigprocmask(SIG_SETMASK, old, NULL);
+	run_end(a, cr, cfg, ctr->cgroup_path);
+	return code;
+}
+
 static int run_container(const struct sbx_global_opts *g, const struct run_args *a)
 {
 	struct sbx_err err = { 0 };
 	struct sbx_config *cfg = NULL;
 	struct sbx_container ctr = { .pty_master = -1, .seccomp_listener = -1 };
 	_sbx_cleanup_free_ char *state_root = sbx_cli_state_root(g);
-	sigset_t mask, old;
-	int r, st, code, sfd = -1;
-	/* The container is recorded in the state store, so that
-	 * state/list/kill/exec/delete work on it (removed again when a
-	 * foreground run ends; kept for --detach). */
 	struct sbx_create cr;
-	int saved_out = -1, saved_err = -1;
+	sigset_t mask, old;
+	int r, code, saved_out = -1, saved_err = -1;
 
-	/* Before anything is opened: a gap in 3..3+N-1 would be filled by one
-	 * of our own fds and handed to the container. */
-	if (sbx_process_check_preserve_fds(a->preserve_fds, &err) < 0)
+	if (run_prepare(g, a, state_root, &cfg, &cr, &saved_out, &saved_err, &err) < 0)
 		return sbx_cli_fail(&err);
-	if (sbx_config_load(a->bundle, &cfg, &err) < 0)
-		return sbx_cli_fail(&err);
-	sbx_debug("parent: %s/config.json loaded", cfg->bundle);
-	if (sbx_container_create_begin(&cr, state_root, g->rootless, sbx_cli_is_rootless(g), a->id,
-				       cfg, a->pid_file, &err) < 0) {
-		sbx_config_free(cfg);
-		return sbx_cli_fail(&err);
-	}
-	/* Detached, nobody would read the pty: refuse rather than silently
-	 * closing the container's terminal (runc refuses too). */
-	if (a->detach && !a->console_socket && cfg->process && cfg->process->terminal) {
-		sbx_err_set(&err, 0, "run --detach: process.terminal is true but no --console-socket was given to hand the terminal to");
-		sbx_container_create_remove(&cr);
-		sbx_config_free(cfg);
-		return sbx_cli_fail(&err);
-	}
-	/* `run --detach` without a terminal: nobody reads our stdout once we
-	 * exit, so the output goes to a json-file log (as docker's). */
-	if (a->detach && !a->console_socket && cfg->process && !cfg->process->terminal &&
-	    sbx_life_detach_log_start(&cr.h, &cr.st, a->log_max_size, a->log_max_file, &saved_out,
-				      &saved_err, &err) < 0) {
-		sbx_container_create_remove(&cr);
-		sbx_config_free(cfg);
-		return sbx_cli_fail(&err);
-	}
-	cr.lo.preserve_fds = a->preserve_fds;
-	cr.lo.console_socket = a->console_socket;
-	cr.lo.no_pivot = a->no_pivot;
-	cr.lo.no_new_keyring = a->no_new_keyring;
-	cr.lo.foreground = !a->detach;
-
 	/* Block the forwarded signals before the container exists, so none
 	 * is lost between its start and our signalfd; init unblocks them in
 	 * itself right before execve. */
@@ -142,80 +213,16 @@ static int run_container(const struct sbx_global_opts *g, const struct run_args 
 		sbx_config_free(cfg);
 		return code;
 	}
-	/* Recorded: from now on other commands may act on the container
-	 * (a foreground run keeps the handle for as long as it runs). */
-	sbx_state_unlock(&cr.h);
 	sbx_debug("container %s started: pid %d, cgroup %s", a->id, (int)ctr.pid,
 		  ctr.cgroup_path ? ctr.cgroup_path : "(none)");
-	if (cfg->hooks.poststart.n) {
-		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&cr.st, "running", false);
-		sbx_hooks_run_warn(&cfg->hooks.poststart, "poststart", state);
-	}
+	sbx_container_create_started(&cr, cfg);
 	if (a->detach) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		sbx_container_create_keep(&cr); /* detached: the record stays */
 		code = 0;
-		goto out;
+	} else {
+		code = run_foreground(a, &cr, cfg, &ctr, &mask, &old);
 	}
-	if (ctr.pty_master >= 0) {
-		/* Interactive: proxy the terminal until the container hangs up. */
-		if (sbx_terminal_proxy(ctr.pty_master, &err) < 0)
-			sbx_warn_err(&err, "terminal");
-	}
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0) {
-		sbx_err_set(&err, errno, "signalfd");
-		kill(ctr.pid, SIGKILL);
-		code = sbx_cli_fail(&err);
-		goto out_wait;
-	}
-	st = sbx_cli_wait_forwarding(ctr.pid, sfd);
-	close(sfd);
-	code = sbx_container_exit_code(st);
-	sbx_debug("container %s exited: status %d", a->id, code);
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
-		/* Otherwise indistinguishable from a crash: name the cause. */
-		sbx_cli_report("container killed by SIGSYS (signal 31): a seccomp rule with SCMP_ACT_KILL matched a system call");
-	}
-	goto out_cleanup;
-
-out_wait:
-	while (waitpid(ctr.pid, &st, 0) < 0 && errno == EINTR)
-		;
-out_cleanup:
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (a->keep) {
-		/* Stopped but not deleted: state shows "stopped", `delete`
-		 * removes the cgroup and the record and runs poststop. */
-		report_oom(ctr.cgroup_path);
-		sbx_container_create_keep(&cr);
-		sbx_debug("container %s stopped; kept until delete (--keep)", a->id);
-		goto out;
-	}
-	if (ctr.cgroup_path) {
-		report_oom(ctr.cgroup_path);
-		if (sbx_cgroup_destroy(ctr.cgroup_path, true, &err) < 0) {
-			/* Something of the container survives in its cgroup:
-			 * keep the record that names it (never a cgroup that
-			 * nobody knows about), for `delete --force`. */
-			char why[SBX_ERR_MSG_MAX + 160];
-			sbx_warn("%s; the record of container \"%s\" is kept: remove it with"
-				 " `sbxrun delete --force %s`", sbx_err_str(&err, why, sizeof(why)),
-				 a->id, a->id);
-			sbx_container_create_keep(&cr);
-			goto out;
-		}
-	}
-	/* Leases, rules and helpers outlive init: released with the record. */
-	if (sbx_net_teardown(state_root, a->id, &err) < 0)
-		sbx_warn_err(&err, NULL);
-	if (cfg->hooks.poststop.n) {
-		_sbx_cleanup_free_ char *state = sbx_state_oci_json(&cr.st, "stopped", false);
-		sbx_hooks_run_warn(&cfg->hooks.poststop, "poststop", state);
-	}
-	sbx_container_create_remove(&cr); /* a foreground run leaves no record */
-	sbx_debug("container %s: cgroup and state removed", a->id);
-out:
 	sbx_container_release(&ctr);
 	sbx_config_free(cfg);
 	return code;

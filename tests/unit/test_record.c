@@ -6,6 +6,7 @@
  * their names say.  No process is started here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,73 @@ START_TEST(test_keep_leaves_a_record)
 }
 END_TEST
 
+/* create: the exec fifo init parks on, in the record's directory, owner
+ * only; the launch options point at it and at the exec error file. */
+START_TEST(test_exec_fifo)
+{
+	struct sbx_config *cfg = NULL;
+	struct sbx_create cr;
+	struct sbx_err err = { 0 };
+	_sbx_cleanup_free_ char *fifo = sbx_xasprintf("%s/c3/exec.fifo", root);
+	_sbx_cleanup_free_ char *efile = sbx_xasprintf("%s/c3/exec.err", root);
+	struct stat st;
+
+	ck_assert_msg(sbx_config_load(bundle, &cfg, &err) == 0, "%s", err.msg);
+	ck_assert_msg(sbx_container_create_begin(&cr, root, -1, true, "c3", cfg, NULL, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_msg(sbx_container_create_exec_fifo(&cr, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(lstat(fifo, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	ck_assert_str_eq(cr.lo.exec_fifo, fifo);
+	ck_assert_str_eq(cr.lo.exec_error_file, efile);
+	/* never over an existing one */
+	ck_assert_int_eq(sbx_container_create_exec_fifo(&cr, &err), -1);
+	ck_assert_int_eq(err.errnum, EEXIST);
+	sbx_container_create_remove(&cr);
+	ck_assert(!exists("c3", NULL));
+	ck_assert_ptr_null(cr.exec_fifo);
+	sbx_config_free(cfg);
+}
+END_TEST
+
+/* The end of a foreground run: poststop runs with the `stopped` state and
+ * the record goes; a cgroup that cannot be removed keeps the record. */
+START_TEST(test_finish)
+{
+	struct sbx_config *cfg = NULL;
+	struct sbx_create cr;
+	struct sbx_err err = { 0 };
+	_sbx_cleanup_free_ char *out = sbx_xasprintf("%s/poststop.out", top);
+	_sbx_cleanup_free_ char *notcg = sbx_xasprintf("%s/not-a-cgroup", top);
+	_sbx_cleanup_free_ char *text = NULL;
+	char *args[] = { "sh", "-c", "cat > \"$0\"", out, NULL };
+	struct sbx_hook hook = { .path = "/bin/sh", .args = args, .n_args = 4 };
+
+	ck_assert_msg(sbx_config_load(bundle, &cfg, &err) == 0, "%s", err.msg);
+	cfg->hooks.poststop.hooks = &hook;
+	cfg->hooks.poststop.n = 1;
+	ck_assert_msg(sbx_container_create_begin(&cr, root, -1, true, "c4", cfg, NULL, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_msg(sbx_container_create_finish(&cr, cfg, NULL, &err) == 0, "%s", err.msg);
+	ck_assert(!exists("c4", NULL));
+	ck_assert_ptr_null(cr.state_root);
+	ck_assert_msg(sbx_read_file_at(AT_FDCWD, out, &text, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_msg(strstr(text, "\"stopped\"") && strstr(text, "\"c4\""), "%s", text);
+
+	/* a directory that is no cgroup cannot be emptied and removed */
+	ck_assert_int_eq(mkdir(notcg, 0755), 0);
+	cfg->hooks.poststop.n = 0;
+	ck_assert_msg(sbx_container_create_begin(&cr, root, -1, true, "c5", cfg, NULL, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(sbx_container_create_finish(&cr, cfg, notcg, &err), -1);
+	ck_assert(exists("c5", "state.json"));
+	ck_assert_ptr_null(cr.state_root);
+	cfg->hooks.poststop.hooks = NULL;
+	sbx_config_free(cfg);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("record");
@@ -135,6 +203,8 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_begin_fills_and_records);
 	tcase_add_test(tc, test_keep_leaves_a_record);
+	tcase_add_test(tc, test_exec_fifo);
+	tcase_add_test(tc, test_finish);
 	suite_add_tcase(s, tc);
 	return s;
 }
