@@ -52,13 +52,38 @@ int sbx_cgroup_check_path(const char *path, struct sbx_err *err)
 	return sbx_cgroup_check_under_mount(path, NULL, NULL, err);
 }
 
-int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sbx_err *err)
+/* runc's `update --memory-swap` alone: memory+swap (the v1 semantics)
+ * is relative to the memory limit currently in force, so that limit is
+ * read from the cgroup.  Unreadable or "max": the swap value stands alone,
+ * as before the update. */
+static void current_memory_limit(const char *path, struct sbx_resources *r)
 {
+	_sbx_cleanup_free_ char *txt = NULL;
+	struct sbx_err ign;
+	char mx[32];
+	int64_t cur;
+
+	if (!r->memory.has_swap || r->memory.has_limit || !path || !*path)
+		return;
+	if (sbx_cgroup_read_file(path, "memory.max", &txt, &ign) < 0)
+		return;
+	snprintf(mx, sizeof(mx), "%s", txt);
+	mx[strcspn(mx, "\n")] = '\0';
+	if (sbx_parse_i64(mx, &cur) == 0) {
+		r->memory.has_limit = true;
+		r->memory.limit = cur;
+	}
+}
+
+int sbx_cgroup_update(const char *path, const struct sbx_resources *req, struct sbx_err *err)
+{
+	struct sbx_resources res = *req, *r = &res;
 	struct sbx_cgroup_settings set;
 	_sbx_cleanup_free_ char *mount = NULL;
 	unsigned v1_mask = 0;
 	int ret = -1;
 
+	current_memory_limit(path, r);
 	if (sbx_cgroup_resources_compile(r, "resources", &set, err) < 0)
 		return -1;
 	/* Only "no limit" values and no cgroup: nothing was ever limited. */

@@ -65,7 +65,9 @@ int sbx_cgroup_check_path(const char *path, struct sbx_err *err);
 
 /* Apply new limits to a live container (`sbxrun update`).  Only the values
  * present in `r` are written; the controllers they need are enabled in the
- * parent first.  Validation is the same as at create time. */
+ * parent first.  Validation is the same as at create time.  A swap limit
+ * without a memory limit is taken relative to the memory limit in force
+ * (runc's --memory-swap). */
 int sbx_cgroup_update(const char *path, const struct sbx_resources *r, struct sbx_err *err);
 
 /* Freeze (pause) or thaw (resume) every process of the cgroup and wait for

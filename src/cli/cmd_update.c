@@ -93,154 +93,174 @@ enum {
 	OPT_CPUS, OPT_MEMS, OPT_BLKIO,
 };
 
-int sbx_cmd_update(const struct sbx_global_opts *g, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "resources", required_argument, NULL, OPT_RESOURCES },
-		{ "memory", required_argument, NULL, OPT_MEMORY },
-		{ "memory-reservation", required_argument, NULL, OPT_MEMRES },
-		{ "memory-swap", required_argument, NULL, OPT_SWAP },
-		{ "pids-limit", required_argument, NULL, OPT_PIDS },
-		{ "cpu-quota", required_argument, NULL, OPT_QUOTA },
-		{ "cpu-period", required_argument, NULL, OPT_PERIOD },
-		{ "cpu-shares", required_argument, NULL, OPT_SHARES },
-		{ "cpuset-cpus", required_argument, NULL, OPT_CPUS },
-		{ "cpuset-mems", required_argument, NULL, OPT_MEMS },
-		{ "blkio-weight", required_argument, NULL, OPT_BLKIO },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sbx_arena arena = { 0 };
-	struct sbx_resources r;
-	struct sbx_state_handle h;
-	struct sbx_state st;
-	struct sbx_err err = { 0 };
-	const char *resfile = NULL;
-	int c, ret = 0;
+static const struct option update_opts[] = {
+	{ "resources", required_argument, NULL, OPT_RESOURCES },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "memory-reservation", required_argument, NULL, OPT_MEMRES },
+	{ "memory-swap", required_argument, NULL, OPT_SWAP },
+	{ "pids-limit", required_argument, NULL, OPT_PIDS },
+	{ "cpu-quota", required_argument, NULL, OPT_QUOTA },
+	{ "cpu-period", required_argument, NULL, OPT_PERIOD },
+	{ "cpu-shares", required_argument, NULL, OPT_SHARES },
+	{ "cpuset-cpus", required_argument, NULL, OPT_CPUS },
+	{ "cpuset-mems", required_argument, NULL, OPT_MEMS },
+	{ "blkio-weight", required_argument, NULL, OPT_BLKIO },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct update_args {
+	const char *resfile;         /* --resources */
 	/* flags are applied after the file, so collect them first */
 	struct { int opt; const char *val; } flags[16];
-	size_t nflags = 0;
+	size_t nflags;
+};
 
-	memset(&r, 0, sizeof(r));
-	while ((c = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+/* Returns -1 when the flags are good, else the usage error's exit code. */
+static int update_parse_args(int argc, char **argv, struct update_args *a)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "r:", update_opts, NULL)) != -1) {
 		if (c == OPT_RESOURCES) {
-			resfile = optarg;
-		} else if (c >= OPT_MEMORY && c <= OPT_BLKIO && nflags < SBX_ARRAY_SIZE(flags)) {
-			flags[nflags].opt = c;
-			flags[nflags++].val = optarg;
+			a->resfile = optarg;
+		} else if (c >= OPT_MEMORY && c <= OPT_BLKIO && a->nflags < SBX_ARRAY_SIZE(a->flags)) {
+			a->flags[a->nflags].opt = c;
+			a->flags[a->nflags++].val = optarg;
 		} else {
 			return sbx_cli_usage("update", "unknown option");
 		}
 	}
 	if (optind != argc - 1)
 		return sbx_cli_usage("update", "expected exactly one container ID");
-	if (!resfile && nflags == 0)
+	if (!a->resfile && a->nflags == 0)
 		return sbx_cli_usage("update", "nothing to update: give --resources FILE or a limit"
 				     " flag (--memory, --pids-limit, --cpu-quota, ...)");
-	if (resfile) {
-		_sbx_cleanup_free_ char *text = NULL;
-		size_t len = 0;
-		if (read_input(resfile, &text, &len, &err) < 0) {
-			sbx_err_prefix(&err, "update: --resources");
-			goto fail;
-		}
-		if (sbx_config_parse_resources(text, len, strcmp(resfile, "-") == 0 ? "<stdin>" : resfile,
-					       &arena, &r, &err) < 0)
-			goto fail;
-	}
-	for (size_t i = 0; i < nflags; i++) {
-		const char *v = flags[i].val;
-		int64_t n = 0;
-		uint64_t u = 0;
-		bool bad = false;
+	return -1;
+}
 
-		r.present = true;
-		switch (flags[i].opt) {
-		case OPT_MEMORY:
-		case OPT_MEMRES:
-		case OPT_SWAP:
-			bad = parse_size(v, &n) < 0;
-			r.memory.present = true;
-			if (flags[i].opt == OPT_MEMORY)
-				r.memory.has_limit = true, r.memory.limit = n;
-			else if (flags[i].opt == OPT_MEMRES)
-				r.memory.has_reservation = true, r.memory.reservation = n;
-			else
-				r.memory.has_swap = true, r.memory.swap = n;
-			break;
-		case OPT_PIDS:
-			bad = sbx_parse_i64(v, &n) < 0;
-			r.pids.present = true;
-			r.pids.limit = n;
-			break;
-		case OPT_QUOTA:
-			bad = sbx_parse_i64(v, &n) < 0;
-			r.cpu.present = r.cpu.has_quota = true;
-			r.cpu.quota = n;
-			break;
-		case OPT_PERIOD:
-		case OPT_SHARES:
-			bad = sbx_parse_u64(v, &u) < 0;
-			r.cpu.present = true;
-			if (flags[i].opt == OPT_PERIOD)
-				r.cpu.has_period = true, r.cpu.period = u;
-			else
-				r.cpu.has_shares = true, r.cpu.shares = u;
-			break;
-		case OPT_CPUS:
-			r.cpu.present = true;
-			r.cpu.cpus = sbx_arena_strdup(&arena, v);
-			break;
-		case OPT_MEMS:
-			r.cpu.present = true;
-			r.cpu.mems = sbx_arena_strdup(&arena, v);
-			break;
-		case OPT_BLKIO:
-			bad = sbx_parse_u64(v, &u) < 0 || u > UINT16_MAX;
-			r.blkio.present = r.blkio.has_weight = true;
-			r.blkio.weight = (uint16_t)u;
-			break;
-		}
-		if (bad) {
-			ret = sbx_cli_usage("update", "invalid value \"%s\" for --%s", v,
-					    opts[flags[i].opt - OPT_MEMORY + 1].name);
+/* One limit flag into r (over what --resources gave).  -1: a bad value. */
+static int apply_flag(int opt, const char *v, struct sbx_resources *r, struct sbx_arena *arena)
+{
+	int64_t n = 0;
+	uint64_t u = 0;
+	bool bad = false;
+
+	r->present = true;
+	switch (opt) {
+	case OPT_MEMORY:
+	case OPT_MEMRES:
+	case OPT_SWAP:
+		bad = parse_size(v, &n) < 0;
+		r->memory.present = true;
+		if (opt == OPT_MEMORY)
+			r->memory.has_limit = true, r->memory.limit = n;
+		else if (opt == OPT_MEMRES)
+			r->memory.has_reservation = true, r->memory.reservation = n;
+		else
+			r->memory.has_swap = true, r->memory.swap = n;
+		break;
+	case OPT_PIDS:
+		bad = sbx_parse_i64(v, &n) < 0;
+		r->pids.present = true;
+		r->pids.limit = n;
+		break;
+	case OPT_QUOTA:
+		bad = sbx_parse_i64(v, &n) < 0;
+		r->cpu.present = r->cpu.has_quota = true;
+		r->cpu.quota = n;
+		break;
+	case OPT_PERIOD:
+	case OPT_SHARES:
+		bad = sbx_parse_u64(v, &u) < 0;
+		r->cpu.present = true;
+		if (opt == OPT_PERIOD)
+			r->cpu.has_period = true, r->cpu.period = u;
+		else
+			r->cpu.has_shares = true, r->cpu.shares = u;
+		break;
+	case OPT_CPUS:
+		r->cpu.present = true;
+		r->cpu.cpus = sbx_arena_strdup(arena, v);
+		break;
+	case OPT_MEMS:
+		r->cpu.present = true;
+		r->cpu.mems = sbx_arena_strdup(arena, v);
+		break;
+	case OPT_BLKIO:
+		bad = sbx_parse_u64(v, &u) < 0 || u > UINT16_MAX;
+		r->blkio.present = r->blkio.has_weight = true;
+		r->blkio.weight = (uint16_t)u;
+		break;
+	}
+	return bad ? -1 : 0;
+}
+
+/* The --resources object, if given. */
+static int read_resources(const char *resfile, struct sbx_resources *r, struct sbx_arena *arena,
+			  struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+
+	if (!resfile)
+		return 0;
+	if (read_input(resfile, &text, &len, err) < 0) {
+		sbx_err_prefix(err, "update: --resources");
+		return -1;
+	}
+	return sbx_config_parse_resources(text, len, strcmp(resfile, "-") == 0 ? "<stdin>" : resfile,
+					  arena, r, err);
+}
+
+/* Apply r to the live container `id`. */
+static int update_container(const struct sbx_global_opts *g, const char *id,
+			    const struct sbx_resources *r, struct sbx_err *err)
+{
+	struct sbx_state_handle h;
+	struct sbx_state st;
+	int ret = -1;
+
+	if (sbx_cli_open(g, id, true, &h, &st, err) < 0)
+		return -1;
+	if (st.status != SBX_STATUS_CREATED && st.status != SBX_STATUS_RUNNING &&
+	    st.status != SBX_STATUS_PAUSED)
+		sbx_err_set(err, 0, "container \"%s\" is not running (status %s)", st.id,
+			    sbx_state_status_name(st.status));
+	else if (sbx_cgroup_update(st.cgroup_path, r, err) < 0)
+		sbx_err_prefix(err, "update \"%s\"", st.id);
+	else
+		ret = 0;
+	sbx_state_free(&st);
+	sbx_state_close(&h);
+	return ret;
+}
+
+int sbx_cmd_update(const struct sbx_global_opts *g, int argc, char **argv)
+{
+	struct update_args a = { 0 };
+	struct sbx_arena arena = { 0 };
+	struct sbx_resources r;
+	struct sbx_err err = { 0 };
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	ret = update_parse_args(argc, argv, &a);
+	if (ret >= 0)
+		return ret;
+	if (read_resources(a.resfile, &r, &arena, &err) < 0)
+		goto fail;
+	for (size_t i = 0; i < a.nflags; i++) {
+		if (apply_flag(a.flags[i].opt, a.flags[i].val, &r, &arena) < 0) {
+			ret = sbx_cli_usage("update", "invalid value \"%s\" for --%s", a.flags[i].val,
+					    update_opts[a.flags[i].opt - OPT_MEMORY + 1].name);
 			sbx_arena_free(&arena);
 			return ret;
 		}
 	}
-	if (sbx_cli_open(g, argv[optind], true, &h, &st, &err) < 0)
+	if (update_container(g, argv[optind], &r, &err) < 0)
 		goto fail;
-	if (st.status != SBX_STATUS_CREATED && st.status != SBX_STATUS_RUNNING &&
-	    st.status != SBX_STATUS_PAUSED) {
-		sbx_err_set(&err, 0, "container \"%s\" is not running (status %s)", st.id,
-			    sbx_state_status_name(st.status));
-		goto fail_state;
-	}
-	/* --memory-swap alone: the v1 semantics (memory+swap) need the memory
-	 * limit currently in force. */
-	if (r.memory.has_swap && !r.memory.has_limit && st.cgroup_path) {
-		char mx[32];
-		int64_t cur;
-		_sbx_cleanup_free_ char *p = sbx_xasprintf("%s/memory.max", st.cgroup_path);
-		_sbx_cleanup_free_ char *txt = NULL;
-		struct sbx_err ign;
-		if (sbx_read_file_at(AT_FDCWD, p, &txt, NULL, &ign) == 0) {
-			snprintf(mx, sizeof(mx), "%s", txt);
-			mx[strcspn(mx, "\n")] = '\0';
-			if (sbx_parse_i64(mx, &cur) == 0)
-				r.memory.has_limit = true, r.memory.limit = cur;
-		}
-	}
-	if (sbx_cgroup_update(st.cgroup_path, &r, &err) < 0) {
-		sbx_err_prefix(&err, "update \"%s\"", st.id);
-		goto fail_state;
-	}
-	sbx_state_free(&st);
-	sbx_state_close(&h);
 	sbx_arena_free(&arena);
 	return 0;
-fail_state:
-	sbx_state_free(&st);
-	sbx_state_close(&h);
 fail:
 	sbx_arena_free(&arena);
 	return sbx_cli_fail(&err);

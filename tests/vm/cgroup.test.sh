@@ -98,6 +98,11 @@ suite() {
 	check "$m: update --resources ($out)" [ -z "$out" ]
 	check "$m: update: memory.max = 209715200" [ "$(cat "$cg/memory.max")" = 209715200 ]
 	check "$m: update: pids.max = max" [ "$(cat "$cg/pids.max")" = max ]
+	# runc's --memory-swap alone: memory+swap over the limit in force (200M)
+	out=$(sbx update --memory-swap 300m "$id" 2>&1)
+	check "$m: update --memory-swap alone ($out)" [ -z "$out" ]
+	check "$m: update: memory.swap.max = 104857600" [ "$(cat "$cg/memory.swap.max")" = 104857600 ]
+	check "$m: update: memory.max still 209715200" [ "$(cat "$cg/memory.max")" = 209715200 ]
 	out=$(echo '{"cpu": {"shares": 1}}' | sbx update --resources - "$id" 2>&1)
 	check "$m: update rejects bad values ($out)" grep -q "linux.resources.cpu.shares" <<<"$out"
 
