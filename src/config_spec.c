@@ -20,6 +20,8 @@
  *     include/sbx/idpool.h), so root in the container is an unprivileged
  *     uid on the host.  `sbxrun spec --no-userns` opts out.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -323,4 +325,21 @@ char *sbx_config_spec_set_annotation(char *text, const char *key, const char *va
 	out[n + 1] = '\0';
 	free(dumped);
 	return out;
+}
+
+int sbx_config_spec_write(const char *bundle, const char *text, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *path = sbx_xasprintf("%s/config.json", bundle);
+	/* O_EXCL: refuse to clobber an existing (possibly hand-tuned) config;
+	 * it also never follows a symlink planted at the final component. */
+	_sbx_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return sbx_err_set(err, 0, "%s already exists: remove it first", path);
+		return sbx_err_set(err, errno, "create %s", path);
+	}
+	if (sbx_write_all(fd, text, strlen(text)) < 0)
+		return sbx_err_set(err, errno, "write %s", path);
+	return 0;
 }

@@ -426,5 +426,8 @@ char *sbx_config_default_spec_net(bool rootless, const char *apparmor_profile, b
  * `sbxrun spec` sets it when run by root, unless --no-userns. */
 char *sbx_config_default_spec_full(bool rootless, bool auto_userns, const char *apparmor_profile,
 				   bool host_net, const struct sbx_kv *ann, size_t n_ann);
+/* `sbxrun spec`: write `text` to <bundle>/config.json (mode 0644), never
+ * over an existing file: a hand-tuned config is not clobbered. */
+int sbx_config_spec_write(const char *bundle, const char *text, struct sbx_err *err);
 
 #endif

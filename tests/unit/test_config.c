@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for the config parser (src/config.c, src/config_linux.c) and
- * the default spec (src/config_spec.c).
+ * Unit tests for the config parser (src/config.c, src/config_process.c,
+ * src/config_linux.c) and the default spec (src/config_spec.c).
  *
  * Invalid inputs are table-driven: each case is a JSON patch merged
  * recursively into tests/fixtures/config/valid-minimal.json (a JSON null
@@ -1220,6 +1220,38 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/* `sbxrun spec` writes config.json once: never over an existing file, and
+ * never through a symlink planted where config.json goes. */
+START_TEST(test_spec_write)
+{
+	char tmpl[] = "/tmp/sbx-spec-test.XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	struct sbx_err err = { 0 };
+	_sbx_cleanup_free_ char *path = NULL, *text = NULL, *target = NULL, *cmd = NULL;
+	struct stat st;
+	mode_t um = umask(0);
+
+	umask(um);
+	ck_assert_ptr_nonnull(dir);
+	path = sbx_xasprintf("%s/config.json", dir);
+	ck_assert_msg(sbx_config_spec_write(dir, "{\"a\":1}\n", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(sbx_read_file_at(AT_FDCWD, path, &text, NULL, &err), 0);
+	ck_assert_str_eq(text, "{\"a\":1}\n");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644 & ~um);
+	ck_assert_int_eq(sbx_config_spec_write(dir, "{}", &err), -1);
+	ck_assert_msg(strstr(err.msg, "already exists: remove it first"), "%s", err.msg);
+	/* a dangling symlink: not followed, nothing created at its target */
+	ck_assert_int_eq(unlink(path), 0);
+	target = sbx_xasprintf("%s/elsewhere", dir);
+	ck_assert_int_eq(symlink(target, path), 0);
+	ck_assert_int_eq(sbx_config_spec_write(dir, "{}", &err), -1);
+	ck_assert_int_eq(access(target, F_OK), -1);
+	cmd = sbx_xasprintf("rm -rf '%s'", dir);
+	(void)!system(cmd);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1251,6 +1283,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_default_spec_rootless);
 	tcase_add_test(tc, test_default_spec_auto_userns);
 	tcase_add_test(tc, test_default_spec_embeds_profile);
+	tcase_add_test(tc, test_spec_write);
 	suite_add_tcase(s, tc);
 	return s;
 }
