@@ -123,7 +123,7 @@ static int spec_parse_args(int argc, char **argv, struct spec_args *a)
 			r = add_net_flag(a, c, optarg);
 			break;
 		case 'U': a->no_userns = true; break;
-		default: return sbx_cli_usage("spec", "unknown option");
+		default: r = sbx_cli_usage("spec", "unknown option"); break;
 		}
 	}
 	if (r < 0 && optind != argc)
