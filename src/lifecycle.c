@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Acting on a recorded container: open its record, its saved config,
- * signal its init (pidfd, checked against pid reuse), list its processes,
+ * start it (`created` -> `running`), signal its init (pidfd, checked against pid reuse), list its processes,
  * wait for it.  The CLI commands call these; nothing here prints.
  */
 #include "sbx/lifecycle.h"
 #include "sbx/cgroup.h"
+#include "sbx/handover.h"
+#include "sbx/hooks.h"
 #include "sbx/log.h"
 #include "sbx/util.h"
 
@@ -168,5 +170,79 @@ int sbx_life_write_pid_file(const char *path, pid_t pid, struct sbx_err *err)
 		unlink(tmp);
 		return sbx_err_set(err, e, "rename pid file to %s", path);
 	}
+	return 0;
+}
+
+/* ---- start: the exec fifo's writing side (handover.c is init's) ---- */
+
+/* Let init go on to its execve: one byte into the exec fifo, and the fifo
+ * removed (a gone fifo is what makes the status `running`).  The fifo
+ * stays open in *fd so that the caller can see init exec or exit. */
+static int release_init(const struct sbx_state_handle *h, const struct sbx_state *st, int *fd,
+			struct sbx_err *err)
+{
+	int code, e;
+
+	/* Non-blocking: init holds the read end open while it waits, so this
+	 * succeeds; ENXIO means no reader, i.e. init died meanwhile.  The fifo
+	 * is only ever opened in our own, 0700 state directory. */
+	*fd = openat(h->dirfd, SBX_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (*fd < 0) {
+		/* Saved: looking for init's report (often absent) sets errno. */
+		e = errno;
+		if (e == ENXIO && sbx_state_read_init_error(h, &code, err) > 0)
+			return sbx_err_prefix(err, "cannot start container \"%s\": its init failed",
+					      st->id);
+		if (e == ENXIO)
+			return sbx_err_set(err, 0, "cannot start container \"%s\": its init is gone",
+					   st->id);
+		return sbx_err_set(err, e, "cannot start container \"%s\": open exec fifo", st->id);
+	}
+	if (sbx_write_all(*fd, "0", 1) < 0)
+		return sbx_err_set(err, errno, "cannot start container \"%s\": write exec fifo", st->id);
+	/* Gone fifo == started: from here on the status is `running`. */
+	if (unlinkat(h->dirfd, SBX_EXEC_FIFO, 0) < 0)
+		return sbx_err_set(err, errno, "remove exec fifo %s/%s", h->dir, SBX_EXEC_FIFO);
+	/* init stops answering on it now (handover.h). */
+	(void)unlinkat(h->dirfd, SBX_EXEC_SOCK, 0);
+	return 0;
+}
+
+int sbx_life_start(const struct sbx_state_handle *h, struct sbx_state *st, struct sbx_err *err)
+{
+	_sbx_cleanup_close_ int fd = -1;
+	struct sbx_config *cfg = NULL;
+	int code;
+
+	if (st->status != SBX_STATUS_CREATED)
+		return sbx_err_set(err, 0, "cannot start container \"%s\": it is %s, not created",
+				   st->id, sbx_state_status_name(st->status));
+	if (release_init(h, st, &fd, err) < 0)
+		return -1;
+	/* runtime-spec: poststart runs after the user's process is executed.
+	 * init keeps the fifo's read end open (close-on-exec) through the
+	 * startContainer hooks until its execve; the write end reports POLLERR
+	 * once no reader is left. */
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = 0 };
+		int r = poll(&p, 1, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
+			break;
+	}
+	/* The fifo closed: init exec'd, or failed (missing executable or
+	 * rootfs, a startContainer hook...) and wrote why into exec.err
+	 * before exiting, which is what closed it.  Report that like `run`
+	 * does: the message and init's exit code, no poststart hooks. */
+	if (sbx_state_read_init_error(h, &code, err) > 0)
+		return sbx_err_prefix(err, "container \"%s\" failed to start", st->id);
+	if (sbx_life_load_config(h, st, &cfg, err) < 0) {
+		sbx_warn_err(err, "poststart hooks not run");
+	} else if (cfg->hooks.poststart.n) {
+		_sbx_cleanup_free_ char *js = sbx_state_oci_json(st, "running", false);
+		sbx_hooks_run_warn(&cfg->hooks.poststart, "poststart", js);
+	}
+	sbx_config_free(cfg);
 	return 0;
 }

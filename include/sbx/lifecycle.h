@@ -27,6 +27,12 @@ int sbx_life_open(const char *root, const char *id, bool exclusive, struct sbx_s
 /* Parse the saved config of the container. */
 int sbx_life_load_config(const struct sbx_state_handle *h, const struct sbx_state *st,
 			 struct sbx_config **cfg, struct sbx_err *err);
+/* `start`: release a `created` container's init from the exec fifo, wait
+ * for its execve, then run the poststart hooks (failures are warnings, as
+ * the runtime-spec says).  If init fails instead (exec, startContainer
+ * hook), err is init's own report, with its kind (exec-not-found, ...).
+ * `h` must be open exclusively. */
+int sbx_life_start(const struct sbx_state_handle *h, struct sbx_state *st, struct sbx_err *err);
 /* Signal the container's init, safely against pid reuse (pidfd + start
  * time check).  ESRCH-style "not running" error if it is gone. */
 int sbx_life_signal_init(const struct sbx_state *st, int sig, struct sbx_err *err);

@@ -195,6 +195,40 @@ START_TEST(test_finish)
 }
 END_TEST
 
+/* start refuses what is not `created`, and says so when init is gone
+ * (nobody holds the fifo's read end) or reported its own failure. */
+START_TEST(test_start_refusals)
+{
+	struct sbx_config *cfg = NULL;
+	struct sbx_create cr;
+	struct sbx_err err = { 0 };
+	_sbx_cleanup_free_ char *efile = sbx_xasprintf("%s/c6/exec.err", root);
+	FILE *f;
+
+	ck_assert_msg(sbx_config_load(bundle, &cfg, &err) == 0, "%s", err.msg);
+	ck_assert_msg(sbx_container_create_begin(&cr, root, -1, true, "c6", cfg, NULL, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_msg(sbx_container_create_exec_fifo(&cr, &err) == 0, "%s", err.msg);
+	cr.st.status = SBX_STATUS_RUNNING;
+	ck_assert_int_eq(sbx_life_start(&cr.h, &cr.st, &err), -1);
+	ck_assert_msg(strstr(err.msg, "it is running, not created"), "%s", err.msg);
+	cr.st.status = SBX_STATUS_CREATED;
+	ck_assert_int_eq(sbx_life_start(&cr.h, &cr.st, &err), -1);
+	ck_assert_msg(strstr(err.msg, "its init is gone"), "%s", err.msg);
+	ck_assert(exists("c6", "exec.fifo"));
+	/* init's own report: its message and kind */
+	f = fopen(efile, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "127 2 exec \"/bin/nope\"\n");
+	fclose(f);
+	ck_assert_int_eq(sbx_life_start(&cr.h, &cr.st, &err), -1);
+	ck_assert_msg(strstr(err.msg, "its init failed: exec \"/bin/nope\""), "%s", err.msg);
+	ck_assert_int_eq(err.kind, SBX_ERR_EXEC_NOT_FOUND);
+	sbx_container_create_remove(&cr);
+	sbx_config_free(cfg);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("record");
@@ -205,6 +239,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_keep_leaves_a_record);
 	tcase_add_test(tc, test_exec_fifo);
 	tcase_add_test(tc, test_finish);
+	tcase_add_test(tc, test_start_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }
