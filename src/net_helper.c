@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -207,8 +208,29 @@ static void make_persistent_tap(const struct sbx_helper_spec *s)
 struct helper_argv {
 	char *v[64];
 	int n;
-	char tcp[1024], udp[1024], runas[32], rfd[16], efd[16], target[32], mtu[16];
+	char tcp[1024], udp[1024], runas[32], rfd[16], efd[16], target[32], mtu[16], exe[PATH_MAX];
 };
+
+/*
+ * The program to execute for pasta.  pasta's first step, where the CPU has
+ * AVX2, is to execute its AVX2 build, "<argv[0]>.avx2" (older versions:
+ * the .avx2 twin of /proc/self/exe), which then knows itself by the
+ * ".avx2" in its argv[0] or executable.  That second execve, dynamic
+ * loading included, was on every start of a user-mode container: run the
+ * AVX2 build directly, as pasta itself would.  Same binary, arguments and
+ * AppArmor profile (it attaches by the resolved path, passt.avx2, either
+ * way); where there is no such build, or no AVX2, pasta as found.
+ */
+static const char *pasta_exe(const char *path, char *buf, size_t len)
+{
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && (size_t)snprintf(buf, len, "%s.avx2", path) < len &&
+	    access(buf, X_OK) == 0)
+		return buf;
+#endif
+	return path;
+}
 
 /* pasta gets the namespaces as inherited fds 3 (net) and 4 (user): it
  * drops its capabilities before it opens them. */
@@ -216,7 +238,7 @@ static void pasta_argv(const struct sbx_helper_spec *s, const char *fifo, struct
 {
 	pasta_ports(s, a->tcp, a->udp, sizeof(a->tcp));
 	snprintf(a->runas, sizeof(a->runas), "%u:%u", (unsigned)geteuid(), (unsigned)getegid());
-	a->v[a->n++] = (char *)s->path;
+	a->v[a->n++] = (char *)pasta_exe(s->path, a->exe, sizeof(a->exe));
 	/* Only what was asked: no automatic port forwarding in either
 	 * direction (never "auto"), and the gateway address is not mapped to
 	 * the host's loopback (the container cannot reach services bound to
@@ -278,7 +300,7 @@ static void slirp_argv(const struct sbx_helper_spec *s, struct helper_argv *a)
 }
 
 /* The forked helper: dies with `parent`, default signal state, stderr to
- * the log, exactly fds 3 net, 4 user, 5 ready, 6 exit, then exec. */
+ * the log, exactly fds 3 net, 4 user, 5 ready, 6 exit, then exec argv[0]. */
 static __attribute__((noreturn)) void helper_exec(const struct sbx_helper_spec *s, char **argv, int logfd,
 						  int ready_w, int exit_r, pid_t parent)
 {
@@ -304,8 +326,8 @@ static __attribute__((noreturn)) void helper_exec(const struct sbx_helper_spec *
 		if (dup[i] >= 0 ? dup2(dup[i], 3 + i) < 0 : (close(3 + i), false))
 			_exit(127);
 	syscall(SYS_close_range, 7, ~0U, 0);
-	execv(s->path, argv);
-	dprintf(2, "exec %s: %s\n", s->path, strerror(errno));
+	execv(argv[0], argv);
+	dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 

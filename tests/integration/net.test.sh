@@ -98,7 +98,7 @@ expect_no_leftovers() {
 	# The keeper and helpers of this test's state root (other suites may
 	# run theirs meanwhile); zombies waiting for pid 1 to reap them are
 	# gone already.
-	procs=$(_our_helpers "sbxrun-net|pasta|passt.*|slirp4netns")
+	procs=$(_our_helpers "sbxrun-net|pasta.*|passt.*|slirp4netns")
 	expect_eq "" "$procs" "helper processes"
 }
 
@@ -122,10 +122,10 @@ expect_no_rootless_netns() {
 	local n
 	# The supervisor stops its helper and holder before it exits.
 	for n in $(seq 50); do
-		[ -z "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|slirp4netns")" ] && break
+		[ -z "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta.*|passt.*|slirp4netns")" ] && break
 		sleep 0.1
 	done
-	expect_eq "" "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|slirp4netns")" \
+	expect_eq "" "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta.*|passt.*|slirp4netns")" \
 		"per-user network namespace processes" || return 1
 	expect_eq "" "$(ls "$SBX_ROOT/.net/rootless" 2>/dev/null)" "per-user network namespace record"
 }
@@ -264,7 +264,7 @@ _user_mode() {
 	[ -n "$flags" ] && (( flags & 0x800 )) || { _sbx_fail "eth0 is not a persistent tap (tun_flags '$flags')"; return 1; }
 	out=$(out_exec wget -qO- http://192.168.77.1:8081/)
 	expect_match "^hello from outside$" "$out" "publish from the outside namespace" || return 1
-	expect_match " (pasta|passt.*|slirp4netns)$" "$(_our_helpers "pasta|passt.*|slirp4netns")" "$helper runs" || return 1
+	expect_match " (pasta.*|passt.*|slirp4netns)$" "$(_our_helpers "pasta.*|passt.*|slirp4netns")" "$helper runs" || return 1
 	nsbx delete -f "net-$helper" || return 1
 	expect_no_leftovers "net-$helper"
 }
@@ -281,10 +281,10 @@ _user_helper_dies_with_container() {
 	nsbx kill net-die KILL || return 1
 	local n
 	for n in $(seq 50); do
-		[ -z "$(_our_helpers "sbxrun-net|pasta|passt.*|slirp4netns")" ] && break
+		[ -z "$(_our_helpers "sbxrun-net|pasta.*|passt.*|slirp4netns")" ] && break
 		sleep 0.1
 	done
-	expect_eq "" "$(_our_helpers "sbxrun-net|pasta|passt.*|slirp4netns")" "helper outlived the container" || return 1
+	expect_eq "" "$(_our_helpers "sbxrun-net|pasta.*|passt.*|slirp4netns")" "helper outlived the container" || return 1
 	nsbx delete -f net-die || return 1
 	expect_no_leftovers net-die
 }
@@ -384,7 +384,7 @@ _rootless_network_crash() {
 		wait "$pid" 2>/dev/null
 		nsbx delete --force "rc$n" >/dev/null 2>&1
 		for _ in $(seq 100); do
-			[ -z "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|sbxrun-net")" ] && break
+			[ -z "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta.*|passt.*|sbxrun-net")" ] && break
 			sleep 0.1
 		done
 		expect_no_leftovers "rc$n" || return 1
@@ -412,10 +412,10 @@ _rootless_network_root_removed() {
 	rm -rf "$SBX_ROOT"
 	# The supervisor looks every 5 s.
 	for n in $(seq 150); do
-		[ -z "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|slirp4netns|sbxrun-net")" ] && break
+		[ -z "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta.*|passt.*|slirp4netns|sbxrun-net")" ] && break
 		sleep 0.1
 	done
-	expect_eq "" "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta|passt.*|slirp4netns|sbxrun-net")" \
+	expect_eq "" "$(_our_helpers "sbxrun-netns|sbxrun-nshold|pasta.*|passt.*|slirp4netns|sbxrun-net")" \
 		"network processes of a deleted state root"
 }
 test_rootless_network_state_root_removed() {
