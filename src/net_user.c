@@ -225,14 +225,12 @@ static __attribute__((noreturn)) void keeper_main(const struct sbx_net_plan *pla
 	_exit(0);
 }
 
-/* Start the keeper (double-forked) with the fds of `f`, wait for its
- * report and return its pid; the keeper inherits `f` and we keep ours. */
-static pid_t keeper_spawn(const struct sbx_net_plan *plan, struct keeper_fds f, struct sbx_err *err)
+/* Start the keeper (double-forked) with the fds of `f`; *report: the
+ * end of the pipe it reports on.  The keeper inherits `f`, we keep ours. */
+static int keeper_fork(const struct sbx_net_plan *plan, struct keeper_fds f, int *report, struct sbx_err *err)
 {
-	char msg[1024] = "";
 	int rp[2], st;
 	pid_t mid;
-	ssize_t n;
 
 	if (pipe2(rp, O_CLOEXEC) < 0)
 		return sbx_err_set(err, errno, "pipe");
@@ -254,8 +252,17 @@ static pid_t keeper_spawn(const struct sbx_net_plan *plan, struct keeper_fds f, 
 	close(rp[1]);
 	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
 		;
-	n = sbx_read_all(rp[0], msg, sizeof(msg) - 1);
-	close(rp[0]);
+	*report = rp[0];
+	return 0;
+}
+
+/* The keeper's report: its pid once its helper is ready, or its error. */
+static pid_t keeper_wait(int report, struct sbx_err *err)
+{
+	char msg[1024] = "";
+	ssize_t n = sbx_read_all(report, msg, sizeof(msg) - 1);
+
+	close(report);
 	msg[n > 0 ? n : 0] = '\0';
 	if (!strncmp(msg, "OK ", 3))
 		return (pid_t)atoi(msg + 3);
@@ -304,7 +311,9 @@ int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *er
 {
 	_sbx_cleanup_close_ int init_pidfd = -1, ctr_ns = -1, ctr_user = -1, rnet_ns = -1;
 	bool helper = plan->mode == SBX_NET_USER && !plan->rnet;
+	struct sbx_err ign;
 	char path[64];
+	int report = -1, etc;
 	pid_t kp;
 
 	if (helper) {
@@ -332,10 +341,15 @@ int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *er
 			return sbx_err_set(err, errno, "open %s", path);
 		ctr_user = ctr_userns_fd(init);
 	}
-	kp = keeper_spawn(plan, (struct keeper_fds){ init_pidfd, ctr_ns, ctr_user, rnet_ns, -1 }, err);
-	if (kp < 0 || keeper_record(plan, kp, err) < 0)
+	if (keeper_fork(plan, (struct keeper_fds){ init_pidfd, ctr_ns, ctr_user, rnet_ns, -1 }, &report, err) < 0)
 		return -1;
-	if (helper && user_write_etc(plan, err) < 0)
+	/* While the keeper starts the helper (pasta: ~20 ms on an idle
+	 * machine), the /etc files, which need only the uplink's address.
+	 * Whatever fails, a keeper that started is recorded, so that the
+	 * caller's teardown stops it. */
+	etc = helper ? user_write_etc(plan, err) : 0;
+	kp = keeper_wait(report, etc < 0 ? &ign : err);
+	if (kp < 0 || keeper_record(plan, kp, etc < 0 ? &ign : err) < 0 || etc < 0)
 		return -1;
 	return 0;
 }
