@@ -20,65 +20,123 @@
 #include <unistd.h>
 #include <linux/close_range.h>
 
-int sbx_process_apply_rlimits(const struct sbx_process *p, struct sbx_err *err)
+/* (uid_t)-1 is not an id to the kernel: setresuid(2) and friends take it
+ * as "leave this one unchanged". */
+#define ID_UNCHANGED 4294967295u
+
+int sbx_process_attrs_compile(const struct sbx_process *p, struct sbx_process_attrs *out,
+			      struct sbx_err *err)
 {
+	const struct sbx_user *u = &p->user;
+
+	memset(out, 0, sizeof(*out));
+	if (p->n_rlimits > SBX_ARRAY_SIZE(out->rlimits))
+		return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+				    "config.json: process.rlimits: %zu entries, the kernel has %zu limits",
+				    p->n_rlimits, SBX_ARRAY_SIZE(out->rlimits));
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		const struct sbx_rlimit *r = &p->rlimits[i];
-		struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
 
-		if (setrlimit(r->resource, &rl) < 0)
+		/* The parser resolved the name and refused soft > hard; a
+		 * model built another way must not reach setrlimit unchecked. */
+		if (r->resource < 0 || r->resource >= RLIM_NLIMITS || r->soft > r->hard)
+			return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+					    "config.json: process.rlimits[%zu]: invalid rlimit %s %llu/%llu",
+					    i, r->type ? r->type : "?", (unsigned long long)r->soft,
+					    (unsigned long long)r->hard);
+		out->rlimits[i] = (struct sbx_rlimit_step){
+			.resource = r->resource,
+			.lim = { .rlim_cur = (rlim_t)r->soft, .rlim_max = (rlim_t)r->hard },
+			.type = r->type,
+		};
+	}
+	out->n_rlimits = p->n_rlimits;
+	if (p->has_oom_score_adj) {
+		if (p->oom_score_adj < -1000 || p->oom_score_adj > 1000)
+			return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+					    "config.json: process.oomScoreAdj: %d is not between -1000 and 1000",
+					    p->oom_score_adj);
+		out->has_oom_score_adj = true;
+		out->oom_score_adj = p->oom_score_adj;
+		snprintf(out->oom_text, sizeof(out->oom_text), "%d", p->oom_score_adj);
+	}
+	if (u->uid == ID_UNCHANGED || u->gid == ID_UNCHANGED)
+		return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+				    "config.json: process.user.%s: 4294967295 is not a valid id (setres%cid would leave the runtime's own %cid in place)",
+				    u->uid == ID_UNCHANGED ? "uid" : "gid",
+				    u->uid == ID_UNCHANGED ? 'u' : 'g', u->uid == ID_UNCHANGED ? 'u' : 'g');
+	if (u->n_additional_gids > NGROUPS_MAX)
+		return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+				    "config.json: process.user.additionalGids: %zu gids, the kernel allows %d",
+				    u->n_additional_gids, NGROUPS_MAX);
+	for (size_t i = 0; i < u->n_additional_gids; i++)
+		if (u->additional_gids[i] == ID_UNCHANGED)
+			return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+					    "config.json: process.user.additionalGids[%zu]: 4294967295 is not a valid gid",
+					    i);
+	out->uid = (uid_t)u->uid;
+	out->gid = (gid_t)u->gid;
+	/* gid_t is the config's uint32_t: the kernel reads the array as is */
+	_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
+	out->groups = (const gid_t *)u->additional_gids;
+	out->n_groups = u->n_additional_gids;
+	out->has_umask = u->has_umask;
+	out->umask = (mode_t)u->umask;
+	return 0;
+}
+
+int sbx_process_apply_rlimits(const struct sbx_process_attrs *a, struct sbx_err *err)
+{
+	for (size_t i = 0; i < a->n_rlimits; i++) {
+		const struct sbx_rlimit_step *r = &a->rlimits[i];
+
+		if (setrlimit(r->resource, &r->lim) < 0)
 			return sbx_err_set(err, errno, "setrlimit %s %llu/%llu", r->type,
-					   (unsigned long long)r->soft, (unsigned long long)r->hard);
+					   (unsigned long long)r->lim.rlim_cur,
+					   (unsigned long long)r->lim.rlim_max);
 	}
 	return 0;
 }
 
-int sbx_process_apply_oom_score_adj(const struct sbx_process *p, struct sbx_err *err)
+int sbx_process_apply_oom_score_adj(const struct sbx_process_attrs *a, struct sbx_err *err)
 {
-	char buf[16];
-	int n;
-
-	if (!p->has_oom_score_adj)
+	if (!a->has_oom_score_adj)
 		return 0;
-	n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-	if (sbx_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, err) < 0)
-		return sbx_err_prefix(err, "set oomScoreAdj %d", p->oom_score_adj);
+	if (sbx_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", a->oom_text,
+			      strlen(a->oom_text), err) < 0)
+		return sbx_err_prefix(err, "set oomScoreAdj %d", a->oom_score_adj);
 	return 0;
 }
 
-int sbx_process_switch_user(const struct sbx_process *p, bool setgroups_allowed,
+int sbx_process_switch_user(const struct sbx_process_attrs *a, bool setgroups_allowed,
 			    struct sbx_err *err)
 {
-	const struct sbx_user *u = &p->user;
-
 	if (setgroups_allowed) {
 		/* Always set the list, even when empty: otherwise the process
 		 * would keep the supplementary groups sbxrun was started with. */
-		gid_t *g = (gid_t *)u->additional_gids;
-		if (setgroups(u->n_additional_gids, g) < 0)
-			return sbx_err_set(err, errno, "setgroups (%zu additional gids)",
-					   u->n_additional_gids);
+		if (setgroups(a->n_groups, a->groups) < 0)
+			return sbx_err_set(err, errno, "setgroups (%zu additional gids)", a->n_groups);
 	} else {
 		/* setgroups is denied in a user namespace mapped without a helper
 		 * (the kernel requires it so an unprivileged user cannot drop a
 		 * group that was used to deny access).  Refuse instead of
 		 * silently running with other groups than configured. */
-		for (size_t i = 0; i < u->n_additional_gids; i++)
-			if (u->additional_gids[i] != u->gid)
+		for (size_t i = 0; i < a->n_groups; i++)
+			if (a->groups[i] != a->gid)
 				return sbx_err_set(err, EPERM,
 						   "process.user.additionalGids: gid %u cannot be set: setgroups is denied in this user namespace (single-id mapping without newgidmap)",
-						   u->additional_gids[i]);
+						   (unsigned)a->groups[i]);
 	}
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return sbx_err_set(err, errno, "prctl PR_SET_KEEPCAPS");
-	if (setresgid(u->gid, u->gid, u->gid) < 0)
-		return sbx_err_set(err, errno, "setresgid %u", u->gid);
-	if (setresuid(u->uid, u->uid, u->uid) < 0)
-		return sbx_err_set(err, errno, "setresuid %u", u->uid);
+	if (setresgid(a->gid, a->gid, a->gid) < 0)
+		return sbx_err_set(err, errno, "setresgid %u", (unsigned)a->gid);
+	if (setresuid(a->uid, a->uid, a->uid) < 0)
+		return sbx_err_set(err, errno, "setresuid %u", (unsigned)a->uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return sbx_err_set(err, errno, "prctl PR_SET_KEEPCAPS");
-	if (u->has_umask)
-		umask((mode_t)u->umask);
+	if (a->has_umask)
+		umask(a->umask);
 	return 0;
 }
 

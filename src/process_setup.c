@@ -27,6 +27,9 @@ int sbx_process_compile(const struct sbx_config *cfg, const char *cache_dir,
 	memset(out, 0, sizeof(*out));
 	out->stub_fd = -1;
 	out->proc = cfg->process;
+	if (sbx_process_attrs_compile(cfg->process, &out->attrs, err) < 0 ||
+	    sbx_terminal_compile(cfg->process, &out->terminal, err) < 0)
+		return -1;
 	if (sbx_caps_compile(&cfg->process->caps, &out->caps, err) < 0)
 		return -1;
 	if (cfg->linux.seccomp &&
@@ -88,7 +91,7 @@ int sbx_process_enter(const struct sbx_process_plan *plan, const int *keep, size
 	/* 2. + 3. Still on the host's /proc and with our own credentials. */
 	if (sbx_apparmor_apply_child(&plan->apparmor, err) < 0)
 		return -1;
-	if (sbx_process_apply_oom_score_adj(plan->proc, err) < 0)
+	if (sbx_process_apply_oom_score_adj(&plan->attrs, err) < 0)
 		return -1;
 	/* 4. Non-dumpable: our /proc/PID files now belong to root of the
 	 *    user namespace we were started in, and ptrace access to us needs
@@ -112,9 +115,9 @@ static int session(const struct sbx_process_plan *plan, int sock, struct sbx_err
 
 	if (setsid() < 0)
 		return sbx_err_set(err, errno, "setsid");
-	if (!plan->proc->terminal)
+	if (!plan->terminal.present)
 		return 0;
-	if (sbx_terminal_setup_child(plan->proc, &master, err) < 0)
+	if (sbx_terminal_setup_child(&plan->terminal, &master, err) < 0)
 		return sbx_err_prefix(err, "terminal");
 	if (sbx_sync_send(sock, SBX_SYNC_PTY, 0, master, err) < 0) {
 		close(master);
@@ -192,8 +195,9 @@ static int confine(const struct sbx_process_plan *plan, struct sbx_process_state
 	/* 9.-12. */
 	if (sbx_caps_apply_bounding(&plan->caps, err) < 0)
 		return sbx_err_prefix(err, "capabilities");
-	if (sbx_process_switch_user(p, st->setgroups_allowed, err) < 0)
-		return sbx_err_prefix(err, "switch to uid %u gid %u", p->user.uid, p->user.gid);
+	if (sbx_process_switch_user(&plan->attrs, st->setgroups_allowed, err) < 0)
+		return sbx_err_prefix(err, "switch to uid %u gid %u", (unsigned)plan->attrs.uid,
+				      (unsigned)plan->attrs.gid);
 	if (st->cwd_pending && enter_cwd(p, st, true, err) < 0)
 		return -1;
 	if (plan->pdeathsig && prctl(PR_SET_PDEATHSIG, plan->pdeathsig) < 0)
@@ -233,7 +237,7 @@ int sbx_process_setup(const struct sbx_process_plan *plan, struct sbx_process_st
 
 	if (session(plan, sock, err) < 0)
 		return -1;
-	if (sbx_process_apply_rlimits(p, err) < 0)
+	if (sbx_process_apply_rlimits(&plan->attrs, err) < 0)
 		return -1;
 	st->envp = sbx_process_env(p);
 	if (enter_cwd(p, st, false, err) < 0)

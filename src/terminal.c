@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,7 +28,29 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct sbx_err *err)
+int sbx_terminal_compile(const struct sbx_process *proc, struct sbx_terminal_plan *out,
+			 struct sbx_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!proc->terminal)
+		return 0;
+	out->present = true;
+	out->owner = proc->user.uid;
+	if (!proc->console_size.present)
+		return 0;
+	if (proc->console_size.height > USHRT_MAX || proc->console_size.width > USHRT_MAX)
+		return sbx_err_setk(err, SBX_ERR_CONFIG, 0,
+				    "config.json: process.consoleSize: %ux%u does not fit a terminal (at most %ux%u)",
+				    proc->console_size.width, proc->console_size.height, USHRT_MAX,
+				    USHRT_MAX);
+	out->has_size = true;
+	out->rows = (unsigned short)proc->console_size.height;
+	out->cols = (unsigned short)proc->console_size.width;
+	return 0;
+}
+
+int sbx_terminal_setup_child(const struct sbx_terminal_plan *plan, int *master,
+			     struct sbx_err *err)
 {
 	_sbx_cleanup_close_ int m = -1, s = -1;
 	struct termios tio;
@@ -44,9 +67,9 @@ int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct
 	/* The process owns its terminal, as login would arrange; the group
 	 * stays the one devpts gave it (gid=5, "tty", in the default spec),
 	 * as with runc and crun. */
-	if (fchown(s, proc->user.uid, (gid_t)-1) < 0)
+	if (fchown(s, plan->owner, (gid_t)-1) < 0)
 		return sbx_err_set(err, errno, "terminal: chown pty slave to uid %u",
-				   proc->user.uid);
+				   (unsigned)plan->owner);
 	/* No NL -> CR NL translation on output: the container's bytes reach
 	 * the reader unchanged (runc and crun clear ONLCR too). */
 	if (tcgetattr(s, &tio) < 0)
@@ -54,12 +77,11 @@ int sbx_terminal_setup_child(const struct sbx_process *proc, int *master, struct
 	tio.c_oflag &= ~(tcflag_t)ONLCR;
 	if (tcsetattr(s, TCSANOW, &tio) < 0)
 		return sbx_err_set(err, errno, "terminal: clear ONLCR");
-	if (proc->console_size.present) {
-		struct winsize ws = { .ws_row = (unsigned short)proc->console_size.height,
-				      .ws_col = (unsigned short)proc->console_size.width };
+	if (plan->has_size) {
+		struct winsize ws = { .ws_row = plan->rows, .ws_col = plan->cols };
 		if (ioctl(s, TIOCSWINSZ, &ws) < 0)
 			return sbx_err_set(err, errno, "terminal: set window size %ux%u",
-					   proc->console_size.width, proc->console_size.height);
+					   plan->cols, plan->rows);
 	} else {
 		/* No consoleSize: if we were started from a terminal (`run`
 		 * in the foreground), start with its size, so the process does

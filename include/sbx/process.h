@@ -51,15 +51,44 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
 #include "sbx/apparmor.h"
 #include "sbx/caps.h"
 #include "sbx/config.h"
 #include "sbx/landlock.h"
 #include "sbx/seccomp.h"
+#include "sbx/terminal.h"
+
+/* One setrlimit(2) of step 6: the resource number resolved, the limits as
+ * the kernel takes them; `type` ("RLIMIT_NOFILE") names it in errors. */
+struct sbx_rlimit_step {
+	int resource;
+	struct rlimit lim;
+	const char *type;
+};
+
+/* The process attributes (steps 3, 6, 10), compiled and validated before
+ * the fork: the child only makes the system calls, with these arguments. */
+struct sbx_process_attrs {
+	struct sbx_rlimit_step rlimits[RLIM_NLIMITS]; /* the parser refuses duplicates */
+	size_t n_rlimits;
+	bool has_oom_score_adj;
+	int oom_score_adj;          /* -1000..1000 */
+	char oom_text[8];           /* what step 3 writes to /proc/self/oom_score_adj */
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;        /* process.user.additionalGids (the config's memory) */
+	size_t n_groups;            /* <= NGROUPS_MAX */
+	bool has_umask;
+	mode_t umask;
+};
 
 /* Everything the steps need, compiled by the parent before the fork. */
 struct sbx_process_plan {
 	const struct sbx_process *proc;
+	struct sbx_process_attrs attrs;
+	struct sbx_terminal_plan terminal;
 	struct sbx_caps_plan caps;
 	struct sbx_seccomp_plan seccomp;
 	struct sbx_apparmor_plan apparmor;
@@ -80,11 +109,19 @@ struct sbx_process_state {
 	char **stub_argv;        /* the exec stub's argv for exe, malloc'ed */
 };
 
-/* Parent: compile the plans for cfg->process (capabilities, seccomp,
- * AppArmor, Landlock).  cache_dir: the seccomp program cache or NULL. */
+/* Parent: compile the plans for cfg->process (attributes, terminal,
+ * capabilities, seccomp, AppArmor, Landlock).  cache_dir: the seccomp
+ * program cache or NULL. */
 int sbx_process_compile(const struct sbx_config *cfg, const char *cache_dir,
 			struct sbx_process_plan *out, struct sbx_err *err);
 void sbx_process_plan_free(struct sbx_process_plan *plan);
+/* The attributes part of it (pure, unit-tested): refuses what the kernel
+ * would misread rather than reject, e.g. uid or gid 4294967295, which
+ * setresuid(2)/setresgid(2) take as "leave unchanged" (the process would
+ * keep the runtime's ids), and what it would reject only inside the
+ * container (more than NGROUPS_MAX additionalGids).  Kind SBX_ERR_CONFIG. */
+int sbx_process_attrs_compile(const struct sbx_process *p, struct sbx_process_attrs *out,
+			      struct sbx_err *err);
 
 /* st->setgroups_allowed from /proc/self/setgroups: whether setgroups(2)
  * is allowed is a property of the user namespace the process is in (its
@@ -117,14 +154,14 @@ int sbx_process_make_cwd(const struct sbx_process *p, struct sbx_err *err);
 
 /* ---- the primitives (process.c) ---- */
 
-/* setrlimit for every process.rlimits entry ("setrlimit RLIMIT_NOFILE 1024/1024: ..."). */
-int sbx_process_apply_rlimits(const struct sbx_process *p, struct sbx_err *err);
+/* setrlimit for every compiled entry ("setrlimit RLIMIT_NOFILE 1024/1024: ..."). */
+int sbx_process_apply_rlimits(const struct sbx_process_attrs *a, struct sbx_err *err);
 /* Write /proc/self/oom_score_adj if configured. */
-int sbx_process_apply_oom_score_adj(const struct sbx_process *p, struct sbx_err *err);
+int sbx_process_apply_oom_score_adj(const struct sbx_process_attrs *a, struct sbx_err *err);
 /* setgroups (unless denied and there is nothing to set) + setresgid +
  * setresuid, keeping capabilities across the switch (PR_SET_KEEPCAPS) so
  * caps.c can then set exactly the configured sets. */
-int sbx_process_switch_user(const struct sbx_process *p, bool setgroups_allowed,
+int sbx_process_switch_user(const struct sbx_process_attrs *a, bool setgroups_allowed,
 			    struct sbx_err *err);
 /* Resolve process.args[0] against PATH from process.env (not sbxrun's own
  * environment: the container's PATH is what counts).  err->errnum is ENOENT

@@ -41,6 +41,28 @@ test_oom_score_adj_and_umask() {
 600" "$out"
 }
 
+# setresuid(2) reads uid 4294967295 ((uid_t)-1) as "leave unchanged": a
+# config asking for it must not run the process with the runtime's own
+# ids (root in the container).  The compile step refuses it (issue 11,
+# item 5); the old binary ran `id` as uid 0.
+test_unchanged_id_refused() {
+	local b=$TEST_TMP/b
+	make_bundle "$b" id -u || return 1
+	cfg "$b" '.process.user.uid = 4294967295' || return 1
+	expect_run_error "$b" 'process\.user\.uid: 4294967295 is not a valid id' || return 1
+	cfg "$b" '.process.user.uid = 0 | .process.user.gid = 4294967295' || return 1
+	expect_run_error "$b" 'process\.user\.gid: 4294967295 is not a valid id'
+}
+
+# The kernel's window size has 16-bit fields: a consoleSize over 65535
+# would be truncated silently (65536 rows -> 0); it is a config error.
+test_console_size_too_big_refused() {
+	local b=$TEST_TMP/b
+	make_bundle "$b" true || return 1
+	cfg "$b" '.process.terminal = true | .process.consoleSize = {"height": 65536, "width": 80}' || return 1
+	expect_run_error "$b" 'process\.consoleSize: 80x65536 does not fit a terminal'
+}
+
 test_additional_gids() {
 	local b=$TEST_TMP/b out
 	make_bundle "$b" sh -c 'id -G' || return 1
