@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Acting on a recorded container: open its record, its saved config,
- * start it (`created` -> `running`), signal its init (pidfd, checked against pid reuse), list its processes,
+ * start it (`created` -> `running`), pause/resume it, signal its init (pidfd, checked against pid reuse), list its processes,
  * wait for it.  The CLI commands call these; nothing here prints.
  */
 #include "sbx/lifecycle.h"
@@ -244,5 +244,25 @@ int sbx_life_start(const struct sbx_state_handle *h, struct sbx_state *st, struc
 		sbx_hooks_run_warn(&cfg->hooks.poststart, "poststart", js);
 	}
 	sbx_config_free(cfg);
+	return 0;
+}
+
+int sbx_life_freeze(const struct sbx_state *st, bool freeze, struct sbx_err *err)
+{
+	const char *cmd = freeze ? "pause" : "resume";
+	enum sbx_status need = freeze ? SBX_STATUS_RUNNING : SBX_STATUS_PAUSED;
+
+	if (!st->cgroup_path)
+		return sbx_err_set(err, 0,
+				   "cannot %s container \"%s\": it has no cgroup (the freezer needs a "
+				   "delegated cgroup v2 hierarchy; see docs/cgroups.md)", cmd, st->id);
+	if (st->status != need)
+		return sbx_err_set(err, 0, "cannot %s container \"%s\": it is %s, not %s", cmd,
+				   st->id, sbx_state_status_name(st->status),
+				   sbx_state_status_name(need));
+	/* The cgroup module writes cgroup.freeze and returns once
+	 * cgroup.events says every task is frozen (or thawed). */
+	if (sbx_cgroup_freeze(st->cgroup_path, freeze, err) < 0)
+		return sbx_err_prefix(err, "%s container \"%s\"", cmd, st->id);
 	return 0;
 }

@@ -33,6 +33,10 @@ int sbx_life_load_config(const struct sbx_state_handle *h, const struct sbx_stat
  * hook), err is init's own report, with its kind (exec-not-found, ...).
  * `h` must be open exclusively. */
 int sbx_life_start(const struct sbx_state_handle *h, struct sbx_state *st, struct sbx_err *err);
+/* `pause` (freeze) / `resume`: freeze or thaw every process of a running
+ * (paused) container through its cgroup; returns once the kernel says
+ * every task is frozen (thawed). */
+int sbx_life_freeze(const struct sbx_state *st, bool freeze, struct sbx_err *err);
 /* Signal the container's init, safely against pid reuse (pidfd + start
  * time check).  ESRCH-style "not running" error if it is gone. */
 int sbx_life_signal_init(const struct sbx_state *st, int sig, struct sbx_err *err);
@@ -83,6 +87,23 @@ int sbx_life_userns_auto(struct sbx_config *cfg, struct sbx_state_handle *h, str
 void sbx_life_userns_release(const struct sbx_state_handle *h, const struct sbx_state *st);
 /* Hook state callback for sbx_launch_opts.state_json; arg is the sbx_state. */
 char *sbx_life_hook_state(void *arg, pid_t pid, const char *status);
+
+/*
+ * `run --detach` without a terminal: the container's stdout/stderr go to a
+ * json-file log <state dir>/container.log (docker's format: one
+ * {"log","stream","time"} object per line), written by a small logger
+ * process that outlives sbxrun, rotated at max_size bytes keeping
+ * max_files files (container.log, .1, ...).  max_size 0: no rotation.
+ * Replaces sbxrun's own fds 1 and 2 with the pipes, so the container
+ * inherits them; the caller restores them with
+ * sbx_life_detach_log_restore(saved_out, saved_err) after the spawn.
+ */
+int sbx_life_detach_log_start(struct sbx_state_handle *h, struct sbx_state *st,
+			      uint64_t max_size, unsigned max_files, int *saved_out,
+			      int *saved_err, struct sbx_err *err);
+void sbx_life_detach_log_restore(int saved_out, int saved_err);
+/* "1048576", "512k", "10m", "1g" -> bytes. */
+int sbx_life_parse_size(const char *s, uint64_t *out);
 
 /*
  * One container being made, by `create` or by `run`: both go through the

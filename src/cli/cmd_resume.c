@@ -4,5 +4,5 @@
 
 int sbx_cmd_resume(const struct sbx_global_opts *g, int argc, char **argv)
 {
-	return sbx_life_freeze(g, "resume", argc, argv, false);
+	return sbx_cli_freeze(g, "resume", argc, argv, false);
 }

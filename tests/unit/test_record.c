@@ -229,6 +229,26 @@ START_TEST(test_start_refusals)
 }
 END_TEST
 
+/* pause/resume refuse a container without a cgroup or in the wrong state,
+ * before anything is written. */
+START_TEST(test_freeze_refusals)
+{
+	struct sbx_state st = { .id = "c7", .status = SBX_STATUS_RUNNING };
+	struct sbx_err err = { 0 };
+
+	ck_assert_int_eq(sbx_life_freeze(&st, true, &err), -1);
+	ck_assert_msg(strstr(err.msg, "cannot pause container \"c7\": it has no cgroup"), "%s",
+		      err.msg);
+	st.cgroup_path = "/sys/fs/cgroup/nonexistent-sbx-test";
+	ck_assert_int_eq(sbx_life_freeze(&st, false, &err), -1);
+	ck_assert_msg(strstr(err.msg, "cannot resume container \"c7\": it is running, not paused"),
+		      "%s", err.msg);
+	st.status = SBX_STATUS_STOPPED;
+	ck_assert_int_eq(sbx_life_freeze(&st, true, &err), -1);
+	ck_assert_msg(strstr(err.msg, "it is stopped, not running"), "%s", err.msg);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("record");
@@ -240,6 +260,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_exec_fifo);
 	tcase_add_test(tc, test_finish);
 	tcase_add_test(tc, test_start_refusals);
+	tcase_add_test(tc, test_freeze_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }

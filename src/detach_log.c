@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * `run --detach` json-file log (see lifecycle.h).  A logger process, forked
+ * `run --detach` json-file log (include/sbx/lifecycle.h).  A logger process, forked
  * before the container, reads the container's stdout/stderr pipes and
  * appends docker-style JSON lines to <state dir>/container.log, rotating it.
  * It exits when every writer is gone (the container and everything it
  * started), so it needs no supervision and never outlives its container.
  */
-#include "lifecycle.h"
+#include "sbx/lifecycle.h"
 #include "sbx/util.h"
 
 #include <errno.h>
