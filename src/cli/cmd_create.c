@@ -8,20 +8,14 @@
  * it.  State: `creating` while this runs, `created` afterwards.
  */
 #include "lifecycle.h"
-#include "sbx/cgroup.h"
 #include "sbx/container.h"
 #include "sbx/log.h"
 #include "sbx/process.h"
 #include "sbx/util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 struct create_args {
