@@ -225,8 +225,7 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 			  " namespace");
 	}
 
-	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) == 0)
-		p->mount = sbx_cgroup_parse_mountinfo(mi, &v1_mask);
+	p->mount = sbx_cgroup_find_mount(&v1_mask);
 	if (!p->mount) {
 		if (p->set.n_limits || p->dev_required) {
 			sbx_err_set(err, 0, "cgroup: resource limits requested (linux.resources) but no"

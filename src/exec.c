@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 int sbx_exec_check_status(const struct sbx_state *st, bool ignore_paused, struct sbx_err *err)
 {
@@ -223,6 +224,7 @@ struct exec_ctx {
 	int sock, pidfd, ns_flags;
 	struct sbx_handover_ns ns;   /* created container: init's namespaces */
 	int root;                    /* init's root when it is not its mount ns's, or -1 */
+	bool cg_enter;               /* the joiner was not born in the cgroup: enter it */
 };
 
 /* Is the namespace behind fd (of CLONE_NEW* type) not ours? */
@@ -295,8 +297,9 @@ static int join(struct exec_ctx *x, struct sbx_err *err)
 		keep[n_keep++] = x->root;
 	if (sbx_process_enter(&x->plan, keep, n_keep, err) < 0)
 		return -1;
-	/* The joiner, and so the process it clones, enters the cgroup. */
-	if (st->cgroup_path && sbx_cgroup_enter(st->cgroup_path, err) < 0)
+	/* The joiner, and so the process it clones, enters the cgroup
+	 * (unless spawn_joiner could create it there). */
+	if (x->cg_enter && sbx_cgroup_enter(st->cgroup_path, err) < 0)
 		return -1;
 	if (x->ns.n) {
 		if (join_ns_fds(x, err) < 0)
@@ -397,6 +400,43 @@ static int fetch_ns(int dirfd, struct sbx_handover_ns *ns, struct sbx_err *err)
 	return err->errnum == ENOENT || err->errnum == ECONNREFUSED ? 0 : -1;
 }
 
+/*
+ * The joiner, created inside the container's cgroup (clone3
+ * CLONE_INTO_CGROUP) as init's stage-1 is: a write to cgroup.procs
+ * migrates a running process, which waits for an RCU grace period (0.5-15
+ * ms here, the largest wait of an `exec`); a process born inside does not.
+ * Where clone3 or the flag is refused (an old kernel, a seccomp policy,
+ * a cgroup that refuses it), fork() and x->cg_enter: the joiner writes
+ * cgroup.procs itself, with the error text of that write if it fails.
+ * Being born in the cgroup exposes nothing: the joiner is not in the
+ * container's pid namespace (setns(CLONE_NEWPID) only places its
+ * children there), and it is non-dumpable before it joins anything.
+ */
+static pid_t spawn_joiner(struct exec_ctx *x, struct sbx_err *err)
+{
+	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	_sbx_cleanup_close_ int cgfd = -1;
+	pid_t pid;
+
+	x->cg_enter = false;
+	if (x->st->cgroup_path) {
+		cgfd = sbx_cgroup_open_dir(x->st->cgroup_path, err);
+		if (cgfd < 0)
+			return -1;
+		args.cgroup = (uint64_t)cgfd;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0)
+			return pid;
+		sbx_debug("exec: clone3(CLONE_INTO_CGROUP) %s: %s; fork + cgroup.procs instead",
+			  x->st->cgroup_path, strerror(errno));
+		x->cg_enter = true;
+	}
+	pid = fork();
+	if (pid < 0)
+		sbx_err_set(err, errno, "exec: fork");
+	return pid;
+}
+
 static void kill_and_reap(pid_t pid)
 {
 	if (pid <= 0)
@@ -444,10 +484,10 @@ static int start(const struct sbx_config *cfg, const struct sbx_exec_opts *o, st
 		return sbx_err_set(err, errno, "exec: socketpair");
 	x->sock = sbx_fd_move_above(sv[0], low);
 	sv[1] = sbx_fd_move_above(sv[1], low);
-	joiner = fork();
+	joiner = spawn_joiner(x, err);
 	if (joiner < 0) {
 		close(sv[1]);
-		return sbx_err_set(err, errno, "exec: fork");
+		return -1;
 	}
 	if (joiner == 0) {
 		close(x->sock);

@@ -98,8 +98,13 @@ int sbx_cgroup_stats(const char *path, struct sbx_cgroup_stats *out, struct sbx_
 uint64_t sbx_cgroup_oom_killed(const char *path, char *memory_max, size_t len);
 
 /* Move the calling process into the cgroup (`exec`: its process is then
- * born inside). */
+ * born inside).  The fallback of sbx_cgroup_open_dir: a write to
+ * cgroup.procs waits for an RCU grace period. */
 int sbx_cgroup_enter(const char *path, struct sbx_err *err);
+/* `exec`: the recorded cgroup directory, checked to lie under the cgroup2
+ * mount, opened O_PATH for clone3(CLONE_INTO_CGROUP): the joiner is then
+ * born inside instead of moving itself there.  -1 + err. */
+int sbx_cgroup_open_dir(const char *path, struct sbx_err *err);
 /* The cgroup v2 directory of a process (malloc'ed), NULL if unknown. */
 char *sbx_cgroup_of_pid(pid_t pid);
 
