@@ -9,7 +9,8 @@
 # Also `exec /bin/true` into a running container (rootful, rootless).
 #   SBX_BASELINE=/path/to/sbxrun: the sbxrun rows again for that binary, in
 #   the same hyperfine run (before/after comparisons; use BENCH_REPORT=...
-#   to keep docs/performance.md as it is)
+#   to keep docs/performance.md as it is); the report then has a table of
+#   the differences with confidence intervals (scripts/bench-ab.py)
 # Then the network modes (scripts/bench-net.sh, inside a network namespace
 # made for it: none, bridge, user with pasta, user with slirp4netns).
 # Writes $BENCH_OUT/bench.{json,md}, $BENCH_OUT/net.json and
@@ -100,6 +101,14 @@ sbx_rows() {
 		die "$bin: cannot start the rootless container for the exec rows"
 	sleepers+=("$as_rl $bin --root $work/rl/state-$t delete --force bench-ex-$t")
 	add "$l exec (rootful)" "$bin --root $work/state-$t exec bench-ex-$t /bin/true"
+	if [ "${4:-}" != nu ]; then
+		# exec into a container of the --no-userns bundle (what an
+		# SBX_BASELINE binary's exec rows join)
+		$bin --root "$work/state-$t" run --detach --bundle "$work/nu-sleep" bench-exnu-$t >/dev/null 2>&1 </dev/null ||
+			die "$bin: cannot start the --no-userns container for the exec rows"
+		sleepers+=("$bin --root $work/state-$t delete --force bench-exnu-$t")
+		add "$l exec (rootful, --no-userns)" "$bin --root $work/state-$t exec bench-exnu-$t /bin/true"
+	fi
 	add "$l exec (rootless)" "$as_rl $bin --root $work/rl/state-$t exec bench-ex-$t /bin/true"
 }
 # The containers the exec rows join: the same bundles, sleeping.
@@ -274,6 +283,16 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 	echo "- Between runs on this shared 2-core VM the same command's median moves by up to 40%"
 	echo "  (see the round medians): compare rows of one run, not numbers across runs."
 	echo
+	if [ -n "${SBX_BASELINE:-}" ]; then
+		echo "## Against the baseline binary"
+		echo
+		echo "\`SBX_BASELINE=$SBX_BASELINE\`: its rows ran in the same hyperfine runs, in every"
+		echo "round. Every run of every round pooled; 95% bootstrap confidence interval of the"
+		echo "difference of the medians (scripts/bench-ab.py $BENCH_OUT):"
+		echo
+		"$here/bench-ab.py" "$BENCH_OUT"
+		echo
+	fi
 	if [ "$NET" = 1 ]; then
 		echo "## Network modes"
 		echo
