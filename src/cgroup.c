@@ -196,7 +196,6 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 		       struct sbx_cgroup_plan **out, struct sbx_err *err)
 {
 	struct sbx_cgroup_plan *p = sbx_xcalloc(1, sizeof(*p));
-	_sbx_cleanup_free_ char *mi = NULL;
 	_sbx_cleanup_free_ char *pc = NULL;
 	const struct sbx_resources *r = cfg && cfg->has_linux ? &cfg->linux.resources : NULL;
 	const char *cgpath = cfg && cfg->has_linux ? cfg->linux.cgroups_path : NULL;
