@@ -265,6 +265,7 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 
 void sbx_net_plan_free(struct sbx_net_plan *plan)
 {
+	sbx_net_bridge_run_free(plan);
 	for (size_t i = 0; i < plan->n_etc_mounts; i++)
 		free(plan->etc_mounts[i].source);
 	plan->n_etc_mounts = 0;
@@ -306,6 +307,20 @@ static int rnet_bridge_apply(void *arg, struct sbx_err *err)
 
 /* ---- apply ---- */
 
+int sbx_net_apply_early(struct sbx_net_plan *plan, struct sbx_err *err)
+{
+	struct sbx_err e2;
+
+	if (!plan->state_root || plan->mode != SBX_NET_BRIDGE)
+		return 0;
+	if (sbx_net_bridge_begin(plan, err) == 0)
+		return 0;
+	if (plan->applied && sbx_net_teardown(plan->state_root, plan->id, &e2) < 0)
+		sbx_debug_err(&e2, "network cleanup");
+	plan->applied = false;
+	return sbx_err_prefix(err, "network");
+}
+
 int sbx_net_apply_parent(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
 {
 	const struct sbx_config *cfg = plan->cfg;
@@ -313,7 +328,10 @@ int sbx_net_apply_parent(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 
 	if (!plan->state_root)
 		return 0;
-	if (plan->mode == SBX_NET_BRIDGE && sbx_net_bridge_apply(plan, init, err) < 0)
+	/* The second half of what sbx_net_apply_early began (both, where
+	 * it was not called). */
+	if (plan->mode == SBX_NET_BRIDGE && (plan->bridge_run ? sbx_net_bridge_finish(plan, init, err)
+							      : sbx_net_bridge_apply(plan, init, err)) < 0)
 		goto fail;
 	if (plan->rnet) {
 		struct rnet_apply a = { plan, init };

@@ -233,83 +233,141 @@ static int ensure_forwarding(struct sbx_err *err)
 	return 0;
 }
 
-int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
+/* What the two halves of a bridge-mode apply share: the IPAM lock is held
+ * from the lease to the veth, as when they were one step. */
+struct sbx_net_bridge_run {
+	struct sbx_nl nl;
+	struct sbx_netrec rec;
+	int lockfd;
+	uint32_t addr;
+	unsigned bridge_idx, mtu;
+	char veth[16];
+};
+
+void sbx_net_bridge_run_free(struct sbx_net_plan *plan)
+{
+	struct sbx_net_bridge_run *br = plan->bridge_run;
+
+	if (!br)
+		return;
+	sbx_ipam_unlock(&br->lockfd);
+	sbx_nl_close(&br->nl);
+	free(br);
+	plan->bridge_run = NULL;
+}
+
+/* The lease and the network record; from here on teardown has something
+ * to find (plan->applied). */
+static int bridge_lease(struct sbx_net_plan *plan, struct sbx_net_bridge_run *br, bool dnat, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *text = NULL;
+	char ip[INET_ADDRSTRLEN];
+
+	if (sbx_ipam_lock(plan->state_root, &br->lockfd, err) < 0)
+		return -1;
+	br->bridge_idx = (unsigned)sbx_nl_link_index(plan->bridge);
+	if (network_record(&br->nl, plan, br->bridge_idx, &br->rec, err) < 0 || (dnat && check_ports(plan, err) < 0))
+		return -1;
+	if (sbx_ipam_lease(plan->state_root, &br->rec, plan->id, &br->addr, err) < 0)
+		return -1;
+	/* nft=1: the container has DNAT rules of its own (--publish). */
+	text = sbx_xasprintf("mode=bridge\nnetwork=%s\nip=%s\nveth=%s\n%s%s", plan->network, ipstr(br->addr, ip),
+			     br->veth, dnat ? "nft=1\n" : "", plan->rnet ? "netns=rootless\n" : "");
+	if (sbx_net_rec_write(plan->state_root, plan->id, text, err) < 0) {
+		sbx_ipam_release(plan->state_root, plan->network, br->addr);
+		return -1;
+	}
+	plan->applied = true;
+	return 0;
+}
+
+/*
+ * The first half: everything that needs no namespace of the container,
+ * so that the launcher can do it while stage 1 makes them (parent_setup,
+ * step 1b): the lease and record, the bridge, forwarding, the nft rules
+ * and the /etc files.  On failure the lock is released (the caller tears
+ * down what the record names).
+ */
+int sbx_net_bridge_begin(struct sbx_net_plan *plan, struct sbx_err *err)
 {
 	const struct sbx_net_config *nc = &plan->cfg->net;
-	struct sbx_nl nl = { 0 };
-	struct sbx_netrec rec;
-	char buf[SBX_NL_BUF] = { 0 }, veth[16], comment[256], ip[INET_ADDRSTRLEN];
-	_sbx_cleanup_free_ char *text = NULL;
-	unsigned bridge_idx, uplink, mtu, vidx;
+	struct sbx_net_bridge_run *br = sbx_xcalloc(1, sizeof(*br));
 	/* A rootless user-defined network publishes through the keeper's
 	 * relay on the host (net_proxy.c), not DNAT in its namespace. */
 	size_t n_dnat = plan->rnet ? 0 : nc->n_publish;
-	uint32_t addr = 0;
-	int lockfd = -1, r = -1;
+	char comment[256];
+	unsigned uplink;
+	uint32_t rnd = 0;
 
+	br->lockfd = -1;
+	plan->bridge_run = br;
 	/* A new name for every create: the veth of a container deleted a
 	 * moment ago may still be on its way out (see teardown). */
-	{
-		uint32_t rnd = 0;
-		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-			rnd = (uint32_t)sbx_net_hash(plan->id) ^ (uint32_t)getpid() ^ (uint32_t)time(NULL);
-		snprintf(veth, sizeof(veth), "vsbx%08x", (unsigned)rnd);
-	}
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint32_t)sbx_net_hash(plan->id) ^ (uint32_t)getpid() ^ (uint32_t)time(NULL);
+	snprintf(br->veth, sizeof(br->veth), "vsbx%08x", (unsigned)rnd);
 	sbx_nft_comment(plan->id, comment, sizeof(comment));
-	if (sbx_nl_open(&nl, err) < 0)
-		return -1;
-	if (sbx_ipam_lock(plan->state_root, &lockfd, err) < 0)
-		goto out;
-	bridge_idx = (unsigned)sbx_nl_link_index(plan->bridge);
-	if (network_record(&nl, plan, bridge_idx, &rec, err) < 0 || (n_dnat && check_ports(plan, err) < 0))
-		goto out;
-	if (sbx_ipam_lease(plan->state_root, &rec, plan->id, &addr, err) < 0)
-		goto out;
-	/* nft=1: the container has DNAT rules of its own (--publish). */
-	text = sbx_xasprintf("mode=bridge\nnetwork=%s\nip=%s\nveth=%s\n%s%s", plan->network, ipstr(addr, ip), veth,
-			     n_dnat ? "nft=1\n" : "", plan->rnet ? "netns=rootless\n" : "");
-	if (sbx_net_rec_write(plan->state_root, plan->id, text, err) < 0) {
-		sbx_ipam_release(plan->state_root, plan->network, addr);
-		goto out;
-	}
-	plan->applied = true;
-	if (sbx_nl_uplink(&nl, &uplink, &mtu, NULL) < 0) {
+	if (sbx_nl_open(&br->nl, err) < 0 || bridge_lease(plan, br, n_dnat > 0, err) < 0)
+		goto fail;
+	if (sbx_nl_uplink(&br->nl, &uplink, &br->mtu, NULL) < 0) {
 		sbx_err_set(err, errno, "find the uplink (default route)");
-		goto out;
+		goto fail;
 	}
-	if (ensure_bridge(&nl, plan, &rec, mtu, &bridge_idx, err) < 0 || ensure_forwarding(err) < 0)
-		goto out;
-	if (sbx_nl_talk(&nl, sbx_nl_build_veth(buf, veth, bridge_idx, mtu, "eth0", init)) < 0) {
-		sbx_err_set(err, errno, "create veth pair %s (bridge %s) / eth0 (container)", veth, plan->bridge);
-		goto out;
-	}
-	if (!rec.icc && (!(vidx = (unsigned)sbx_nl_link_index(veth)) || sbx_nl_talk(&nl, sbx_nl_build_brport_isolated(buf, vidx, true)) < 0)) {
-		sbx_err_set(err, errno, "icc=false: isolate bridge port %s", veth);
-		goto out;
-	}
+	if (ensure_bridge(&br->nl, plan, &br->rec, br->mtu, &br->bridge_idx, err) < 0 || ensure_forwarding(err) < 0)
+		goto fail;
 	{
 		struct sbx_nft_net n = { .name = plan->network, .bridge = plan->bridge,
-					 .subnet = rec.subnet, .prefix = rec.prefix };
-		struct sbx_nft_ctr c = { .comment = comment, .addr = addr,
+					 .subnet = br->rec.subnet, .prefix = br->rec.prefix };
+		struct sbx_nft_ctr c = { .comment = comment, .addr = br->addr,
 					 .publish = nc->publish, .n_publish = n_dnat };
 		if (sbx_nft_apply(&n, &c, err) < 0)
-			goto out;
+			goto fail;
+	}
+	if (sbx_net_write_etc(plan, br->addr, NULL, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	sbx_net_bridge_run_free(plan);
+	return -1;
+}
+
+/* The second half, once init's network namespace exists: the veth pair
+ * into it, the port's isolation, the address for init to configure. */
+int sbx_net_bridge_finish(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
+{
+	struct sbx_net_bridge_run *br = plan->bridge_run;
+	char buf[SBX_NL_BUF] = { 0 }, ip[INET_ADDRSTRLEN]; /* no stack bytes in padding */
+	unsigned vidx;
+	int r = -1;
+
+	if (sbx_nl_talk(&br->nl, sbx_nl_build_veth(buf, br->veth, br->bridge_idx, br->mtu, "eth0", init)) < 0) {
+		sbx_err_set(err, errno, "create veth pair %s (bridge %s) / eth0 (container)", br->veth, plan->bridge);
+		goto out;
+	}
+	if (!br->rec.icc && (!(vidx = (unsigned)sbx_nl_link_index(br->veth)) ||
+			     sbx_nl_talk(&br->nl, sbx_nl_build_brport_isolated(buf, vidx, true)) < 0)) {
+		sbx_err_set(err, errno, "icc=false: isolate bridge port %s", br->veth);
+		goto out;
 	}
 	plan->shared->configure = true;
-	plan->shared->addr = addr;
-	plan->shared->gateway = rec.subnet + 1;
-	plan->shared->prefix = rec.prefix;
-	plan->shared->mtu = mtu;
+	plan->shared->addr = br->addr;
+	plan->shared->gateway = br->rec.subnet + 1;
+	plan->shared->prefix = br->rec.prefix;
+	plan->shared->mtu = br->mtu;
 	plan->shared->ifindex = SBX_NL_PEER_IFINDEX;
-	if (sbx_net_write_etc(plan, addr, NULL, err) < 0)
-		goto out;
-	sbx_debug("net: %s on %s (%s/%u), veth %s, mtu %u", ip, plan->bridge, plan->network, rec.prefix,
-		  veth, mtu);
+	sbx_debug("net: %s on %s (%s/%u), veth %s, mtu %u", ipstr(br->addr, ip), plan->bridge, plan->network,
+		  br->rec.prefix, br->veth, br->mtu);
 	r = 0;
 out:
-	sbx_ipam_unlock(&lockfd);
-	sbx_nl_close(&nl);
+	sbx_net_bridge_run_free(plan);
 	return r;
+}
+
+int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
+{
+	if (sbx_net_bridge_begin(plan, err) < 0)
+		return -1;
+	return sbx_net_bridge_finish(plan, init, err);
 }
 
 /*

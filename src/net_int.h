@@ -180,6 +180,11 @@ char *sbx_net_dir(const char *state_root, const char *sub);
 /* ---- modes ---- */
 
 int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err);
+/* The same in two halves: begin needs no namespace of the container (the
+ * launcher runs it while stage 1 makes them), finish makes the veth. */
+int sbx_net_bridge_begin(struct sbx_net_plan *plan, struct sbx_err *err);
+int sbx_net_bridge_finish(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err);
+void sbx_net_bridge_run_free(struct sbx_net_plan *plan);
 /* in_ns: the namespace the record's links and rules are in is ours now
  * (false: it is gone, only the lease is left to release). */
 int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *rec, bool in_ns,

@@ -84,6 +84,8 @@ struct sbx_net_plan {
 	 * in the per-user network namespace, net_rootless.c) */
 	bool rnet;
 	int rnet_users_fd;        /* shared lock: "a container is being made" */
+	/* bridge mode, from sbx_net_apply_early to sbx_net_apply_parent */
+	struct sbx_net_bridge_run *bridge_run;
 };
 
 /* Parent, before clone.  Checks everything that can be checked without
@@ -98,6 +100,12 @@ void sbx_net_plan_free(struct sbx_net_plan *plan);
  * it if needed), so that the container's user namespace is made inside
  * it.  Nothing for the other modes. */
 int sbx_net_prepare(struct sbx_net_plan *plan, struct sbx_err *err);
+
+/* Parent, while stage 1 makes the namespaces (after the id maps, before
+ * init's pid): bridge mode's lease, record, bridge, nft rules and /etc
+ * files, which need none of them.  Nothing for the other modes.  On
+ * failure everything it created is removed again. */
+int sbx_net_apply_early(struct sbx_net_plan *plan, struct sbx_err *err);
 
 /* Parent, after clone: init's pid is known, its namespaces exist, it waits
  * for GO.  On failure everything it created is removed again. */
