@@ -226,21 +226,23 @@ static __attribute__((noreturn)) void keeper_main(const struct sbx_net_plan *pla
 }
 
 /* Start the keeper (double-forked) with the fds of `f`; *report: the
- * end of the pipe it reports on.  The keeper inherits `f`, we keep ours. */
-static int keeper_fork(const struct sbx_net_plan *plan, struct keeper_fds f, int *report, struct sbx_err *err)
+ * end of the pipe it reports on, *mid: the intermediate child, for
+ * keeper_wait to reap (it exits at once; nothing waits for it before the
+ * report).  The keeper inherits `f`, we keep ours. */
+static int keeper_fork(const struct sbx_net_plan *plan, struct keeper_fds f, int *report, pid_t *mid,
+		       struct sbx_err *err)
 {
-	int rp[2], st;
-	pid_t mid;
+	int rp[2];
 
 	if (pipe2(rp, O_CLOEXEC) < 0)
 		return sbx_err_set(err, errno, "pipe");
-	mid = fork();
-	if (mid < 0) {
+	*mid = fork();
+	if (*mid < 0) {
 		close(rp[0]);
 		close(rp[1]);
 		return sbx_err_set(err, errno, "fork the network keeper");
 	}
-	if (mid == 0) {
+	if (*mid == 0) {
 		/* Double fork: the keeper is nobody's child, so no waitpid()
 		 * of sbxrun (run's reaper loop) can ever collect it. */
 		f.report = rp[1];
@@ -250,19 +252,20 @@ static int keeper_fork(const struct sbx_net_plan *plan, struct keeper_fds f, int
 		_exit(0);
 	}
 	close(rp[1]);
-	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-		;
 	*report = rp[0];
 	return 0;
 }
 
 /* The keeper's report: its pid once its helper is ready, or its error. */
-static pid_t keeper_wait(int report, struct sbx_err *err)
+static pid_t keeper_wait(int report, pid_t mid, struct sbx_err *err)
 {
 	char msg[1024] = "";
 	ssize_t n = sbx_read_all(report, msg, sizeof(msg) - 1);
+	int st;
 
 	close(report);
+	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+		;
 	msg[n > 0 ? n : 0] = '\0';
 	if (!strncmp(msg, "OK ", 3))
 		return (pid_t)atoi(msg + 3);
@@ -314,7 +317,7 @@ int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *er
 	struct sbx_err ign;
 	char path[64];
 	int report = -1, etc;
-	pid_t kp;
+	pid_t mid = -1, kp;
 
 	if (helper) {
 		_sbx_cleanup_free_ char *line = sbx_xasprintf("mode=user\nhelper=%s\n", plan->helper_path);
@@ -341,14 +344,15 @@ int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *er
 			return sbx_err_set(err, errno, "open %s", path);
 		ctr_user = ctr_userns_fd(init);
 	}
-	if (keeper_fork(plan, (struct keeper_fds){ init_pidfd, ctr_ns, ctr_user, rnet_ns, -1 }, &report, err) < 0)
+	if (keeper_fork(plan, (struct keeper_fds){ init_pidfd, ctr_ns, ctr_user, rnet_ns, -1 }, &report, &mid,
+			err) < 0)
 		return -1;
 	/* While the keeper starts the helper (pasta: ~20 ms on an idle
 	 * machine), the /etc files, which need only the uplink's address.
 	 * Whatever fails, a keeper that started is recorded, so that the
 	 * caller's teardown stops it. */
 	etc = helper ? user_write_etc(plan, err) : 0;
-	kp = keeper_wait(report, etc < 0 ? &ign : err);
+	kp = keeper_wait(report, mid, etc < 0 ? &ign : err);
 	if (kp < 0 || keeper_record(plan, kp, etc < 0 ? &ign : err) < 0 || etc < 0)
 		return -1;
 	return 0;
