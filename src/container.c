@@ -177,6 +177,7 @@ static int check_exe_after_start(struct launch_ctx *c, struct sbx_err *err)
 static int hand_over(struct launch_ctx *c, struct sbx_err *err)
 {
 	struct sbx_hook_exec how = { .exec = hook_exec, .arg = c, .default_env = c->pst.envp };
+	struct sbx_sync_msg m;
 
 	if (c->opts->exec_fifo) {
 		if (wait_for_start(c, err) < 0)
@@ -186,6 +187,11 @@ static int hand_over(struct launch_ctx *c, struct sbx_err *err)
 	} else if (sbx_sync_send(c->sock, SBX_SYNC_EXEC, 0, -1, err) < 0) {
 		return -1;
 	} else if (!c->opts->foreground && take_over(c, false, err) < 0) {
+		return -1;
+	} else if (c->opts->foreground && c->net.helper_async &&
+		   sbx_sync_expect(c->sock, SBX_SYNC_NETWORK, &m, NULL, "wait for the network's helper", err) < 0) {
+		/* The user's process needs its network from its first
+		 * instruction: the helper started while we set up. */
 		return -1;
 	}
 	/* runtime-spec: after `start`, before the user's process, in the

@@ -396,6 +396,9 @@ static int parent_hand_over(struct launch_ctx *c, struct parent_run *p, struct s
 		       ? -1 : 0;
 	if (!c->opts->foreground && sbx_sync_send(p->sock, SBX_SYNC_HANDOVER, 0, -1, err) < 0)
 		return -1;
+	/* A foreground init waits for nothing else before its exec. */
+	if (c->opts->foreground && c->net.helper_async && sbx_sync_send(p->sock, SBX_SYNC_NETWORK, 0, -1, err) < 0)
+		return -1;
 	r = sbx_sync_recv(p->sock, &m, &fd, err);
 	if (fd >= 0)
 		close(fd);
@@ -447,6 +450,10 @@ static int parent_setup(struct launch_ctx *c, struct parent_run *p, struct sbx_e
 	 *    mounts exist (runtime-spec: before pivot_root), until init is
 	 *    ready. */
 	if (collect_until_ready(c, p, err) < 0)
+		return -1;
+	/* 7b. The network's helper, started at 3, is ready (init set itself
+	 *     up meanwhile; it has not run anything of the container's). */
+	if (sbx_net_apply_ready(&c->net, err) < 0)
 		return -1;
 	/* 8. Record it, 9. hand it over. */
 	if (record_init(c, p, err) < 0)

@@ -227,6 +227,7 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 
 	memset(plan, 0, sizeof(*plan));
 	plan->rnet_users_fd = -1;
+	plan->keeper_report = plan->keeper_mid = -1;
 	plan->cfg = cfg;
 	plan->id = id;
 	plan->mode = nc->mode;
@@ -244,6 +245,7 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 		return -1;
 	if (nc->mode == SBX_NET_USER && compile_user_helper(cfg, rootless, plan, err) < 0)
 		return -1;
+	plan->helper_async = nc->mode == SBX_NET_USER && !plan->rnet;
 	if (nc->mode == SBX_NET_BRIDGE || nc->mode == SBX_NET_USER) {
 		/* The container's state dir: removed with it by delete. */
 		plan->etc_dir = sbx_xasprintf("%s/%s", state_root, id);
@@ -266,6 +268,7 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 void sbx_net_plan_free(struct sbx_net_plan *plan)
 {
 	sbx_net_bridge_run_free(plan);
+	sbx_net_keeper_forget(plan);
 	for (size_t i = 0; i < plan->n_etc_mounts; i++)
 		free(plan->etc_mounts[i].source);
 	plan->n_etc_mounts = 0;
@@ -314,6 +317,20 @@ int sbx_net_apply_early(struct sbx_net_plan *plan, struct sbx_err *err)
 	if (!plan->state_root || plan->mode != SBX_NET_BRIDGE)
 		return 0;
 	if (sbx_net_bridge_begin(plan, err) == 0)
+		return 0;
+	if (plan->applied && sbx_net_teardown(plan->state_root, plan->id, &e2) < 0)
+		sbx_debug_err(&e2, "network cleanup");
+	plan->applied = false;
+	return sbx_err_prefix(err, "network");
+}
+
+int sbx_net_apply_ready(struct sbx_net_plan *plan, struct sbx_err *err)
+{
+	struct sbx_err e2;
+
+	if (plan->keeper_report < 0)
+		return 0;
+	if (sbx_net_keeper_ready(plan, err) == 0)
 		return 0;
 	if (plan->applied && sbx_net_teardown(plan->state_root, plan->id, &e2) < 0)
 		sbx_debug_err(&e2, "network cleanup");

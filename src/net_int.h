@@ -185,6 +185,12 @@ int sbx_net_bridge_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 int sbx_net_bridge_begin(struct sbx_net_plan *plan, struct sbx_err *err);
 int sbx_net_bridge_finish(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err);
 void sbx_net_bridge_run_free(struct sbx_net_plan *plan);
+/* User mode's keeper when sbx_net_user_apply left it starting
+ * (plan->helper_async): wait for its report and record it; or, when the
+ * launch failed before that, close the pipe (the keeper stops when init
+ * is gone) and reap its intermediate child. */
+int sbx_net_keeper_ready(struct sbx_net_plan *plan, struct sbx_err *err);
+void sbx_net_keeper_forget(struct sbx_net_plan *plan);
 /* in_ns: the namespace the record's links and rules are in is ours now
  * (false: it is gone, only the lease is left to release). */
 int sbx_net_bridge_teardown(const char *state_root, const char *id, const char *rec, bool in_ns,

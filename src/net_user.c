@@ -352,10 +352,36 @@ int sbx_net_user_apply(struct sbx_net_plan *plan, pid_t init, struct sbx_err *er
 	 * Whatever fails, a keeper that started is recorded, so that the
 	 * caller's teardown stops it. */
 	etc = helper ? user_write_etc(plan, err) : 0;
+	if (etc == 0 && plan->helper_async) {
+		/* ... and init's own setup: sbx_net_apply_ready waits. */
+		plan->keeper_report = report;
+		plan->keeper_mid = mid;
+		return 0;
+	}
 	kp = keeper_wait(report, mid, etc < 0 ? &ign : err);
 	if (kp < 0 || keeper_record(plan, kp, etc < 0 ? &ign : err) < 0 || etc < 0)
 		return -1;
 	return 0;
+}
+
+int sbx_net_keeper_ready(struct sbx_net_plan *plan, struct sbx_err *err)
+{
+	pid_t kp = keeper_wait(plan->keeper_report, plan->keeper_mid, err);
+
+	plan->keeper_report = plan->keeper_mid = -1;
+	if (kp < 0 || keeper_record(plan, kp, err) < 0)
+		return -1;
+	return 0;
+}
+
+void sbx_net_keeper_forget(struct sbx_net_plan *plan)
+{
+	if (plan->keeper_report >= 0)
+		close(plan->keeper_report);
+	if (plan->keeper_mid > 0)
+		while (waitpid(plan->keeper_mid, NULL, 0) < 0 && errno == EINTR)
+			;
+	plan->keeper_report = plan->keeper_mid = -1;
 }
 
 int sbx_net_keeper_stop(const char *rec, struct sbx_err *err)

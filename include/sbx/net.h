@@ -86,6 +86,12 @@ struct sbx_net_plan {
 	int rnet_users_fd;        /* shared lock: "a container is being made" */
 	/* bridge mode, from sbx_net_apply_early to sbx_net_apply_parent */
 	struct sbx_net_bridge_run *bridge_run;
+	/* user mode (not a user-defined network): the helper starts while
+	 * init sets itself up; sbx_net_apply_ready waits for it, and init
+	 * waits for that before its exec (compiled: both sides know) */
+	bool helper_async;
+	int keeper_report;        /* the keeper's report pipe until then, or -1 */
+	pid_t keeper_mid;         /* its intermediate child, to reap, or -1 */
 };
 
 /* Parent, before clone.  Checks everything that can be checked without
@@ -106,6 +112,11 @@ int sbx_net_prepare(struct sbx_net_plan *plan, struct sbx_err *err);
  * files, which need none of them.  Nothing for the other modes.  On
  * failure everything it created is removed again. */
 int sbx_net_apply_early(struct sbx_net_plan *plan, struct sbx_err *err);
+
+/* Parent, once init is set up (before the hand-over): waits for what
+ * sbx_net_apply_parent left running (user mode: until the helper is
+ * ready) and records it.  On failure everything is removed again. */
+int sbx_net_apply_ready(struct sbx_net_plan *plan, struct sbx_err *err);
 
 /* Parent, after clone: init's pid is known, its namespaces exist, it waits
  * for GO.  On failure everything it created is removed again. */

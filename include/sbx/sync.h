@@ -41,6 +41,8 @@ enum sbx_sync_type {
 	SBX_SYNC_HANDOVER,       /* parent -> init: recorded, outlive the parent from now on;
 				  * init -> parent (create): done (no death signal any more) */
 	SBX_SYNC_MOUNTFD,        /* parent -> init: value = rootfs plan slot, fd = prepared mount (or none) */
+	SBX_SYNC_NETWORK,        /* parent -> init (foreground run, user mode): the network's
+				  * helper is ready; go on to exec */
 };
 
 struct sbx_sync_msg {

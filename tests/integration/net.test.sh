@@ -290,6 +290,37 @@ _user_helper_dies_with_container() {
 }
 test_user_helper_never_outlives_container() { in_world _user_helper_dies_with_container; }
 
+# The helper starts while init sets itself up (the launcher's step 3 to
+# 7b): the container's first instruction must still find eth0 addressed
+# and routed, in a foreground run (init waits for SBX_SYNC_NETWORK), with
+# --detach (for the hand-over) and with create/start.  With init's wait
+# removed, most foreground runs here saw no route (checked by hand).
+_user_network_ready_at_start() {
+	local b="$TEST_TMP/b" out i
+	net_bundle "$b" --net user:pasta -- sh -c \
+		'if grep -q "^eth0[[:space:]]00000000" /proc/net/route; then echo ready; else echo "not ready"; cat /proc/net/route; fi' || return 1
+	command -v pasta >/dev/null || skip "pasta (package passt) not installed"
+	for i in 1 2 3 4 5; do
+		out=$(nsbx run --bundle "$b" "net-ready$i" 2>&1)
+		expect_eq "ready" "$out" "foreground run $i: default route at the first instruction" || return 1
+	done
+	cfg "$b" '.process.args = ["sh", "-c", "grep -q \"^eth0[[:space:]]00000000\" /proc/net/route && echo ready >/tmp/r; cp /tmp/r /dev/stdout; sleep 100"]' || return 1
+	nsbx run -d --bundle "$b" net-ready-d >"$TEST_TMP/d.out" 2>&1 || return 1
+	nsbx create --bundle "$b" net-ready-c || return 1
+	nsbx start net-ready-c || return 1
+	for i in $(seq 50); do
+		[ "$(nsbx exec net-ready-d cat /tmp/r 2>/dev/null)" = ready ] &&
+			[ "$(nsbx exec net-ready-c cat /tmp/r 2>/dev/null)" = ready ] && break
+		sleep 0.1
+	done
+	expect_eq "ready" "$(nsbx exec net-ready-d cat /tmp/r 2>&1)" "run --detach: default route at the first instruction" || return 1
+	expect_eq "ready" "$(nsbx exec net-ready-c cat /tmp/r 2>&1)" "create/start: default route at the first instruction" || return 1
+	nsbx delete -f net-ready-d || return 1
+	nsbx delete -f net-ready-c || return 1
+	expect_no_leftovers net-ready-c && expect_no_leftovers net-ready-d
+}
+test_user_mode_network_ready_at_start() { in_world _user_network_ready_at_start; }
+
 # User mode's exact errors, before anything is made: no helper installed
 # (the message names the package), a helper asked for by name that is
 # missing, and (rootless) a published host port below the namespace's
