@@ -245,7 +245,11 @@ int sbx_net_compile(const struct sbx_config *cfg, const char *id, const char *st
 		return -1;
 	if (nc->mode == SBX_NET_USER && compile_user_helper(cfg, rootless, plan, err) < 0)
 		return -1;
-	plan->helper_async = nc->mode == SBX_NET_USER && !plan->rnet;
+	/* The hooks that run before init's exec (prestart, createRuntime,
+	 * createContainer) find the network ready, as they always did: with
+	 * one of them the helper is waited for before GO. */
+	plan->helper_async = nc->mode == SBX_NET_USER && !plan->rnet && !cfg->hooks.prestart.n &&
+			     !cfg->hooks.create_runtime.n && !cfg->hooks.create_container.n;
 	if (nc->mode == SBX_NET_BRIDGE || nc->mode == SBX_NET_USER) {
 		/* The container's state dir: removed with it by delete. */
 		plan->etc_dir = sbx_xasprintf("%s/%s", state_root, id);

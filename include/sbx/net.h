@@ -86,9 +86,10 @@ struct sbx_net_plan {
 	int rnet_users_fd;        /* shared lock: "a container is being made" */
 	/* bridge mode, from sbx_net_apply_early to sbx_net_apply_parent */
 	struct sbx_net_bridge_run *bridge_run;
-	/* user mode (not a user-defined network): the helper starts while
-	 * init sets itself up; sbx_net_apply_ready waits for it, and init
-	 * waits for that before its exec (compiled: both sides know) */
+	/* user mode (not a user-defined network, no hook that runs before
+	 * init's exec): the helper starts while init sets itself up;
+	 * sbx_net_apply_ready waits for it, and init waits for that before
+	 * its exec (compiled: both sides know) */
 	bool helper_async;
 	int keeper_report;        /* the keeper's report pipe until then, or -1 */
 	pid_t keeper_mid;         /* its intermediate child, to reap, or -1 */

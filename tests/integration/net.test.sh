@@ -293,7 +293,8 @@ test_user_helper_never_outlives_container() { in_world _user_helper_dies_with_co
 # The helper starts while init sets itself up (the launcher's step 3 to
 # 7b): the container's first instruction must still find eth0 addressed
 # and routed, in a foreground run (init waits for SBX_SYNC_NETWORK), with
-# --detach (for the hand-over) and with create/start.  With init's wait
+# --detach (for the hand-over) and with create/start; so does a
+# createContainer hook.  With init's wait
 # removed, most foreground runs here saw no route (checked by hand).
 _user_network_ready_at_start() {
 	local b="$TEST_TMP/b" out i
@@ -304,7 +305,12 @@ _user_network_ready_at_start() {
 		out=$(nsbx run --bundle "$b" "net-ready$i" 2>&1)
 		expect_eq "ready" "$out" "foreground run $i: default route at the first instruction" || return 1
 	done
-	cfg "$b" '.process.args = ["sh", "-c", "grep -q \"^eth0[[:space:]]00000000\" /proc/net/route && echo ready >/tmp/r; cp /tmp/r /dev/stdout; sleep 100"]' || return 1
+	# A createContainer hook (run by init, in the container's network
+	# namespace, before the process) still finds the network ready: with
+	# such hooks the helper is waited for before GO, as before.
+	cfg "$b" '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "/bin/grep -q \"^eth0[[:space:]]00000000\" /proc/net/route"]}]' || return 1
+	nsbx run --bundle "$b" net-ready-hook >/dev/null 2>&1 || { _sbx_fail "createContainer hook: no default route yet"; return 1; }
+	cfg "$b" 'del(.hooks) | .process.args = ["sh", "-c", "grep -q \"^eth0[[:space:]]00000000\" /proc/net/route && echo ready >/tmp/r; cp /tmp/r /dev/stdout; sleep 100"]' || return 1
 	nsbx run -d --bundle "$b" net-ready-d >"$TEST_TMP/d.out" 2>&1 || return 1
 	nsbx create --bundle "$b" net-ready-c || return 1
 	nsbx start net-ready-c || return 1
