@@ -166,6 +166,47 @@ START_TEST(test_create_save_load_remove)
 }
 END_TEST
 
+/* A save replaces state.json as a whole (since it exists, by
+ * RENAME_EXCHANGE and an unlink of the old record): a reader that opened
+ * the old one still reads all of it, the name gives the new one, and no
+ * temp file stays. */
+START_TEST(test_save_replaces)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_state_handle h;
+	struct sbx_state st = { 0 }, ld;
+	struct stat a, b;
+	char buf[4096];
+	ssize_t n;
+	int old;
+
+	ck_assert_int_eq(sbx_state_create(root, "rep", &h, &err), 0);
+	st.id = "rep";
+	st.bundle = "/first";
+	st.rootfs = "/first/rootfs";
+	st.created = "2026-01-01T00:00:00.000000001Z";
+	ck_assert_msg(sbx_state_save(&h, &st, &err) == 0, "%s", err.msg);
+	old = openat(h.dirfd, "state.json", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(old, 0);
+	ck_assert_int_eq(fstat(old, &a), 0);
+	st.bundle = "/second";
+	ck_assert_msg(sbx_state_save(&h, &st, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(faccessat(h.dirfd, ".state.json.tmp", F_OK, 0), -1);
+	ck_assert_int_eq(fstatat(h.dirfd, "state.json", &b, 0), 0);
+	ck_assert(a.st_ino != b.st_ino);
+	n = pread(old, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "\"bundle\":\"/first\""));
+	close(old);
+	ck_assert_int_eq(sbx_state_load(&h, &ld, &err), 0);
+	ck_assert_str_eq(ld.bundle, "/second");
+	sbx_state_free(&ld);
+	ck_assert_int_eq(sbx_state_remove(&h, &err), 0);
+	sbx_state_close(&h);
+}
+END_TEST
+
 START_TEST(test_stale_pid)
 {
 	struct sbx_err err = { 0 };
@@ -551,6 +592,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ids);
 	tcase_add_test(tc, test_create_save_load_remove);
+	tcase_add_test(tc, test_save_replaces);
 	tcase_add_test(tc, test_stale_pid);
 	tcase_add_test(tc, test_locking);
 	tcase_add_test(tc, test_concurrent_create);
