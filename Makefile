@@ -32,6 +32,15 @@ CC      ?= cc
 PKGS    := libcap-ng libseccomp libmnl libnftnl libapparmor jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libnftnl (only the bridge network mode's nftables rules use it) is linked
+# statically where its archive is installed (Debian's libnftnl-dev ships
+# it): as a shared library its dynamic linking cost every sbxrun command
+# ~0.3 ms at start-up, the largest part of what run and exec lost against
+# the binary before issue 8 (docs/performance.md).
+NFTNL_A := $(shell $(CC) -print-file-name=libnftnl.a 2>/dev/null)
+ifneq ($(filter /%,$(NFTNL_A)),)
+PKG_LIBS := $(patsubst -lnftnl,-l:libnftnl.a,$(PKG_LIBS))
+endif
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
