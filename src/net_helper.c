@@ -387,9 +387,14 @@ int sbx_helper_start(const struct sbx_helper_spec *s, struct sbx_helper *h, char
 		}
 		pasta_argv(s, fifo, &a);
 	} else {
-		if (pipe2(rp, O_CLOEXEC) < 0 || pipe2(exit_p, O_CLOEXEC) < 0) {
-			snprintf(why, wlen, "pipe: %s", strerror(errno));
-			return -1;
+		if (pipe2(rp, O_CLOEXEC) < 0)
+			goto pipe_failed;
+		if (pipe2(exit_p, O_CLOEXEC) < 0) {
+			int e = errno;
+			close(rp[0]);
+			close(rp[1]);
+			errno = e;
+			goto pipe_failed;
 		}
 		ready_r = rp[0];
 		ready_w = rp[1];
@@ -397,22 +402,29 @@ int sbx_helper_start(const struct sbx_helper_spec *s, struct sbx_helper *h, char
 		slirp_argv(s, &a);
 	}
 	h->pid = fork();
-	if (h->pid < 0) {
-		snprintf(why, wlen, "fork: %s", strerror(errno));
-		return -1;
-	}
+	int fork_errno = errno;
 	if (h->pid == 0)
 		helper_exec(s, a.v, logfd, ready_w, exit_p[0], parent);
+	/* The helper's ends: ours to close whether or not the fork worked
+	 * (h->exit_w stays with h, closed by sbx_helper_stop). */
 	if (ready_w >= 0)
 		close(ready_w);
 	if (exit_p[0] >= 0)
 		close(exit_p[0]);
+	if (h->pid < 0) {
+		snprintf(why, wlen, "fork: %s", strerror(fork_errno));
+		return -1;
+	}
 	h->pidfd = sbx_net_pidfd_open(h->pid);
 	if (helper_wait_ready(s, h, ready_r, why, wlen) < 0)
 		return -1;
 	if (!pasta && s->n_publish)
 		return sbx_helper_slirp_publish(s, why, wlen);
 	return 0;
+
+pipe_failed:
+	snprintf(why, wlen, "pipe: %s", strerror(errno));
+	return -1;
 }
 
 /* slirp4netns port forwards, one API request each (its JSON protocol). */
@@ -451,12 +463,14 @@ void sbx_helper_stop(struct sbx_helper *h)
 {
 	struct pollfd p = { .fd = h->pidfd, .events = POLLIN };
 
-	if (h->pid <= 0)
-		return;
-	kill(h->pid, SIGTERM);
-	if (h->pidfd < 0 || poll(&p, 1, 2000) <= 0)
-		kill(h->pid, SIGKILL);
-	waitpid(h->pid, NULL, 0);
+	/* The fds go even when the helper never started or already ended
+	 * (a failed fork, or it exited before getting ready). */
+	if (h->pid > 0) {
+		kill(h->pid, SIGTERM);
+		if (h->pidfd < 0 || poll(&p, 1, 2000) <= 0)
+			kill(h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+	}
 	h->pid = -1;
 	if (h->pidfd >= 0)
 		close(h->pidfd);
