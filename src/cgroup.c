@@ -530,15 +530,6 @@ int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p,
 		if (place(p, cand[i], &rec, &stage, &e) == 0) {
 			*path_out = sbx_xasprintf("%s%s", p->mount, cand[i]);
 			sbx_debug("cgroup: %s created with its limits", *path_out);
-			/* the device program, before any process is inside */
-			if (p->dev_enforce &&
-			    sbx_devcg_enforce(&p->dev, *path_out, p->dev_required, err) < 0) {
-				struct sbx_err ign;
-				(void)sbx_cgroup_destroy(*path_out, true, &ign);
-				free(*path_out);
-				*path_out = NULL;
-				return -1;
-			}
 			return 0;
 		}
 		sbx_debug("cgroup: %s%s: %s", p->mount, cand[i], sbx_err_str(&e, buf, sizeof(buf)));
@@ -560,6 +551,13 @@ int sbx_cgroup_prepare(const struct sbx_cgroup_plan *p,
 	if (first_stage == 1)
 		return perm_error(err);
 	return sbx_err_prefix(err, "cgroup");
+}
+
+int sbx_cgroup_apply_devices(const struct sbx_cgroup_plan *p, const char *path, struct sbx_err *err)
+{
+	if (!p || !path || !p->dev_enforce)
+		return 0;
+	return sbx_devcg_enforce(&p->dev, path, p->dev_required, err);
 }
 
 /* ---------- destroy ---------- */

@@ -422,8 +422,11 @@ static int parent_setup(struct launch_ctx *c, struct parent_run *p, struct sbx_e
 	 *    unshares the other namespaces and clones init). */
 	if (step_userns(c, p, err) < 0)
 		return -1;
-	/* 1b. While stage 1 makes the other namespaces: the network's parts
-	 *     that need none of them (bridge: lease, bridge, rules, /etc). */
+	/* 1b. While stage 1 makes the other namespaces: the device program
+	 *     (attached before GO, see cgroup.h) and the network's parts that
+	 *     need none of them (bridge: lease, bridge, rules, /etc). */
+	if (sbx_cgroup_apply_devices(c->cgroup, p->cgpath, err) < 0)
+		return -1;
 	if (sbx_net_apply_early(&c->net, err) < 0)
 		return -1;
 	/* 2. Receive init's pid: its namespaces exist, it waits for GO. */

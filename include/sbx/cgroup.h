@@ -38,6 +38,15 @@ void sbx_cgroup_plan_free(struct sbx_cgroup_plan *plan);
 int sbx_cgroup_prepare(const struct sbx_cgroup_plan *plan,
 		       int (*record)(void *arg, const char *path, struct sbx_err *err),
 		       void *record_arg, char **path_out, struct sbx_err *err);
+/* linux.resources.devices (src/devcg.c): attach the device program to the
+ * cgroup at path (rootful; nothing to do otherwise).  The launcher calls it
+ * while stage 1 makes the namespaces, so that loading the program (~0.4 ms,
+ * the verifier) overlaps that work.  It only has to be attached before GO:
+ * until then the processes in the cgroup run only the runtime's own code,
+ * which opens and creates no device node of the container's (the rootfs,
+ * its devices and the user's program all come after GO). */
+int sbx_cgroup_apply_devices(const struct sbx_cgroup_plan *plan, const char *path,
+			     struct sbx_err *err);
 /* Move pid into the cgroup at path (fallback when clone3 is unavailable). */
 int sbx_cgroup_add_pid(const char *path, pid_t pid, struct sbx_err *err);
 
