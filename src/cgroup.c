@@ -199,7 +199,6 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 	_sbx_cleanup_free_ char *pc = NULL;
 	const struct sbx_resources *r = cfg && cfg->has_linux ? &cfg->linux.resources : NULL;
 	const char *cgpath = cfg && cfg->has_linux ? cfg->linux.cgroups_path : NULL;
-	unsigned v1_mask = 0;
 	struct sbx_err ign;
 
 	*out = NULL;
@@ -224,7 +223,7 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 			  " namespace");
 	}
 
-	p->mount = sbx_cgroup_find_mount(&v1_mask);
+	p->mount = sbx_cgroup_find_mount();
 	if (!p->mount) {
 		if (p->set.n_limits || p->dev_required) {
 			sbx_err_set(err, 0, "cgroup: resource limits requested (linux.resources) but no"
@@ -251,7 +250,7 @@ int sbx_cgroup_compile(const struct sbx_config *cfg, const char *id, bool rootle
 
 	/* A controller missing at the root is missing everywhere: say so now,
 	 * in the parent, before anything is cloned. */
-	if (sbx_cgroup_check_available(p->mount, v1_mask, &p->set, err) < 0)
+	if (sbx_cgroup_check_available(p->mount, &p->set, err) < 0)
 		goto fail;
 	*out = p;
 	return 0;

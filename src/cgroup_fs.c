@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,60 +137,89 @@ int sbx_cgroup_write_file(const char *dir, const char *file, const char *value, 
 }
 
 /*
- * Remembered per mount namespace: one command asks several times (exec:
- * the status check, then the cgroup of the joiner; run: the plan, then the
- * teardown), and /proc/self/mountinfo costs the kernel a line of text per
- * mount (~0.1-0.2 ms with the ~100 mounts of a busy host).  The key is the
- * mount namespace's inode, so a process that has joined another one reads
- * its table afresh; a fork inherits the answer.
+ * Where cgroup v2 is mounted.  Every command that touches a cgroup asks
+ * (run: the plan; exec, state, kill...: the check of the recorded path),
+ * and /proc/self/mountinfo costs the kernel a line of text per mount
+ * (~0.13 ms with the ~100 mounts of this host, a third of what issue 8's
+ * defences added to `exec`).  So the two places systemd mounts it are
+ * asked first, with statfs: /sys/fs/cgroup (unified) and
+ * /sys/fs/cgroup/unified (hybrid).  A path is a cgroup2 mount point
+ * exactly when it is on cgroup2 and its parent is not (a bind mount of a
+ * part of the hierarchy counts, as it does in mountinfo).  The answer is
+ * the one mountinfo gives whenever the first cgroup2 mount is there; where
+ * another one comes first, both name the same hierarchy, and one hidden
+ * under an over-mount is not taken.  Anywhere else: mountinfo, remembered
+ * per mount namespace (keyed by its inode, so a process that has joined
+ * another one reads its table afresh; a fork inherits the answer).
  */
+static bool on_cgroup2(const char *path)
+{
+	struct statfs s;
+
+	return statfs(path, &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static const char *probe_mount(void)
+{
+	if (on_cgroup2("/sys/fs/cgroup"))
+		return on_cgroup2("/sys/fs") ? NULL : "/sys/fs/cgroup";
+	return on_cgroup2("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified" : NULL;
+}
+
 static struct {
 	ino_t mntns;       /* 0: nothing remembered */
 	char *mount;       /* NULL: no cgroup2 mount */
-	unsigned v1_mask;
 } mount_memo;
 
-char *sbx_cgroup_find_mount(unsigned *v1_mask)
+char *sbx_cgroup_find_mount(void)
 {
 	_sbx_cleanup_free_ char *mi = NULL;
+	const char *probed = probe_mount();
 	struct sbx_err ign;
 	struct stat ns;
-	bool keyed = stat("/proc/self/ns/mnt", &ns) == 0 && ns.st_ino != 0;
-	unsigned mask = 0;
+	bool keyed;
 	char *found;
 
-	if (keyed && mount_memo.mntns == ns.st_ino) {
-		if (v1_mask)
-			*v1_mask = mount_memo.v1_mask;
+	if (probed)
+		return sbx_xstrdup(probed);
+	keyed = stat("/proc/self/ns/mnt", &ns) == 0 && ns.st_ino != 0;
+	if (keyed && mount_memo.mntns == ns.st_ino)
 		return mount_memo.mount ? sbx_xstrdup(mount_memo.mount) : NULL;
-	}
-	if (v1_mask)
-		*v1_mask = 0;
 	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) < 0)
 		return NULL;
-	found = sbx_cgroup_parse_mountinfo(mi, &mask);
-	if (v1_mask)
-		*v1_mask = mask;
+	found = sbx_cgroup_parse_mountinfo(mi, NULL);
 	if (keyed) {
 		free(mount_memo.mount);
 		mount_memo.mount = found ? sbx_xstrdup(found) : NULL;
-		mount_memo.v1_mask = mask;
 		mount_memo.mntns = ns.st_ino;
 	}
 	return found;
 }
 
-int sbx_cgroup_check_available(const char *mount, unsigned v1_mask,
-				const struct sbx_cgroup_settings *set, struct sbx_err *err)
+/* The controllers on cgroup v1, for the error message only. */
+static unsigned v1_controllers(void)
+{
+	_sbx_cleanup_free_ char *mi = NULL, *m = NULL;
+	struct sbx_err ign;
+	unsigned mask = 0;
+
+	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) == 0)
+		m = sbx_cgroup_parse_mountinfo(mi, &mask);
+	return mask;
+}
+
+int sbx_cgroup_check_available(const char *mount, const struct sbx_cgroup_settings *set,
+				struct sbx_err *err)
 {
 	_sbx_cleanup_free_ char *avail_s = NULL;
-	unsigned missing;
+	unsigned missing, v1_mask;
 
 	if (!set->controllers)
 		return 0;
 	if (sbx_cgroup_read_file(mount, "cgroup.controllers", &avail_s, err) < 0)
 		return sbx_err_prefix(err, "cgroup");
 	missing = set->controllers & ~sbx_cgroup_parse_ctrl_list(avail_s);
+	v1_mask = missing ? v1_controllers() : 0;
 	for (unsigned i = 0; i < SBX_CG_NCTRL; i++) {
 		unsigned bit = 1u << i;
 		if (!(missing & bit))
@@ -205,10 +236,9 @@ int sbx_cgroup_check_available(const char *mount, unsigned v1_mask,
 	return 0;
 }
 
-int sbx_cgroup_check_under_mount(const char *path, char **mount_out, unsigned *v1_mask,
-			     struct sbx_err *err)
+int sbx_cgroup_check_under_mount(const char *path, char **mount_out, struct sbx_err *err)
 {
-	_sbx_cleanup_free_ char *mount = sbx_cgroup_find_mount(v1_mask);
+	_sbx_cleanup_free_ char *mount = sbx_cgroup_find_mount();
 	size_t n;
 
 	if (!path || !*path)
@@ -239,7 +269,7 @@ int sbx_cgroup_add_pid(const char *path, pid_t pid, struct sbx_err *err)
  * it joins the namespaces, so that its process is born inside. */
 int sbx_cgroup_enter(const char *path, struct sbx_err *err)
 {
-	if (sbx_cgroup_check_under_mount(path, NULL, NULL, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, NULL, err) < 0)
 		return -1;
 	if (sbx_cgroup_write_file(path, "cgroup.procs", "0", err) < 0)
 		return sbx_err_prefix(err, "join the container's cgroup");
@@ -250,7 +280,7 @@ int sbx_cgroup_open_dir(const char *path, struct sbx_err *err)
 {
 	int fd;
 
-	if (sbx_cgroup_check_under_mount(path, NULL, NULL, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, NULL, err) < 0)
 		return -1;
 	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -270,7 +300,7 @@ char *sbx_cgroup_of_pid(pid_t pid)
 	if (sbx_read_file_at(AT_FDCWD, path, &text, NULL, &ign) < 0)
 		return NULL;
 	rel = sbx_cgroup_parse_proc_cgroup(text);
-	mount = sbx_cgroup_find_mount(NULL);
+	mount = sbx_cgroup_find_mount();
 	if (!rel || !mount || !strcmp(rel, "/"))
 		return NULL;
 	return sbx_xasprintf("%s%s", mount, rel);
@@ -322,7 +352,7 @@ int sbx_cgroup_list_pids(const char *path, pid_t **pids, size_t *n, struct sbx_e
 
 	*pids = NULL;
 	*n = 0;
-	if (sbx_cgroup_check_under_mount(path, NULL, NULL, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, NULL, err) < 0)
 		return -1;
 	if (collect(path, pids, n, &cap, 0, err) < 0) {
 		free(*pids);

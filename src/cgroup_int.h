@@ -26,17 +26,17 @@ int sbx_cgroup_enable_chain(const char *mount, const char *full, unsigned ctrls,
  * written where their file exists. */
 int sbx_cgroup_apply_settings(const char *dir, const struct sbx_cgroup_settings *set,
 			      bool update, struct sbx_err *err);
-/* Error (with the how-to-fix text) if a controller `set` needs is not
- * available at the cgroup2 root `mount`; v1_mask: controllers on cgroup v1. */
-int sbx_cgroup_check_available(const char *mount, unsigned v1_mask,
-			       const struct sbx_cgroup_settings *set, struct sbx_err *err);
+/* Error (with the how-to-fix text, naming a controller the host keeps on
+ * cgroup v1) if a controller `set` needs is not available at the cgroup2
+ * root `mount`. */
+int sbx_cgroup_check_available(const char *mount, const struct sbx_cgroup_settings *set,
+			       struct sbx_err *err);
 /* The cgroup2 mount point of this process's mount namespace (malloc'ed),
  * NULL if none. */
-char *sbx_cgroup_find_mount(unsigned *v1_mask);
+char *sbx_cgroup_find_mount(void);
 /* Error unless path is a cgroup directory under the cgroup2 mount (*mount_out:
  * the mount, malloc'ed, when not NULL): a recorded path is checked before
  * anything is read, written or removed there. */
-int sbx_cgroup_check_under_mount(const char *path, char **mount_out, unsigned *v1_mask,
-				 struct sbx_err *err);
+int sbx_cgroup_check_under_mount(const char *path, char **mount_out, struct sbx_err *err);
 
 #endif

@@ -49,7 +49,7 @@ static int update_devices(const char *path, const struct sbx_resources *r, struc
 
 int sbx_cgroup_check_path(const char *path, struct sbx_err *err)
 {
-	return sbx_cgroup_check_under_mount(path, NULL, NULL, err);
+	return sbx_cgroup_check_under_mount(path, NULL, err);
 }
 
 /* runc's `update --memory-swap` alone: memory+swap (the v1 semantics)
@@ -80,7 +80,6 @@ int sbx_cgroup_update(const char *path, const struct sbx_resources *req, struct 
 	struct sbx_resources res = *req, *r = &res;
 	struct sbx_cgroup_settings set;
 	_sbx_cleanup_free_ char *mount = NULL;
-	unsigned v1_mask = 0;
 	int ret = -1;
 
 	current_memory_limit(path, r);
@@ -91,9 +90,9 @@ int sbx_cgroup_update(const char *path, const struct sbx_resources *req, struct 
 		sbx_cgroup_settings_free(&set);
 		return 0;
 	}
-	if (sbx_cgroup_check_under_mount(path, &mount, &v1_mask, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, &mount, err) < 0)
 		goto out;
-	if (sbx_cgroup_check_available(mount, v1_mask, &set, err) < 0)
+	if (sbx_cgroup_check_available(mount, &set, err) < 0)
 		goto out;
 	if (set.controllers &&
 	    sbx_cgroup_enable_chain(mount, path, set.controllers, 0, err) < 0) {
@@ -134,7 +133,7 @@ int sbx_cgroup_is_frozen(const char *path, struct sbx_err *err)
 	_sbx_cleanup_free_ char *ev = NULL;
 	uint64_t v = 0;
 
-	if (sbx_cgroup_check_under_mount(path, NULL, NULL, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, NULL, err) < 0)
 		return -1;
 	if (sbx_cgroup_read_file(path, "cgroup.events", &ev, err) < 0)
 		return sbx_err_prefix(err, "cgroup");
@@ -146,7 +145,7 @@ int sbx_cgroup_is_frozen(const char *path, struct sbx_err *err)
 
 int sbx_cgroup_freeze(const char *path, bool frozen, struct sbx_err *err)
 {
-	if (sbx_cgroup_check_under_mount(path, NULL, NULL, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, NULL, err) < 0)
 		return -1;
 	if (sbx_cgroup_write_file(path, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
 		return sbx_err_prefix(err, "cgroup: %s", frozen ? "freeze" : "thaw");
@@ -189,7 +188,7 @@ int sbx_cgroup_stats(const char *path, struct sbx_cgroup_stats *out, struct sbx_
 	struct sbx_err ign;
 
 	memset(out, 0, sizeof(*out));
-	if (sbx_cgroup_check_under_mount(path, NULL, NULL, err) < 0)
+	if (sbx_cgroup_check_under_mount(path, NULL, err) < 0)
 		return -1;
 	if (access(path, F_OK) < 0)
 		return sbx_err_set(err, errno, "cgroup: %s", path);

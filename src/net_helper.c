@@ -36,6 +36,9 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#if defined(__x86_64__)
+#include <sys/platform/x86.h>
+#endif
 #include <unistd.h>
 
 #define HELPER_READY_MS 10000
@@ -224,8 +227,12 @@ struct helper_argv {
 static const char *pasta_exe(const char *path, char *buf, size_t len)
 {
 #if defined(__x86_64__)
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && (size_t)snprintf(buf, len, "%s.avx2", path) < len &&
+	/* glibc's record of the CPU, made by the dynamic loader, not
+	 * __builtin_cpu_supports: that links libgcc's __cpu_indicator_init, a
+	 * constructor that runs ~10 cpuid instructions at the start of every
+	 * sbxrun command, and each cpuid traps to the hypervisor in a VM
+	 * (~12 us each here: 0.1 ms per command, for a test only pasta needs). */
+	if (CPU_FEATURE_ACTIVE(AVX2) && (size_t)snprintf(buf, len, "%s.avx2", path) < len &&
 	    access(buf, X_OK) == 0)
 		return buf;
 #endif

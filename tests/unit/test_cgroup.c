@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sbx/cgroup.h"
+#include "../../src/cgroup_int.h"
 #include "unit.h"
 
 static char *fixture(const char *name)
@@ -458,6 +459,27 @@ END_TEST
 
 /* ---- this host ---- */
 
+/* find_mount asks statfs at /sys/fs/cgroup and /sys/fs/cgroup/unified
+ * before it reads mountinfo (issue 8: exec's cost): on this host (hybrid)
+ * and in the VM (unified), its answer must be mountinfo's. */
+START_TEST(host_mount_matches_mountinfo)
+{
+	char *mi = NULL, *want = NULL, *got = sbx_cgroup_find_mount();
+	struct sbx_err err;
+
+	ck_assert_int_eq(sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &err), 0);
+	want = sbx_cgroup_parse_mountinfo(mi, NULL);
+	if (want)
+		ck_assert_msg(got && !strcmp(got, want), "find_mount %s, mountinfo %s",
+			      got ? got : "(none)", want);
+	else
+		ck_assert_ptr_null(got);
+	free(mi);
+	free(want);
+	free(got);
+}
+END_TEST
+
 static bool host_has_memory_v2(char **mount)
 {
 	char *mi = NULL, *ctl = NULL;
@@ -846,6 +868,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, derive_path);
 	tcase_add_test(tc, host_no_resources);
 	tcase_add_test(tc, host_memory_limit_needs_v2);
+	tcase_add_test(tc, host_mount_matches_mountinfo);
 	tcase_add_test(tc, host_limits_without_delegation);
 	tcase_add_test(tc, ops_refuse_foreign_paths);
 	tcase_add_test(tc, nolimit_values_need_no_controller);
