@@ -346,3 +346,17 @@ test_log_format_json() {
 	expect_match 'process\.args\[0\]: must be a non-empty string' \
 		"$(jq -r 'select(.level == "error") | .msg' "$log")" "error lines in the JSON log" || { cat "$log"; return 1; }
 }
+
+# Start-up cost (issue 8): __builtin_cpu_supports links libgcc's
+# __cpu_indicator_init, a constructor that runs ~10 cpuid instructions at
+# the start of every sbxrun command; in a VM each one traps to the
+# hypervisor (~12 us here), 0.1 ms per command.  The binary must not carry
+# it (the e2ad9e5 binary did).
+test_no_cpuid_constructor() {
+	command -v nm >/dev/null || skip "nm (binutils) not installed"
+	local syms
+	syms=$(nm "$SBXRUN" 2>/dev/null) || skip "sbxrun has no symbol table"
+	case $syms in
+	*__cpu_indicator_init*) _sbx_fail "sbxrun links libgcc's __cpu_indicator_init (cpuid at every start)" ;;
+	esac
+}
