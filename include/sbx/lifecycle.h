@@ -51,8 +51,10 @@ int sbx_life_write_pid_file(const char *path, pid_t pid, struct sbx_err *err);
 /*
  * Recording a container in the state store, shared by `create` and `run`
  * (the write protocol is in docs/internals.md, "The state store"):
- *   begin:   claim the ID (atomic mkdir), keep a copy of config.json, save
- *            the `creating` state (owner, bundle, annotations, created...);
+ *   begin:   claim the ID (atomic mkdir), keep a copy of config.json, fill
+ *            the `creating` state (owner, bundle, annotations, created...),
+ *            which the caller saves (sbx_container_create_begin: the pool
+ *            claim's commit does, with the claimed block);
  *   cgroup:  (launcher callback) the anchor names the cgroup before the
  *            launcher creates it;
  *   started: (launcher callback, before init is handed over) the anchor
@@ -76,10 +78,11 @@ void sbx_life_record_remove(struct sbx_state_handle *h, struct sbx_state *st);
 void sbx_life_record_close(struct sbx_state_handle *h, struct sbx_state *st);
 /* Root on the host, a new user namespace without mappings (or annotation
  * run.sbx.userns=auto; include/sbx/idpool.h): claim a block of the user
- * namespace pool for the container being recorded (st->id_block, saved)
- * and put its mappings into cfg.  Returns 1 if it did (the launcher then
+ * namespace pool for the container being recorded (st->id_block; st is
+ * saved under the pool's lock) and put its mappings into cfg.  Returns 1
+ * if it did (st saved) (the launcher then
  * id-maps the rootfs and volumes: sbx_launch_opts.userns_auto), 0 if the
- * config keeps its own mappings, -1 on error.  Release the block with
+ * config keeps its own mappings (st not saved), -1 on error.  Release the block with
  * sbx_life_userns_release() once the record is removed
  * (sbx_life_record_remove does). */
 int sbx_life_userns_auto(struct sbx_config *cfg, struct sbx_state_handle *h, struct sbx_state *st,
