@@ -10,7 +10,9 @@
 #   SBX_BASELINE=/path/to/sbxrun: the sbxrun rows again for that binary, in
 #   the same hyperfine run (before/after comparisons; use BENCH_REPORT=...
 #   to keep docs/performance.md as it is); the report then has a table of
-#   the differences with confidence intervals (scripts/bench-ab.py)
+#   the differences with confidence intervals (scripts/bench-ab.py), and
+#   the same pairs timed once per round (scripts/bench-rr.py, RR_ROUNDS
+#   rounds, default 150)
 # Then the network modes (scripts/bench-net.sh, inside a network namespace
 # made for it: none, bridge, user with pasta, user with slirp4netns).
 # Writes $BENCH_OUT/bench.{json,md}, $BENCH_OUT/net.json and
@@ -182,6 +184,30 @@ jq -s '(map(.results) | transpose | map({command: .[0].command,
 	"$BENCH_OUT"/bench.[0-9]*.json >"$BENCH_OUT/bench.json"
 cp "$BENCH_OUT/bench.$ROUNDS.md" "$BENCH_OUT/bench.md"
 
+# Against SBX_BASELINE, a second method: every command once per round
+# (scripts/bench-rr.py), so that a burst of load, or a cache one row's
+# block keeps warm, cannot land on one binary's rows; paired differences.
+cmd_of() {
+	local i
+	for i in "${!names[@]}"; do [ "${names[$i]}" = "$1" ] && { echo "${cmds[$i]}"; return; }; done
+	die "no row '$1'"
+}
+if [ -n "${SBX_BASELINE:-}" ]; then
+	rr=("$here/bench-rr.py" -r "${RR_ROUNDS:-150}")
+	{
+		"${rr[@]}" "baseline run (rootful)=$(cmd_of "baseline (rootful)")" \
+			"sbxrun run (rootful, --no-userns)=$(cmd_of "sbxrun (rootful, --no-userns)")" \
+			"sbxrun run (rootful)=$(cmd_of "sbxrun (rootful)")"
+		"${rr[@]}" "baseline exec (rootful)=$(cmd_of "baseline exec (rootful)")" \
+			"sbxrun exec (rootful, --no-userns)=$(cmd_of "sbxrun exec (rootful, --no-userns)")" \
+			"sbxrun exec (rootful)=$(cmd_of "sbxrun exec (rootful)")"
+		"${rr[@]}" "baseline run (rootless)=$(cmd_of "baseline (rootless)")" \
+			"sbxrun run (rootless)=$(cmd_of "sbxrun (rootless)")"
+		"${rr[@]}" "baseline exec (rootless)=$(cmd_of "baseline exec (rootless)")" \
+			"sbxrun exec (rootless)=$(cmd_of "sbxrun exec (rootless)")"
+	} >"$BENCH_OUT/rr.txt"
+fi
+
 # Network modes: same bundle, one annotation apart, inside their own
 # network namespace (bench-net.sh refuses to run in the machine's).
 if [ "$NET" = 1 ]; then
@@ -291,6 +317,11 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 		echo "difference of the medians (scripts/bench-ab.py $BENCH_OUT):"
 		echo
 		"$here/bench-ab.py" "$BENCH_OUT"
+		echo
+		echo "The same pairs, each command once per round (scripts/bench-rr.py, ${RR_ROUNDS:-150}"
+		echo "rounds; the order rotates and reverses from round to round; paired differences):"
+		echo
+		sed 's/^/    /' "$BENCH_OUT/rr.txt"
 		echo
 	fi
 	# Measured by hand (kept here: this script rewrites the whole report).

@@ -203,7 +203,9 @@ static int hand_over(struct launch_ctx *c, struct sbx_err *err)
 
 /* Wait for GO; before it the parent may hand over bind sources it opened
  * (rootfs_bind.c), one per message, value = plan step. */
-static int wait_go(struct launch_ctx *c, struct sbx_err *err)
+/* Wait for `type` (GO, or MOUNTS_DONE: the parent's mounts), adopting
+ * the mounts the parent sends meanwhile. */
+static int wait_parent(struct launch_ctx *c, enum sbx_sync_type type, struct sbx_err *err)
 {
 	struct sbx_sync_msg m;
 	int fd = -1;
@@ -229,7 +231,7 @@ static int wait_go(struct launch_ctx *c, struct sbx_err *err)
 		}
 		if (fd >= 0)
 			close(fd);
-		if (m.type == SBX_SYNC_GO)
+		if (m.type == type)
 			return 0;
 		return sbx_err_set(err, EPROTO, "wait for the runtime: unexpected sync message %u",
 				   m.type);
@@ -280,7 +282,7 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	 *    state. */
 	if (c->container_hooks && sbx_sync_recv_blob(c->sock, &c->state_json, err) < 0)
 		return -1;
-	if (wait_go(c, err) < 0)
+	if (wait_parent(c, SBX_SYNC_GO, err) < 0)
 		return -1;
 	/* `created` lasts: keep our namespaces for `exec` (handover.h), read
 	 * from the host's /proc while it is ours. */
@@ -297,13 +299,16 @@ static int child_setup(struct launch_ctx *c, struct sbx_err *err)
 	sbx_process_probe_setgroups(&c->pst);
 	sbx_debug("init: hostname, lo, session keyring set");
 
-	/* 2. The filesystem.  The hooks run once the mounts exist and before
-	 *    pivot_root (runtime-spec: "after the runtime environment has
-	 *    been created ... but before the pivot_root"): prestart and
-	 *    createRuntime in the runtime's namespaces (the parent), then
-	 *    createContainer here, in the container's, with the rootfs as
-	 *    cwd (as runc).  A missing cwd is created before the root turns
-	 *    read-only. */
+	/* 2. The filesystem, from the mounts the parent prepared meanwhile
+	 *    (id-mapped clones, bind sources).  The hooks run once the mounts
+	 *    exist and before pivot_root (runtime-spec: "after the runtime
+	 *    environment has been created ... but before the pivot_root"):
+	 *    prestart and createRuntime in the runtime's namespaces (the
+	 *    parent), then createContainer here, in the container's, with
+	 *    the rootfs as cwd (as runc).  A missing cwd is created before
+	 *    the root turns read-only. */
+	if (c->parent_mounts && wait_parent(c, SBX_SYNC_MOUNTS_DONE, err) < 0)
+		return -1;
 	if (sbx_rootfs_apply_child(c->rootfs, &rfs, err) < 0)
 		return sbx_err_prefix(err, "rootfs");
 	sbx_debug("init: mounts done");

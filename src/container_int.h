@@ -37,6 +37,7 @@ struct launch_ctx {
 	bool container_hooks;  /* createContainer/startContainer hooks exist */
 	bool runtime_hooks;    /* prestart/createRuntime hooks exist */
 	bool open_sources;     /* the parent opens the bind sources (rootfs_bind.c) */
+	bool parent_mounts;    /* the parent sends mounts after GO, then MOUNTS_DONE */
 	struct sbx_idmap_plan idmap;
 	struct sbx_rootfs_plan *rootfs;
 	struct sbx_process_plan proc; /* the process steps (process.h) */

@@ -150,8 +150,9 @@ struct sbx_rootfs_prepared {
 	int fd;
 };
 size_t sbx_rootfs_plan_n_prepared(const struct sbx_rootfs_plan *plan);
-/* Parent, after the container's id maps are written, while init (`pid`)
- * waits for GO: clones made in init's mount namespace (host root only).
+/* Parent, after the container's id maps are written, before init (`pid`)
+ * mounts anything (it waits for MOUNTS_DONE): clones made in init's mount
+ * namespace (host root only).
  * `userns_fd` is the container's user namespace (for AUTO and CONTAINER
  * mounts; -1 if it has none).  Fills out[sbx_rootfs_plan_n_prepared()]; on
  * error closes what it opened. */

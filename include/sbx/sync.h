@@ -34,7 +34,7 @@ enum sbx_sync_type {
 	SBX_SYNC_EXEC_SOCK,      /* parent -> init (create): fd = exec.sock, listening (handover.h) */
 	SBX_SYNC_LOG,            /* child -> parent: a log record (value = level, err.msg,
 				  * time); sbx_sync_recv() writes it and reads on */
-	SBX_SYNC_MOUNT_SOURCE,   /* parent -> init, before GO: fd = bind source of plan step `value` */
+	SBX_SYNC_MOUNT_SOURCE,   /* parent -> init, after GO: fd = bind source of plan step `value` */
 	SBX_SYNC_HOOKS,          /* init -> parent: mounts done, run prestart/createRuntime */
 	SBX_SYNC_HOOKS_DONE,     /* parent -> init */
 	SBX_SYNC_EXEC_ERR,       /* parent -> init (create): fd = exec.err, for a failure after start */
@@ -43,6 +43,7 @@ enum sbx_sync_type {
 	SBX_SYNC_MOUNTFD,        /* parent -> init: value = rootfs plan slot, fd = prepared mount (or none) */
 	SBX_SYNC_NETWORK,        /* parent -> init (foreground run, user mode): the network's
 				  * helper is ready; go on to exec */
+	SBX_SYNC_MOUNTS_DONE,    /* parent -> init: every MOUNTFD and MOUNT_SOURCE sent */
 };
 
 struct sbx_sync_msg {

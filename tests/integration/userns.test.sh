@@ -229,6 +229,26 @@ test_delete_releases_block() {
 	expect_eq "" "$(claim_of "$SBX_ROOT" crash-$$)" "registry entry after delete --force"
 }
 
+# The id-mapped rootfs is prepared by the parent after GO, while init sets
+# its hostname and network (issue 8's start-up cost).  An init that fails
+# meanwhile must be reported as itself, whichever side gets there first
+# (the parent's open_tree held back 30 ms: its sends find no reader), and
+# leave nothing behind: no record, cgroup or pool claim.
+test_init_error_while_parent_prepares_mounts() {
+	need_root_mode
+	command -v strace >/dev/null || skip "strace not installed"
+	local b=$TEST_TMP/b err rc=0
+	make_bundle "$b" true || return 1
+	err=$(strace -f -o /dev/null -e trace=sethostname,open_tree -e inject=sethostname:error=EPERM \
+		-e inject=open_tree:delay_enter=30000 \
+		"$SBXRUN" --root "$SBX_ROOT" run --bundle "$b" prep-$$ 2>&1 >/dev/null) || rc=$?
+	expect_eq 125 "$rc" "exit status" || return 1
+	expect_eq 'sbxrun: sethostname "sbxrun": Operation not permitted' "$err" "stderr" || return 1
+	expect_eq "" "$(ls "$SBX_ROOT")" "records left" || return 1
+	expect_eq "" "$(claim_of "$SBX_ROOT" prep-$$)" "registry entry" || return 1
+	expect_eq "" "$(find /sys/fs/cgroup -name "sbx-prep-$$" 2>/dev/null)" "cgroup left"
+}
+
 # --no-userns opts out: this container's root IS host root (the test of
 # rootful-without-userns behaviour).
 test_no_userns_opt_out() {
