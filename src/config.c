@@ -27,6 +27,7 @@
 
 #include "sbx/config.h"
 #include "sbx/error.h"
+#include "sbx/jsonloc.h"
 #include "sbx/util.h"
 
 /* ------------------------------------------------------------------ */
@@ -480,6 +481,67 @@ int sbx_config_parse(const char *text, size_t len, const char *source,
 		     struct sbx_config **out, struct sbx_err *err)
 {
 	return parse_config(text, len, source, out, err) < 0 ? sbx_err_kind(err, SBX_ERR_CONFIG) : 0;
+}
+
+int sbx_config_parse_deferred(const char *text, size_t len, const char *source,
+			      struct sbx_config **out, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *rest = NULL;
+	size_t start, end;
+	char *slice;
+
+	/* Only an object is deferred: anything else (null, or a value the
+	 * parser refuses) goes through the parser as it is. */
+	if (sbx_jsonloc_span(text, len, "linux.seccomp", &start, &end) < 0 || text[start] != '{' ||
+	    end <= start || text[end - 1] != '}')
+		return sbx_config_parse(text, len, source, out, err);
+	rest = sbx_xmalloc(len - (end - start) + 4);
+	memcpy(rest, text, start);
+	memcpy(rest + start, "null", 4);
+	memcpy(rest + start + 4, text + end, len - end);
+	if (sbx_config_parse(rest, len - (end - start) + 4, source, out, err) < 0)
+		return -1;
+	slice = sbx_arena_alloc(&(*out)->arena, end - start + 1);
+	memcpy(slice, text + start, end - start);
+	slice[end - start] = '\0';
+	(*out)->linux.seccomp = NULL;
+	(*out)->linux.seccomp_text = slice;
+	(*out)->linux.seccomp_len = end - start;
+	return 0;
+}
+
+static int parse_seccomp_text(const char *text, size_t len, struct sbx_arena *a,
+			      struct sbx_seccomp **out, struct sbx_err *err)
+{
+	struct cfg_ctx c = { .arena = a, .source = "config.json", .err = err };
+	struct sbx_linux l;
+	json_error_t jerr;
+	json_t *root, *wrap;
+	int r;
+
+	*out = NULL;
+	root = json_loadb(text, len, 0, &jerr);
+	if (!root)
+		return load_error(err, c.source, &jerr);
+	/* Reuse the linux.seccomp parser (same checks, same messages). */
+	wrap = json_pack("{s:O}", "seccomp", root);
+	json_decref(root);
+	if (!wrap)
+		return sbx_err_set(err, ENOMEM, "%s", c.source);
+	memset(&l, 0, sizeof(l));
+	r = sbx_cfg_parse_seccomp(&c, wrap, &l);
+	json_decref(wrap);
+	if (r == 0 && !l.seccomp)
+		return sbx_err_set(err, 0, "%s: linux.seccomp: missing", c.source);
+	*out = l.seccomp;
+	return r;
+}
+
+int sbx_config_parse_seccomp(const char *text, size_t len, struct sbx_arena *a,
+			     struct sbx_seccomp **out, struct sbx_err *err)
+{
+	return parse_seccomp_text(text, len, a, out, err) < 0 ? sbx_err_kind(err, SBX_ERR_CONFIG)
+								: 0;
 }
 
 static int parse_resources(const char *text, size_t len, const char *source,

@@ -74,6 +74,8 @@ int sbx_cfg_idmap(struct cfg_ctx *c, json_t *obj, const char *parent, const char
 
 /* linux.resources only, from an object holding "resources" (update). */
 int sbx_cfg_parse_resources(struct cfg_ctx *c, json_t *lx, struct sbx_resources *r);
+/* lx's "seccomp" member into l->seccomp (NULL if absent). */
+int sbx_cfg_parse_seccomp(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l);
 
 /* The "process" object of `root` into cfg->process (absent: stays NULL;
  * src/config_process.c). */

@@ -556,7 +556,7 @@ static int parse_seccomp_args(struct cfg_ctx *c, json_t *sc, const char *parent,
 	return 0;
 }
 
-static int parse_seccomp(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
+int sbx_cfg_parse_seccomp(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
 {
 	static const char ps[] = "linux.seccomp";
 	char pi[SBX_JPATH_MAX], pk[SBX_JPATH_MAX], pn[SBX_JPATH_MAX];
@@ -643,7 +643,7 @@ int sbx_cfg_parse_linux(struct cfg_ctx *c, json_t *lx, struct sbx_linux *l)
 	    sbx_cfg_strv(c, lx, "linux", "readonlyPaths", true, &l->readonly_paths,
 			 &l->n_readonly_paths) < 0 ||
 	    sbx_cfg_strmap(c, lx, "linux", "sysctl", &l->sysctl, &l->n_sysctl) < 0 ||
-	    parse_seccomp(c, lx, l) < 0 ||
+	    sbx_cfg_parse_seccomp(c, lx, l) < 0 ||
 	    sbx_cfg_str(c, lx, "linux", "mountLabel", false, false, &l->mount_label) < 0 ||
 	    sbx_cfg_parse_net_devices(c, lx, l) < 0)
 		return -1;

@@ -382,6 +382,34 @@ int sbx_jsonloc_find(const char *text, size_t len, const char *path, struct sbx_
 	return exact ? 0 : 1;
 }
 
+int sbx_jsonloc_span(const char *text, size_t len, const char *path, size_t *start, size_t *end)
+{
+	struct scan sc = { text, len };
+	struct comp comp_buf;
+	size_t at, i = 0, e;
+	int r;
+
+	if (!text || !path)
+		return -1;
+	at = skip_ws(&sc, 0);
+	while ((r = next_comp(path, &i, &comp_buf)) == 1) {
+		size_t key;
+
+		at = comp_buf.is_index ? find_index(&sc, at, comp_buf.index)
+				       : find_member(&sc, at, &comp_buf, &key);
+		if (at == NPOS)
+			return -1;
+	}
+	if (r < 0 || at >= sc.n)
+		return -1;
+	e = skip_value(&sc, at);
+	if (e == NPOS)
+		return -1;
+	*start = at;
+	*end = e;
+	return 0;
+}
+
 char *sbx_jsonloc_member(char *buf, size_t n, const char *parent, const char *name)
 {
 	bool plain = *name != '\0';

@@ -36,14 +36,15 @@ int sbx_life_open(const char *root, const char *id, bool exclusive, struct sbx_s
 }
 
 int sbx_life_load_config(const struct sbx_state_handle *h, const struct sbx_state *st,
-			 struct sbx_config **cfg, struct sbx_err *err)
+			 bool defer_seccomp, struct sbx_config **cfg, struct sbx_err *err)
 {
 	_sbx_cleanup_free_ char *text = NULL;
 	size_t len;
 
 	if (sbx_read_file_at(h->dirfd, SBX_STATE_CONFIG, &text, &len, err) < 0)
 		return sbx_err_prefix(err, "container \"%s\": saved config", h->id);
-	if (sbx_config_parse(text, len, "config.json", cfg, err) < 0)
+	if ((defer_seccomp ? sbx_config_parse_deferred : sbx_config_parse)(text, len, "config.json",
+									cfg, err) < 0)
 		return -1;
 	/* The parser leaves these to sbx_config_load(); the state knows them. */
 	if (st->bundle)
@@ -237,7 +238,7 @@ int sbx_life_start(const struct sbx_state_handle *h, struct sbx_state *st, struc
 	 * does: the message and init's exit code, no poststart hooks. */
 	if (sbx_state_read_init_error(h, &code, err) > 0)
 		return sbx_err_prefix(err, "container \"%s\" failed to start", st->id);
-	if (sbx_life_load_config(h, st, &cfg, err) < 0) {
+	if (sbx_life_load_config(h, st, true, &cfg, err) < 0) {
 		sbx_warn_err(err, "poststart hooks not run");
 	} else if (cfg->hooks.poststart.n) {
 		_sbx_cleanup_free_ char *js = sbx_state_oci_json(st, "running", false);

@@ -35,6 +35,10 @@ int sbx_process_compile(const struct sbx_config *cfg, const char *cache_dir,
 	if (cfg->linux.seccomp &&
 	    sbx_seccomp_compile_cached(cfg->linux.seccomp, cache_dir, &out->seccomp, err) < 0)
 		return -1;
+	if (!cfg->linux.seccomp && cfg->linux.seccomp_text &&
+	    sbx_seccomp_compile_text(cfg->linux.seccomp_text, cfg->linux.seccomp_len, cache_dir,
+				     &out->seccomp, err) < 0)
+		return -1;
 	if (sbx_apparmor_compile(cfg->process, &out->apparmor, err) < 0)
 		return -1;
 	if (sbx_landlock_compile(cfg, &out->landlock, err) < 0)

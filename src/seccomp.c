@@ -489,6 +489,38 @@ fail:
 	return -1;
 }
 
+static bool text_has(const char *text, size_t len, const char *what)
+{
+	return memmem(text, len, what, strlen(what)) != NULL;
+}
+
+int sbx_seccomp_compile_text(const char *text, size_t len, const char *cache_dir,
+			     struct sbx_seccomp_plan *out, struct sbx_err *err)
+{
+	_sbx_cleanup_free_ char *key = NULL;
+	struct sbx_arena a = { 0 };
+	struct sbx_seccomp *sc;
+	bool plain = !text_has(text, len, "SCMP_ACT_NOTIFY") && !text_has(text, len, "listenerPath") &&
+		     !text_has(text, len, "\"flags\"");
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (plain && cache_dir) {
+		key = sbx_seccomp_cache_text_key(text, len);
+		if (sbx_seccomp_cache_load(cache_dir, key, &out->insns, &out->n_insns) == 0) {
+			out->present = true;
+			return 0;
+		}
+	}
+	r = sbx_config_parse_seccomp(text, len, &a, &sc, err);
+	if (r == 0)
+		r = sbx_seccomp_compile_cached(sc, cache_dir, out, err);
+	if (r == 0 && key)
+		sbx_seccomp_cache_store(cache_dir, key, out->insns, out->n_insns);
+	sbx_arena_free(&a);
+	return r;
+}
+
 void sbx_seccomp_plan_free(struct sbx_seccomp_plan *plan)
 {
 	if (!plan)

@@ -72,13 +72,22 @@ static void kb_str(struct keybuf *k, const char *tag, const char *s)
 	kb_printf(k, "%s %zu:%s\n", tag, s ? strlen(s) : (size_t)0, s ? s : "");
 }
 
-char *sbx_seccomp_cache_key(const struct sbx_seccomp *sc)
+/* What, besides the profile, decides the program: the format (bumped
+ * whenever compile changes what it builds from the same profile: 2 added
+ * the ENOSYS prefix), libseccomp's version, the native architecture. */
+static void kb_head(struct keybuf *k, const char *what)
 {
 	const struct scmp_version *v = seccomp_version();
+
+	kb_printf(k, "sbxrun-seccomp-bpf 2 (enosys prefix)%s\nlibseccomp %u.%u.%u\nnative %u\n", what,
+		  v->major, v->minor, v->micro, seccomp_arch_native());
+}
+
+char *sbx_seccomp_cache_key(const struct sbx_seccomp *sc)
+{
 	struct keybuf k = { .s = sbx_xmalloc(4096), .cap = 4096 };
 
-	kb_printf(&k, "sbxrun-seccomp-bpf 2 (enosys prefix)\nlibseccomp %u.%u.%u\nnative %u\n", v->major, v->minor,
-		  v->micro, seccomp_arch_native());
+	kb_head(&k, "");
 	kb_printf(&k, "default %d %d %u\n", (int)sc->default_action, sc->has_default_errno_ret,
 		  sc->default_errno_ret);
 	kb_printf(&k, "archs %zu\n", sc->n_architectures);
@@ -96,6 +105,22 @@ char *sbx_seccomp_cache_key(const struct sbx_seccomp *sc)
 				  (unsigned long long)s->args[a].value,
 				  (unsigned long long)s->args[a].value_two, (int)s->args[a].op);
 	}
+	return k.s;
+}
+
+/* The profile as the text of config.json's linux.seccomp value (a
+ * container's saved copy, sbx_config_parse_deferred): the text decides the
+ * parsed profile, so it decides the program; it is stored and compared
+ * byte for byte like the other key. */
+char *sbx_seccomp_cache_text_key(const char *text, size_t len)
+{
+	struct keybuf k = { .s = sbx_xmalloc(len + 256), .cap = len + 256 };
+
+	kb_head(&k, " from text");
+	kb_printf(&k, "profile %zu:", len);
+	memcpy(k.s + k.len, text, len);
+	k.len += len;
+	k.s[k.len] = '\0';
 	return k.s;
 }
 

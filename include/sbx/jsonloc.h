@@ -37,6 +37,11 @@ struct sbx_jsonloc {
  */
 int sbx_jsonloc_find(const char *text, size_t len, const char *path, struct sbx_jsonloc *out);
 
+/* The bytes [*start, *end) of the value at `path` (same syntax, same
+ * last-duplicate rule), for a text the config parser accepted.  Returns 0,
+ * or -1 if the path is not there. */
+int sbx_jsonloc_span(const char *text, size_t len, const char *path, size_t *start, size_t *end);
+
 /* Append a member name to a path in the syntax above ("a.b" or
  * "a[\"x.y\"]"), into buf of size n.  Returns buf. */
 char *sbx_jsonloc_member(char *buf, size_t n, const char *parent, const char *name);

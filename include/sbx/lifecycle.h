@@ -24,9 +24,11 @@
 /* Open <root>/<id> (locked) and load its state. */
 int sbx_life_open(const char *root, const char *id, bool exclusive, struct sbx_state_handle *h,
 		  struct sbx_state *st, struct sbx_err *err);
-/* Parse the saved config of the container. */
+/* Parse the saved config of the container.  defer_seccomp: leave
+ * linux.seccomp as text (sbx_config_parse_deferred), for a command that
+ * needs at most its compiled program (exec, delete). */
 int sbx_life_load_config(const struct sbx_state_handle *h, const struct sbx_state *st,
-			 struct sbx_config **cfg, struct sbx_err *err);
+			 bool defer_seccomp, struct sbx_config **cfg, struct sbx_err *err);
 /* `start`: release a `created` container's init from the exec fifo, wait
  * for its execve, then run the poststart hooks (failures are warnings, as
  * the runtime-spec says).  If init fails instead (exec, startContainer

@@ -38,6 +38,19 @@ bool sbx_seccomp_flag_supported(const char *name);
 int sbx_seccomp_compile_cached(const struct sbx_seccomp *sc, const char *cache_dir,
 			       struct sbx_seccomp_plan *out, struct sbx_err *err);
 
+/*
+ * The same for a profile left as text by sbx_config_parse_deferred (`exec`
+ * into a running container): its program from the cache, keyed by the
+ * text, without parsing it; else parsed and compiled as above, and stored
+ * under the text too.  Only for a profile without flags, listener or
+ * SCMP_ACT_NOTIFY (found anywhere in the text: else the parsed path), the
+ * parts of compile_meta beyond validation: the text was validated, and
+ * its program loaded by the container's init on this running kernel,
+ * when the container started.
+ */
+int sbx_seccomp_compile_text(const char *text, size_t len, const char *cache_dir,
+			     struct sbx_seccomp_plan *out, struct sbx_err *err);
+
 /* The ENOSYS rule (seccomp_enosys.c, docs/seccomp.md): does it apply to
  * this profile, and prefix plan's program (libseccomp's, for the filter
  * architectures `archs`, libseccomp tokens) with it. */
@@ -47,6 +60,7 @@ int sbx_seccomp_enosys_patch(const struct sbx_seccomp *sc, const uint32_t *archs
 
 /* The cache (seccomp_cache.c). */
 char *sbx_seccomp_cache_key(const struct sbx_seccomp *sc);
+char *sbx_seccomp_cache_text_key(const char *text, size_t len);
 int sbx_seccomp_cache_load(const char *dir, const char *key, struct sock_filter **insns,
 			   size_t *n_insns);
 void sbx_seccomp_cache_store(const char *dir, const char *key, const struct sock_filter *insns,

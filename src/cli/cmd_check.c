@@ -42,7 +42,7 @@ static int check_live(const struct sbx_global_opts *g, const char *id, struct sb
 			    id, sbx_state_status_name(st.status));
 		goto out;
 	}
-	if (sbx_life_load_config(&h, &st, &cfg, err) < 0)
+	if (sbx_life_load_config(&h, &st, false, &cfg, err) < 0)
 		goto out;
 	if (sbx_life_pids(&st, &pids, &n, err) < 0)
 		sbx_err_clear(err); /* init alone is still worth checking */

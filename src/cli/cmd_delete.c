@@ -85,7 +85,7 @@ static int delete_one(const struct sbx_global_opts *g, const char *id, bool forc
 			 unreadable ? "unreadable" : "incomplete", td.note[0] ? td.note : "nothing recovered",
 			 killed, killed == 1 ? "" : "es", st.cgroup_path ? ", removed cgroup " : "",
 			 st.cgroup_path ? st.cgroup_path : "");
-	if (sbx_life_load_config(&h, &st, &cfg, &err) < 0) {
+	if (sbx_life_load_config(&h, &st, true, &cfg, &err) < 0) {
 		if (st.status != SBX_STATUS_CREATING && !unreadable)
 			sbx_warn_err(&err, "poststop hooks not run");
 		cfg = NULL;

@@ -60,7 +60,7 @@ static int do_exec(const struct sbx_global_opts *g, struct sbx_exec_opts *o, con
 	if (sbx_cli_open(g, id, false, &h, &st, &err) < 0)
 		return sbx_cli_fail(&err);
 	if (sbx_exec_check_status(&st, o->ignore_paused, &err) < 0 ||
-	    sbx_life_load_config(&h, &st, &cfg, &err) < 0 || sbx_exec_build_process(cfg, o, &err) < 0) {
+	    sbx_life_load_config(&h, &st, true, &cfg, &err) < 0 || sbx_exec_build_process(cfg, o, &err) < 0) {
 		code = sbx_cli_fail(&err);
 		goto out;
 	}

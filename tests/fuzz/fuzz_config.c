@@ -41,6 +41,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	/* exec's parse of the same text (linux.seccomp left as text) must
+	 * accept it too and give the same profile: same cache key. */
+	{
+		struct sbx_config *def = NULL;
+		struct sbx_arena a = { 0 };
+		struct sbx_seccomp *sc = NULL;
+
+		if (sbx_config_parse_deferred((const char *)data, size, "config.json", &def, &err) < 0)
+			abort();
+		if (!def->linux.seccomp_text) {
+			if (!!def->linux.seccomp != !!cfg->linux.seccomp)
+				abort();
+		} else {
+			char *k1, *k2;
+			if (!cfg->linux.seccomp ||
+			    sbx_config_parse_seccomp(def->linux.seccomp_text, def->linux.seccomp_len, &a,
+						     &sc, &err) < 0)
+				abort();
+			k1 = sbx_seccomp_cache_key(cfg->linux.seccomp);
+			k2 = sbx_seccomp_cache_key(sc);
+			if (strcmp(k1, k2) != 0)
+				abort();
+			free(k1);
+			free(k2);
+		}
+		sbx_arena_free(&a);
+		sbx_config_free(def);
+	}
 	/* The pure compile steps of every module see the parsed model too. */
 	{
 		struct sbx_rootfs_opts ro = { .userns = true, .rootless = true, .new_netns = true };

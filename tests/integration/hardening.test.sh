@@ -83,6 +83,43 @@ test_seccomp_errno_ret() {
 	expect_match '^getpid: ok$' "$out" "getpid"
 }
 
+# `exec` gets the container's filter without parsing the profile again
+# (sbx_config_parse_deferred): the first exec compiles it from the saved
+# config's text, the next ones find it in the cache under that text.  Each
+# must enforce the profile, an argument rule included; a profile with
+# "flags" takes the parsed path, and must too.  A saved profile that the
+# text key would wrongly match (edited after create: a cache entry for the
+# old text must not serve the new one) is compiled afresh.
+test_exec_gets_container_seccomp() {
+	local b=$TEST_TMP/b id="sx-$RANDOM" out i
+	make_bundle "$b" sleep 1000 || return 1
+	add_helper "$b" syscall_probe || return 1
+	cfg "$b" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 30},
+		  {"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22,
+		   "args": [{"index": 0, "value": 4294967295, "op": "SCMP_CMP_NE"}]}]}' || return 1
+	expect_rc 0 sbx run --detach --bundle "$b" "$id" || return 1
+	for i in 1 2 3; do
+		out=$(sbx exec "$id" syscall_probe mkdir getpid personality personality-bad) || { sbx delete -f "$id"; return 1; }
+		expect_match '^mkdir: errno=30 \(EROFS\)$' "$out" "exec $i: mkdir" &&
+			expect_match '^getpid: ok$' "$out" "exec $i: getpid" &&
+			expect_match '^personality: ok$' "$out" "exec $i: personality" &&
+			expect_match '^personality-bad: errno=22 \(EINVAL\)$' "$out" "exec $i: personality-bad" ||
+			{ sbx delete -f "$id"; return 1; }
+	done
+	# The saved profile, edited behind sbxrun's back: mkdir gets 13 now.
+	sed -i 's/"errnoRet":30/"errnoRet":13/; s/"errnoRet": 30/"errnoRet": 13/' "$SBX_ROOT/$id/config.json"
+	out=$(sbx exec "$id" syscall_probe mkdir) || { sbx delete -f "$id"; return 1; }
+	expect_match '^mkdir: errno=13 \(EACCES\)$' "$out" "exec after the profile changed" ||
+		{ sbx delete -f "$id"; return 1; }
+	sbx delete -f "$id" >/dev/null
+	cfg "$b" '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]' || return 1
+	expect_rc 0 sbx run --detach --bundle "$b" "$id" || return 1
+	out=$(sbx exec "$id" syscall_probe mkdir) || { sbx delete -f "$id"; return 1; }
+	sbx delete -f "$id" >/dev/null
+	expect_match '^mkdir: errno=30 \(EROFS\)$' "$out" "exec, profile with flags"
+}
+
 # Argument conditions as a real profile uses them: personality(0xffffffff)
 # (a query) is allowed, anything else gets errnoRet.
 test_seccomp_arg_rule() {

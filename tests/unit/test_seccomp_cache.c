@@ -184,6 +184,101 @@ START_TEST(test_truncated_file_is_miss)
 }
 END_TEST
 
+/* ---- exec's path: the profile left as text (sbx_config_parse_deferred) ---- */
+
+static struct sbx_config *parse_deferred(const char *text)
+{
+	struct sbx_config *cfg = NULL;
+	struct sbx_err err = { 0 };
+
+	ck_assert_msg(sbx_config_parse_deferred(text, strlen(text), "config.json", &cfg, &err) == 0,
+		      "%s", err.msg);
+	return cfg;
+}
+
+/* The text, parsed on its own, is the profile the full parse gives (same
+ * cache key: same program); the rest of the config is unchanged. */
+static void check_deferred(const char *text)
+{
+	struct sbx_config *full = parse(text), *def = parse_deferred(text);
+	struct sbx_arena a = { 0 };
+	struct sbx_seccomp *sc = NULL;
+	struct sbx_err err = { 0 };
+	_sbx_cleanup_free_ char *kf = NULL, *kd = NULL;
+
+	ck_assert_ptr_null(def->linux.seccomp);
+	ck_assert_ptr_nonnull(def->linux.seccomp_text);
+	ck_assert_msg(sbx_config_parse_seccomp(def->linux.seccomp_text, def->linux.seccomp_len, &a,
+					       &sc, &err) == 0, "%s", err.msg);
+	kf = sbx_seccomp_cache_key(full->linux.seccomp);
+	kd = sbx_seccomp_cache_key(sc);
+	ck_assert_str_eq(kf, kd);
+	ck_assert_str_eq(full->hostname ? full->hostname : "", def->hostname ? def->hostname : "");
+	ck_assert_uint_eq(full->linux.n_masked_paths, def->linux.n_masked_paths);
+	sbx_arena_free(&a);
+	sbx_config_free(full);
+	sbx_config_free(def);
+}
+
+START_TEST(test_deferred_profile_is_the_parsed_one)
+{
+	check_deferred(PROFILE_A);
+	/* Duplicate keys (jansson keeps the last), braces and the member's
+	 * name inside strings, an escaped member name, members after it. */
+	check_deferred("{\"ociVersion\":\"1.2.0\",\"hostname\":\"{\\\"seccomp\\\":}\","
+		       "\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_KILL\"},"
+		       "\"maskedPaths\":[\"/a}\",\"/b\"],"
+		       "\"s\\u0065ccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+		       "[{\"names\":[\"kcmp\"],\"action\":\"SCMP_ACT_ERRNO\"}]},"
+		       "\"sysctl\":{\"x\":\"]\"}},\"annotations\":{\"a\":\"b\"}}");
+	/* No profile, or null: nothing deferred. */
+	{
+		struct sbx_config *c = parse_deferred("{\"ociVersion\":\"1.2.0\",\"linux\":{\"seccomp\":null}}");
+		ck_assert_ptr_null(c->linux.seccomp_text);
+		sbx_config_free(c);
+	}
+}
+END_TEST
+
+/* compile_text: the program of the parsed path; a second call finds it
+ * under the text; a profile with flags is never kept under its text. */
+START_TEST(test_compile_text_hit_equals_compile)
+{
+	struct sbx_config *full = parse(PROFILE_A), *def = parse_deferred(PROFILE_A);
+	struct sbx_seccomp_plan a, b, c;
+	struct sbx_err err = { 0 };
+	_sbx_cleanup_free_ char *tkey = sbx_seccomp_cache_text_key(def->linux.seccomp_text,
+								    def->linux.seccomp_len);
+	struct sock_filter *insns = NULL;
+	size_t n = 0;
+	static const char *FLAGS = "{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+				   "\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"]}";
+	_sbx_cleanup_free_ char *fkey = sbx_seccomp_cache_text_key(FLAGS, strlen(FLAGS));
+
+	ck_assert_int_eq(sbx_seccomp_compile(full->linux.seccomp, &a, &err), 0);
+	ck_assert_int_eq(sbx_seccomp_cache_load(dir, tkey, &insns, &n), -1);
+	ck_assert_int_eq(sbx_seccomp_compile_text(def->linux.seccomp_text, def->linux.seccomp_len, dir,
+						  &b, &err), 0);
+	ck_assert_int_eq(sbx_seccomp_cache_load(dir, tkey, &insns, &n), 0);
+	free(insns);
+	ck_assert_int_eq(sbx_seccomp_compile_text(def->linux.seccomp_text, def->linux.seccomp_len, dir,
+						  &c, &err), 0);
+	ck_assert(b.present && c.present);
+	ck_assert_uint_eq(a.n_insns, c.n_insns);
+	ck_assert_int_eq(memcmp(a.insns, b.insns, a.n_insns * sizeof(*a.insns)), 0);
+	ck_assert_int_eq(memcmp(a.insns, c.insns, a.n_insns * sizeof(*a.insns)), 0);
+	sbx_seccomp_plan_free(&a);
+	sbx_seccomp_plan_free(&b);
+	sbx_seccomp_plan_free(&c);
+	ck_assert_int_eq(sbx_seccomp_compile_text(FLAGS, strlen(FLAGS), dir, &a, &err), 0);
+	ck_assert(a.flags != 0);
+	ck_assert_int_eq(sbx_seccomp_cache_load(dir, fkey, &insns, &n), -1);
+	sbx_seccomp_plan_free(&a);
+	sbx_config_free(full);
+	sbx_config_free(def);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("seccomp_cache");
@@ -195,6 +290,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_foreign_key_is_miss);
 	tcase_add_test(tc, test_untrusted_file_mode_is_miss);
 	tcase_add_test(tc, test_truncated_file_is_miss);
+	tcase_add_test(tc, test_deferred_profile_is_the_parsed_one);
+	tcase_add_test(tc, test_compile_text_hit_equals_compile);
 	suite_add_tcase(s, tc);
 	return s;
 }
