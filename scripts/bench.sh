@@ -167,22 +167,32 @@ done
 
 # hyperfine times each command as one block, so on a shared machine a burst
 # of background load lands on one row.  ROUNDS rounds (each with every
-# command) and the median of each command's round medians damp that.
+# command) and the median of each command's round medians damp that.  The
+# order is reversed every other round: in a fixed order each row always
+# follows the same rows (the baseline's after sbxrun's), and a run showed
+# every sbxrun row "slower" by 0.5-1.5 ms that way while the same pairs
+# timed once per round (bench-rr.py) showed none of it.
 for r in $(seq "$ROUNDS"); do
 	hf=(hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$BENCH_OUT/bench.$r.json"
 		--export-markdown "$BENCH_OUT/bench.$r.md")
-	for i in "${!cmds[@]}"; do hf+=(-n "${names[$i]}" "${cmds[$i]}"); done
+	order=("${!cmds[@]}")
+	if [ $((r % 2)) = 0 ]; then
+		order=()
+		for ((i = ${#cmds[@]} - 1; i >= 0; i--)); do order+=("$i"); done
+	fi
+	for i in "${order[@]}"; do hf+=(-n "${names[$i]}" "${cmds[$i]}"); done
 	echo "bench: round $r of $ROUNDS"
 	"${hf[@]}"
 done
-# bench.json: the last round's full results, with .median replaced by the
-# median over all rounds (what the tables below report).
-jq -s '(map(.results) | transpose | map({command: .[0].command,
+# bench.json: the first round's full results (the commands in their
+# order), with .median replaced by the median over all rounds (what the
+# tables below report); rounds are matched by command name.
+jq -s '(map(.results[]) | group_by(.command) | map({command: .[0].command,
 	medians: map(.median),
 	median: (map(.median) | sort | .[(length / 2 | floor)])})) as $m
-       | .[-1] | .results |= [ .[] as $r | $r + ($m[] | select(.command == $r.command) | {median, round_medians: .medians}) ]' \
+       | .[0] | .results |= [ .[] as $r | $r + ($m[] | select(.command == $r.command) | {median, round_medians: .medians}) ]' \
 	"$BENCH_OUT"/bench.[0-9]*.json >"$BENCH_OUT/bench.json"
-cp "$BENCH_OUT/bench.$ROUNDS.md" "$BENCH_OUT/bench.md"
+cp "$BENCH_OUT/bench.1.md" "$BENCH_OUT/bench.md"
 
 # Against SBX_BASELINE, a second method: every command once per round
 # (scripts/bench-rr.py), so that a burst of load, or a cache one row's
