@@ -29,17 +29,22 @@ SAN_FLAGS =
 endif
 
 CC      ?= cc
-PKGS    := libcap-ng libseccomp libmnl libnftnl libapparmor jansson
+# (libnftnl before libmnl, which it uses: the order a static link needs.)
+PKGS    := libcap-ng libseccomp libnftnl libmnl libapparmor jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# libnftnl (only the bridge network mode's nftables rules use it) is linked
-# statically where its archive is installed (Debian's libnftnl-dev ships
-# it): as a shared library its dynamic linking cost every sbxrun command
-# ~0.3 ms at start-up, the largest part of what run and exec lost against
-# the binary before issue 8 (docs/performance.md).
-NFTNL_A := $(shell $(CC) -print-file-name=libnftnl.a 2>/dev/null)
-ifneq ($(filter /%,$(NFTNL_A)),)
-PKG_LIBS := $(patsubst -lnftnl,-l:libnftnl.a,$(PKG_LIBS))
+# The libraries are linked statically where their archives are installed
+# (Debian's -dev packages ship all but libmnl's): loading and relocating
+# them cost every sbxrun command, `run` and `exec` included, ~0.35 ms at
+# start-up on the test VM (libnftnl 0.18 ms; the other four 0.17 ms more,
+# `sbxrun --version` 1.47 -> 1.32 ms, 400 alternated runs), more than
+# issue 8's defences added (docs/performance.md).  As with runc's
+# releases, which link libseccomp statically, a fix in one of them then
+# needs a rebuild of sbxrun.  STATIC_LIBS=0 links them all dynamically.
+STATIC_LIBS ?= 1
+ifeq ($(STATIC_LIBS),1)
+static_lib = $(if $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a 2>/dev/null)),-l:lib$(1).a,-l$(1))
+PKG_LIBS := $(foreach l,$(PKG_LIBS),$(if $(filter -l%,$(l)),$(call static_lib,$(patsubst -l%,%,$(l))),$(l)))
 endif
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
