@@ -311,8 +311,8 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 	echo "  are idle a third of the time, waiting for expedited RCU grace periods (detaching the"
 	echo "  old root after pivot_root, tearing the mount namespace down at exit); loading and"
 	echo "  JIT-compiling the seccomp program is ~3% of the samples; all of sbxrun's user space"
-	echo "  (ld.so, libc, jansson, sbxrun) ~8%. Linking the libraries statically made no"
-	echo "  measurable difference. The levers that did matter (seccomp program cache,"
+	echo "  (ld.so, libc, jansson, sbxrun) ~8%. Linking the libraries statically saves"
+	echo "  ~0.35 ms per command (issue 8 below). The levers that mattered most (seccomp program cache,"
 	echo "  clone3 CLONE_INTO_CGROUP instead of a cgroup.procs write, no 10 ms sleep on rmdir,"
 	echo "  no fsync of state.json, host-family-only seccomp architectures) took the rootful"
 	echo "  median from ~60 ms to ~8-10 ms."
@@ -339,95 +339,83 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 ## run and exec against the binary before issue 8
 
 Issue 8 asks that `run` and `exec` be no slower than the binary from before it
-(`/work/baseline/sbxrun`; it has no user namespace default, so its rootful rows run
-the `spec --no-userns` bundles). Measured with the machine's test suites paused
-(holding `/tmp/sbx-check.lock`), two ways in the same minute:
+(`/work/baseline/sbxrun`). That binary has no user namespace default, so its rootful
+rows run the `spec --no-userns` bundles: sbxrun's `--no-userns` rows are the same
+work, and sbxrun's default rootful rows add the user namespace from the pool that
+issue 8 asked for. `make bench` measures both ways when `SBX_BASELINE` is set (the
+section "Against the baseline binary"): hyperfine blocks (scripts/bench-ab.py) and
+every command once per round (scripts/bench-rr.py). Two runs on a quiet machine
+(the suite lock held), sbxrun 1bcfeb5, 2026-11-30 06:31 and 06:33 UTC, load 0.6-1.4:
 
-    SBX_BASELINE=/work/baseline/sbxrun ROUNDS=8 RUNS=25 WARMUP=3 NET=0 \
-        BENCH_OUT=/tmp/ab BENCH_REPORT=/tmp/ab.md scripts/bench.sh   # table below: scripts/bench-ab.py /tmp/ab
+    SBXRUN=build/sbxrun SBX_BASELINE=/work/baseline/sbxrun ROUNDS=12 RUNS=25 WARMUP=3 NET=0 \
+        RR_ROUNDS=200 BENCH_OUT=/tmp/ab BENCH_REPORT=/tmp/ab.md scripts/bench.sh
 
-(hyperfine: each command 25 times in a row, 8 rounds) and a loop that runs every
-command once per round, 150 rounds (each exec then follows other commands' container
-starts and teardowns, as in real use). Medians; 95% bootstrap confidence interval of
-the difference; sbxrun f404222 (before the static libnftnl below), 2026-11-30 03:37 UTC,
-load average 1.1-2.6 (other engineers' builds and targeted tests were still running).
+Difference to the baseline in ms, [95% CI]; negative: sbxrun is faster.
 
-| | baseline (ms) | sbxrun (ms) | difference, blocks of 25 (hyperfine) | difference, one run per round |
-|---|---:|---:|---|---|
-| run, rootful, `--no-userns` bundle | 7.74 | 8.46 | +0.72 [+0.47, +0.92] | +0.21 [-0.39, +1.01] |
-| run, rootful default (user namespace from the pool) | 7.74 | 9.14 | +1.41 [+1.20, +1.63] | +1.42 [+0.79, +2.39] |
-| run, rootless | 11.76 | 12.07 | +0.31 [+0.06, +0.52] | -0.09 [-0.81, +0.60] |
-| exec, rootful (`--no-userns` container) | 4.71 | 5.29 | +0.58 [+0.46, +0.75] | **-8.70** [-9.55, -7.48] |
-| exec, rootful default (user namespace container) | 4.71 | 5.13 | +0.42 [+0.26, +0.63] | **-9.00** [-9.90, -7.79] |
-| exec, rootless | 8.20 | 8.50 | +0.30 [+0.04, +0.70] | +0.35 [-0.07, +0.70] |
+| | blocks of 25 (hyperfine), run 1 / run 2 | once per round, run 1 / run 2 |
+|---|---|---|
+| run, rootful, `--no-userns` bundle | -0.00 [-0.24, +0.18] / **-0.65** [-0.83, -0.48] | **-0.55** [-0.77, -0.39] / **-0.44** [-0.60, -0.21] |
+| run, rootful default (user namespace from the pool) | +0.46 [+0.20, +0.67] / **-0.27** [-0.46, -0.05] | **-0.30** [-0.43, -0.10] / **-0.12** [-0.30, -0.04] |
+| exec, rootful (`--no-userns` container) | **-0.47** [-0.57, -0.38] / **-0.60** [-0.72, -0.51] | **-0.45** [-0.53, -0.38] / **-0.36** [-0.39, -0.31] |
+| exec, rootful default container | **-0.52** [-0.62, -0.43] / **-0.52** [-0.64, -0.39] | **-0.44** [-0.52, -0.35] / **-0.34** [-0.40, -0.27] |
+| run, rootless | **-0.77** [-1.02, -0.45] / **-1.05** [-1.37, -0.73] | **-0.41** [-0.59, -0.27] / **-0.51** [-0.70, -0.37] |
+| exec, rootless | **-0.41** [-0.51, -0.25] / **-0.62** [-0.70, -0.48] | **-0.29** [-0.33, -0.14] / **-0.25** [-0.31, -0.15] |
 
-(baseline and sbxrun columns: the hyperfine medians.) A second measurement at 03:49
-UTC (sbxrun 0ef033c, with the static libnftnl; load average 2.6-3.6 with a burst in
-rounds 6-8) gave, one run per round: run rootful `--no-userns` +0.35 [+0.11, +0.60],
-default +0.78 [+0.59, +1.00], rootless +0.05 [-0.34, +0.36]; exec rootful -7.02
-[-8.07, -6.50], rootless +0.39 [+0.19, +0.52] ms.
+So `run` and `exec` are now faster than before in both modes (once per round by
+0.1-0.6 ms, 1-9 %), the rootful default with its user namespace included; of the 24
+comparisons one (a hyperfine block of the default rootful run) was slower. The
+previous measurement (2026-11-30 04:50, blocks only, the same bench.sh) gave rootful
+`--no-userns` run +0.61 / +0.40, rootful exec +0.56 / +0.41 and rootless exec +0.25 /
++0.21 ms.
 
-So: `exec` into a rootful container is now faster than before by 7-9 ms whenever it
-does not follow another exec within an RCU grace period (the baseline's join wrote
-`cgroup.procs`, below), and 0.4-0.6 ms slower only in a tight loop of execs; rootless
-`run` is within the noise; rootless `exec` is 0.3-0.4 ms (4-5 %) slower and rootful
-`run` 0.2-0.7 ms slower (1.4 ms with the user namespace default, which the baseline
-did not have). Issue 8's "no slower" is therefore not fully met; what remains is
-listed below with what it buys.
+What was found and done (strace, `perf record`, `perf probe` uprobes on the steps,
+scripts/offcpu.py), each measured alone with scripts/bench-rr.py:
+- **exec's cgroup join** (0.5-15 ms): the joiner wrote `cgroup.procs`, which waits
+  for an RCU grace period; it is now created inside the cgroup with
+  `clone3(CLONE_INTO_CGROUP)`, like init.
+- **state.json saves and discard**: a save renamed over the previous state.json, and
+  on this VM's ext4 `discard` mount the unlink at `delete` then waited for the device
+  (3-5 ms); saves use `RENAME_EXCHANGE` and unlink the old record.
+- **libraries**: dynamic loading and relocation cost every command 0.35 ms; every
+  library whose archive is installed is linked statically (libnftnl 0.18 ms, jansson,
+  libseccomp, libcap-ng and libapparmor 0.17 ms more; `run` -0.26 ms).
+- **cpuid**: `__builtin_cpu_supports` (pasta's AVX2 test) linked libgcc's
+  constructor, ~10 `cpuid` instructions at every start, each a trap to the
+  hypervisor in a VM (~12 us): 0.1 ms per command. glibc's `CPU_FEATURE_ACTIVE`
+  answers from what the loader found (core.test.sh checks the symbol is gone).
+- **mountinfo**: every command that touches a cgroup read `/proc/self/mountinfo` to
+  find the cgroup2 mount (0.13 ms with this host's ~100 mounts; `exec` did it for
+  the recorded cgroup's check); two `statfs` calls at `/sys/fs/cgroup` and
+  `/sys/fs/cgroup/unified` answer it now, mountinfo only elsewhere.
+- **exec's seccomp profile**: `exec` parsed the container's whole saved config, and
+  jansson needs ~0.33 ms for the 15 KB of a Docker-sized profile (0.07 ms without
+  it); the profile is now left as text and its program found cached under that
+  text (docs/seccomp.md): -0.22 ms per exec.
+- **the seccomp cache key** was built with one `vsnprintf` per syscall name (50 us
+  of every run); memcpy now, the same bytes (15 us).
+- **the user namespace default**: the pool's claim saves the record once instead of
+  twice, and init sets its hostname, network and keyring while the parent prepares
+  the id-mapped rootfs (GO before the mounts, `MOUNTS_DONE` after; ~0.1 ms each).
+- **the device cgroup program** (its verifier ~0.4 ms) is loaded while stage 1 makes
+  the namespaces (launch step 1b) instead of before the clone.
 
-What was found (strace -T, `perf record`, `perf stat`, scripts/offcpu.py) and done:
-- **exec's cgroup join** (0.5-15 ms, the largest wait of an `exec`): the joiner wrote
-  `cgroup.procs`, which waits for an RCU grace period (`percpu_down_write` in
-  `cgroup_procs_write_start`; 0.7 ms per exec on average in a loop, 13.8 ms in one
-  traced run). It is now created inside the cgroup with `clone3(CLONE_INTO_CGROUP)`
-  like init's stage-1 (fork + the write where clone3 is refused).
-- **state.json and discard**: a save renamed over the previous state.json; ext4's
-  `auto_da_alloc` then allocates the new file's blocks at once, and on this VM's
-  `discard` mount freeing them at `delete` waited for the device: the final unlink
-  took 3.4-5.2 ms in 2 of 4 traced rootful runs, the rename before the container's
-  start 0.1-0.3 ms. Saves now use `RENAME_EXCHANGE` and unlink the old record
-  (0.01-0.15 ms each, no discard wait in 6 traced runs).
-- **mountinfo**: an exec read `/proc/self/mountinfo` twice (parent and joiner; the
-  baseline never), ~0.11 ms each with the ~100 mounts of this host; the cgroup2 mount
-  is now read once per command and mount namespace.
-- **libnftnl** as a shared library cost every command's start-up 0.18 ms
-  (`sbxrun --version` 2.12 vs 1.94 ms, exec 0.12-0.15 ms, 200 interleaved runs
-  each); it is linked statically where `libnftnl.a` is installed (Debian's
-  libnftnl-dev).
+What remains of issue 8's defences, all kept: the sealed exec stub (class 2:
+0.05-0.1 ms per process, measured by removing it in a scratch build), close_range,
+non-dumpable, setsid, HOME from the container's passwd, the cwd checks (a few
+syscalls each), and for the default rootful container the pool's claim and release
+(~0.1-0.15 ms) and the id-mapped rootfs (overlapped with init's own setup).
 
-What remains, each a defence added since the baseline, kept:
-- the devices cgroup program of a rootful container (cgroup v2 device rules; the
-  baseline loaded none): its `BPF_PROG_LOAD` takes 0.38-0.49 ms per start (strace -T,
-  5 runs). Since 05b3f1f it is loaded and attached at launch step 1b, while stage 1
-  makes the namespaces, instead of before the clone (docs/devices.md says why before
-  GO is soon enough); an A/B against 1f5182a right after, 12 rounds: rootful
-  `--no-userns` run -0.26 [-0.44, -0.09] ms;
-- the sealed exec stub (class 2): 0.04 ms per process (fork + `execveat` of the stub +
-  execve of the program vs fork + execve, 2000 alternated pairs);
-- the other issue 8 steps (close_range, non-dumpable, setsid, HOME from the
-  container's passwd, cwd resolved in the root and verified), a few syscalls each;
-  for a rootful `exec` also the one
-  mountinfo read that checks the recorded cgroup (the baseline did not check it);
-- the user namespace default of rootful containers: pool lock and claim, a third
-  state save, id maps and the id-mapped rootfs (0.4-1.2 ms over `--no-userns`).
+How far to trust a difference: a fixed command order biased hyperfine's blocks (in
+one run every sbxrun row looked 0.5-1.5 ms slower while the same pairs, once per
+round, showed none of it); bench.sh now reverses the order every other round.
+Earlier A/A runs (`SBX_BASELINE` a copy of the same binary) still reported
+differences of up to ~0.5 ms in blocks; once per round the spread is ~0.2 ms.
 
-How far to trust a difference: bench.sh with `SBX_BASELINE` set to a copy of the same
-binary (an A/A run) reported "differences" too (the two binaries' rows run in a fixed
-order, each on its own state root and containers; these runs did not separate which
-of that causes it): two A/A runs at 04:18 and 04:28 UTC, 12 rounds x 25 runs,
-gave rootful `--no-userns` run +0.47 / -0.22 ms, rootless run +0.56 / -0.24, exec
-rootful +0.13 / +0.19, exec rootless +0.18 / +0.67, each with a confidence interval
-that excluded 0 at least once. A difference smaller than about 0.5 ms in one run is
-within this method's noise. Measured the same way right after the device program
-moved (05b3f1f, two runs against the baseline, same half hour): rootful `--no-userns`
-run +0.61 / +0.40, exec rootful +0.56 / +0.41, rootless run +0.15 / +0.32, exec
-rootless +0.25 / +0.21 ms. Net of the A/A spread, rootless `run` and `exec` are within
-noise of the baseline, and rootful `run` and `exec` are still ~0.3-0.5 ms slower.
-Not from sbxrun: in a tight loop every file created in a state root on ext4 scans the
-inode table for recently deleted inodes (`recently_deleted` and its buffer lookups,
-16-23 % of sbxrun's CPU samples in a loop of runs), for the baseline as much as for
-sbxrun.
-
+The next lever for every start, sbxrun's and the baseline's alike: loading the
+seccomp filter. The kernel converts and JIT-compiles libseccomp's ~1230
+instructions for the default profile on every `run` and `exec` (~0.25 ms here); a
+program with the allowed syscall numbers merged into ranges would be several times
+shorter.
 ISSUE8
 	if [ "$NET" = 1 ]; then
 		echo "## Network modes"
