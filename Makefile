@@ -97,6 +97,13 @@ $(STUB): src/stub/exec_stub.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(STUB_CFLAGS) -o $@ $<
 
+# The objects that print the commit are rebuilt when it changes (the
+# stamp is rewritten only then): a new commit alone changed no source, and
+# `sbxrun --version` named an older one.
+COMMIT_STAMP := $(O)/commit.stamp
+$(shell mkdir -p $(O) && { [ "$$(cat $(COMMIT_STAMP) 2>/dev/null)" = "$(GIT_COMMIT)" ] || echo "$(GIT_COMMIT)" >$(COMMIT_STAMP); })
+$(O)/obj/src/check_format.o $(O)/obj/src/features.o $(O)/obj/src/cli/cmd_version.o: $(COMMIT_STAMP)
+
 $(O)/obj/src/execstub.o: $(STUB)
 $(O)/obj/src/execstub.o: CFLAGS += -DSBX_EXEC_STUB='"$(STUB)"'
 
