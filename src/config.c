@@ -510,24 +510,39 @@ int sbx_config_parse_deferred(const char *text, size_t len, const char *source,
 	return 0;
 }
 
+/* `text` is one object of config.json on its own (a seccomp profile,
+ * linux.resources, process): *wrap = {key: it}, for the member's parser
+ * (same checks, same messages as inside config.json). */
+static int wrap_member(const char *text, size_t len, const char *source, const char *key,
+		       json_t **wrap, struct sbx_err *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, 0, &jerr);
+
+	if (!root)
+		return load_error(err, source, &jerr);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return sbx_err_set(err, 0, "%s: the top-level value must be an object", source);
+	}
+	*wrap = json_pack("{s:O}", key, root);
+	json_decref(root);
+	if (!*wrap)
+		return sbx_err_set(err, ENOMEM, "%s", source);
+	return 0;
+}
+
 static int parse_seccomp_text(const char *text, size_t len, struct sbx_arena *a,
 			      struct sbx_seccomp **out, struct sbx_err *err)
 {
 	struct cfg_ctx c = { .arena = a, .source = "config.json", .err = err };
 	struct sbx_linux l;
-	json_error_t jerr;
-	json_t *root, *wrap;
+	json_t *wrap;
 	int r;
 
 	*out = NULL;
-	root = json_loadb(text, len, 0, &jerr);
-	if (!root)
-		return load_error(err, c.source, &jerr);
-	/* Reuse the linux.seccomp parser (same checks, same messages). */
-	wrap = json_pack("{s:O}", "seccomp", root);
-	json_decref(root);
-	if (!wrap)
-		return sbx_err_set(err, ENOMEM, "%s", c.source);
+	if (wrap_member(text, len, c.source, "seccomp", &wrap, err) < 0)
+		return -1;
 	memset(&l, 0, sizeof(l));
 	r = sbx_cfg_parse_seccomp(&c, wrap, &l);
 	json_decref(wrap);
@@ -548,23 +563,12 @@ static int parse_resources(const char *text, size_t len, const char *source,
 			   struct sbx_arena *a, struct sbx_resources *out, struct sbx_err *err)
 {
 	struct cfg_ctx c = { .arena = a, .source = source ? source : "resources", .err = err };
-	json_error_t jerr;
-	json_t *root, *wrap;
+	json_t *wrap;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	root = json_loadb(text, len, 0, &jerr);
-	if (!root)
-		return load_error(err, c.source, &jerr);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return sbx_err_set(err, 0, "%s: the top-level value must be an object", c.source);
-	}
-	/* Reuse the linux.resources parser (same checks, same messages). */
-	wrap = json_pack("{s:O}", "resources", root);
-	json_decref(root);
-	if (!wrap)
-		return sbx_err_set(err, ENOMEM, "%s", c.source);
+	if (wrap_member(text, len, c.source, "resources", &wrap, err) < 0)
+		return -1;
 	r = sbx_cfg_parse_resources(&c, wrap, out);
 	json_decref(wrap);
 	return r;
@@ -585,21 +589,11 @@ static int parse_process_file(const char *text, size_t len, const char *source,
 {
 	struct cfg_ctx c = { .arena = &cfg->arena, .source = source ? source : "process.json",
 			     .err = err };
-	json_error_t jerr;
-	json_t *root, *wrap;
+	json_t *wrap;
 	int r;
 
-	root = json_loadb(text, len, 0, &jerr);
-	if (!root)
-		return load_error(err, c.source, &jerr);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return sbx_err_set(err, 0, "%s: the top-level value must be an object", c.source);
-	}
-	wrap = json_pack("{s:O}", "process", root);
-	json_decref(root);
-	if (!wrap)
-		return sbx_err_set(err, ENOMEM, "%s", c.source);
+	if (wrap_member(text, len, c.source, "process", &wrap, err) < 0)
+		return -1;
 	cfg->process = NULL;
 	r = sbx_cfg_parse_process(&c, wrap, cfg);
 	json_decref(wrap);
