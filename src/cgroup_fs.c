@@ -199,12 +199,12 @@ char *sbx_cgroup_find_mount(void)
 /* The controllers on cgroup v1, for the error message only. */
 static unsigned v1_controllers(void)
 {
-	_sbx_cleanup_free_ char *mi = NULL, *m = NULL;
+	_sbx_cleanup_free_ char *mi = NULL;
 	struct sbx_err ign;
 	unsigned mask = 0;
 
 	if (sbx_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, &ign) == 0)
-		m = sbx_cgroup_parse_mountinfo(mi, &mask);
+		free(sbx_cgroup_parse_mountinfo(mi, &mask));
 	return mask;
 }
 

@@ -143,9 +143,7 @@ char *sbx_seccomp_cache_text_key(const char *text, size_t len)
 
 	kb_head(&k, " from text");
 	kb_printf(&k, "profile %zu:", len);
-	memcpy(k.s + k.len, text, len);
-	k.len += len;
-	k.s[k.len] = '\0';
+	kb_put(&k, text, len);
 	return k.s;
 }
 
