@@ -314,38 +314,34 @@ static int rnet_bridge_apply(void *arg, struct sbx_err *err)
 
 /* ---- apply ---- */
 
-int sbx_net_apply_early(struct sbx_net_plan *plan, struct sbx_err *err)
+/* A failed apply step: undo what the network made so far, prefix err. */
+static int apply_failed(struct sbx_net_plan *plan, struct sbx_err *err)
 {
 	struct sbx_err e2;
 
-	if (!plan->state_root || plan->mode != SBX_NET_BRIDGE)
-		return 0;
-	if (sbx_net_bridge_begin(plan, err) == 0)
-		return 0;
 	if (plan->applied && sbx_net_teardown(plan->state_root, plan->id, &e2) < 0)
 		sbx_debug_err(&e2, "network cleanup");
 	plan->applied = false;
 	return sbx_err_prefix(err, "network");
 }
 
+int sbx_net_apply_early(struct sbx_net_plan *plan, struct sbx_err *err)
+{
+	if (!plan->state_root || plan->mode != SBX_NET_BRIDGE)
+		return 0;
+	return sbx_net_bridge_begin(plan, err) == 0 ? 0 : apply_failed(plan, err);
+}
+
 int sbx_net_apply_ready(struct sbx_net_plan *plan, struct sbx_err *err)
 {
-	struct sbx_err e2;
-
 	if (plan->keeper_report < 0)
 		return 0;
-	if (sbx_net_keeper_ready(plan, err) == 0)
-		return 0;
-	if (plan->applied && sbx_net_teardown(plan->state_root, plan->id, &e2) < 0)
-		sbx_debug_err(&e2, "network cleanup");
-	plan->applied = false;
-	return sbx_err_prefix(err, "network");
+	return sbx_net_keeper_ready(plan, err) == 0 ? 0 : apply_failed(plan, err);
 }
 
 int sbx_net_apply_parent(struct sbx_net_plan *plan, pid_t init, struct sbx_err *err)
 {
 	const struct sbx_config *cfg = plan->cfg;
-	struct sbx_err e2;
 
 	if (!plan->state_root)
 		return 0;
@@ -372,10 +368,7 @@ int sbx_net_apply_parent(struct sbx_net_plan *plan, pid_t init, struct sbx_err *
 	}
 	return 0;
 fail:
-	if (plan->applied && sbx_net_teardown(plan->state_root, plan->id, &e2) < 0)
-		sbx_debug_err(&e2, "network cleanup");
-	plan->applied = false;
-	return sbx_err_prefix(err, "network");
+	return apply_failed(plan, err);
 }
 
 int sbx_net_apply_child(const struct sbx_net_plan *plan, struct sbx_err *err)
